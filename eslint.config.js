@@ -1,0 +1,28 @@
+import js from '@eslint/js'
+import tseslint from 'typescript-eslint'
+
+export default tseslint.config(
+  {ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'data/**']},
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: {globals: {process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly'}},
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', {argsIgnorePattern: '^_', varsIgnorePattern: '^_'}],
+      '@typescript-eslint/no-explicit-any': 'off',
+    },
+  },
+  {
+    // Determinism (DESIGN.md property 2): simulated code takes time from the clock and randomness from a seed.
+    files: ['src/core/**', 'src/engine/**', 'src/sim/**', 'src/services/**', 'src/strategies/**', 'strategies/**', 'src/broker/**', 'src/indicators/**'],
+    ignores: ['src/engine/clock/system-clock.ts', '**/*.test.ts'],
+    rules: {
+      'no-restricted-syntax': ['error',
+        {selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'Use the engine clock, not Date.now().'},
+        {selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'Use the engine clock, not new Date().'},
+        {selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']", message: 'Use a seeded Rng, not Math.random().'},
+        {selector: "CallExpression[callee.name=/^(setTimeout|setInterval)$/]", message: 'Use the scheduler on the clock, not raw timers.'},
+      ],
+    },
+  },
+)

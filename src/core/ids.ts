@@ -1,0 +1,42 @@
+/**
+ * Deterministic client order ids: the same (scope, key, leg, epoch) always gives the same id, so a retry
+ * reuses the id and can never place a second order. Kept within Bybit's 36-character orderLinkId limit
+ * (Alpaca allows 48).
+ */
+export const MAX_CLIENT_ORDER_ID = 36
+
+export interface ClientOrderIdParts {
+  /** Strategy or service instance, e.g. 'sma' or 'grid1'. */
+  readonly scope: string
+  /** What the order is for: a signal id, a bar time, a grid level. */
+  readonly key: string
+  /** Leg within the decision: 'entry', 'exit', 'tp', 'l1', ... */
+  readonly leg: string
+  /** Fencing epoch of the process that owns the account. */
+  readonly epoch: number
+}
+
+export function clientOrderId(p: ClientOrderIdParts): string {
+  const plain = `${p.scope}-${p.key}-${p.leg}-${p.epoch}`
+  if (plain.length <= MAX_CLIENT_ORDER_ID && /^[A-Za-z0-9_.:-]+$/.test(plain)) return plain
+  const tail = `-${p.epoch}`
+  const hash = fnv1a64(plain)
+  const head = sanitize(p.scope).slice(0, MAX_CLIENT_ORDER_ID - hash.length - tail.length - 1)
+  return `${head}-${hash}${tail}`
+}
+
+function sanitize(s: string): string {
+  return s.replace(/[^A-Za-z0-9_.:-]/g, '_')
+}
+
+/** 64-bit FNV-1a as 16 hex chars: stable across runs and platforms. */
+export function fnv1a64(s: string): string {
+  let h = 0xcbf29ce484222325n
+  const prime = 0x100000001b3n
+  const mask = 0xffffffffffffffffn
+  for (let i = 0; i < s.length; i++) {
+    h ^= BigInt(s.charCodeAt(i))
+    h = (h * prime) & mask
+  }
+  return h.toString(16).padStart(16, '0')
+}

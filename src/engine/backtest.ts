@@ -1,0 +1,210 @@
+/**
+ * The wiring of a backtest: bars stream from the data store in time order; the simulated exchange matches
+ * resting orders on each bar before the strategy sees it; venue events and timers run on one event loop at
+ * their virtual times. The loop only awaits when something asynchronous is due, so a quiet stretch of bars
+ * runs as a plain synchronous loop over typed arrays.
+ */
+import type {Instrument} from '../core/instrument.js'
+import {type Bar, type BarStream, TIMEFRAME_MS} from '../core/market-data.js'
+import {Rng} from '../core/rng.js'
+import type {EquityCurve} from '../core/trade.js'
+import type {OrderSnapshot} from '../core/order.js'
+import type {Fill} from '../core/fill.js'
+import {clientOrderId} from '../core/ids.js'
+import type {Violation} from '../broker/order-tracker.js'
+import {SimulatedExchange} from '../sim/exchange.js'
+import type {SimConfigInput} from '../sim/config.js'
+import type {VenueProfile} from '../sim/venue-profile.js'
+import {AccountView} from './account-view.js'
+import {type EngineLog, silentLog} from './engine-log.js'
+import {EventLoop} from './event-loop.js'
+import {Journal} from './journal.js'
+import {OrderGateway} from './order-gateway.js'
+import {RecordingBroker} from './recording-broker.js'
+import type {Strategy, StrategyContext} from './strategy.js'
+import {TradeRecorder} from './trade-recorder.js'
+
+export interface BacktestOptions {
+  readonly stream: BarStream
+  /** One per stream symbol, in the stream's order. */
+  readonly instruments: readonly Instrument[]
+  readonly profile: VenueProfile
+  readonly strategy: Strategy
+  readonly sim?: SimConfigInput
+  /** Fencing epoch put into client order ids. */
+  readonly epoch?: number
+  readonly journal?: Journal
+  readonly log?: EngineLog
+  /** Called every `progressEvery` bars with the bars done and the current bar time. */
+  readonly onProgress?: (bars: number, ts: number) => void
+  readonly progressEvery?: number
+}
+
+export interface BacktestResult {
+  readonly bars: number
+  readonly from: number
+  readonly to: number
+  readonly symbols: readonly string[]
+  readonly initialCash: number
+  readonly finalEquity: number
+  readonly trades: ReturnType<TradeRecorder['trades']['slice']>
+  readonly equity: EquityCurve
+  readonly orders: readonly OrderSnapshot[]
+  readonly fills: readonly Fill[]
+  readonly fees: number
+  readonly rejections: Record<string, number>
+  readonly violations: readonly Violation[]
+  readonly journalHash: string
+  readonly journalRecords: number
+}
+
+/** Time allowed after the last bar for in-flight requests and events to land. */
+const DRAIN_MS = 60_000
+
+export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult> {
+  const {stream, instruments, strategy} = opts
+  const tfMs = TIMEFRAME_MS[stream.timeframe]
+  const loop = new EventLoop(0)
+  const journal = opts.journal ?? new Journal()
+  const log = opts.log ?? silentLog
+  const exchange = new SimulatedExchange({loop, profile: opts.profile, instruments, config: opts.sim})
+  const broker = new RecordingBroker(exchange, journal, loop.clock)
+  const view = new AccountView(exchange.config.initialCash)
+  const gateway = new OrderGateway(broker, view, loop.clock, journal)
+  const recorder = new TradeRecorder((id) => gateway.reasonOf(id))
+  const orderLog = new Map<string, OrderSnapshot>()
+  const epoch = opts.epoch ?? 1
+  const rng = new Rng(exchange.config.seed).fork(7)
+  const bySymbol = new Map(instruments.map((i) => [i.symbol, i]))
+
+  let fillsSeen = 0
+  broker.subscribe((event) => {
+    view.apply(event, loop.clock.now())
+    if (event.kind === 'order') orderLog.set(event.order.clientOrderId, event.order)
+    const r = strategy.onEvent?.(event)
+    if (r) r.catch((err) => log.error('strategy event handler failed', {error: String(err)}))
+  })
+
+  const ctx: StrategyContext = {
+    clock: loop.clock,
+    scheduler: loop,
+    rng,
+    broker,
+    orders: gateway,
+    account: view,
+    symbols: stream.symbols,
+    log,
+    instrument: (s) => {
+      const i = bySymbol.get(s)
+      if (!i) throw new Error(`symbol ${s} is not part of this run`)
+      return i
+    },
+    clientOrderId: (key, leg) => clientOrderId({scope: strategy.name, key, leg, epoch}),
+    record: (type, data) => journal.append({t: loop.clock.now(), type, data}),
+  }
+
+  // Equity is sampled once per bar instant, after every bar of that instant has been processed.
+  let cap = 1024
+  let eqTs = new Float64Array(cap)
+  let eqVal = new Float64Array(cap)
+  let eqExp = new Float64Array(cap)
+  let samples = 0
+  const sample = (t: number): void => {
+    if (samples === cap) {
+      cap *= 2
+      eqTs = grow(eqTs, cap)
+      eqVal = grow(eqVal, cap)
+      eqExp = grow(eqExp, cap)
+    }
+    const equity = exchange.ledger.equity(exchange.priceOf)
+    eqTs[samples] = t
+    eqVal[samples] = equity
+    eqExp[samples] = equity > 0 ? exchange.ledger.grossExposure(exchange.priceOf) / equity : 0
+    samples++
+  }
+
+  const symbols = stream.symbols
+  const bar = {symbol: '', ts: 0, open: 0, high: 0, low: 0, close: 0, volume: 0} satisfies Bar as {
+    -readonly [K in keyof Bar]: Bar[K]
+  }
+  const onBar = strategy.onBar?.bind(strategy)
+  const progressEvery = opts.progressEvery ?? 1_000_000
+  let bars = 0
+  let first = NaN
+  let lastInstant = -Infinity
+  let started = false
+
+  for await (const chunk of stream) {
+    const {length, symbol, ts, open, high, low, close, volume} = chunk
+    for (let i = 0; i < length; i++) {
+      const t = ts[i]
+      const end = t + tfMs
+      if (!started) {
+        started = true
+        first = t
+        loop.clock.advanceTo(t)
+        await strategy.start?.(ctx)
+        await loop.runUntil(t)
+      }
+      if (end !== lastInstant) {
+        if (lastInstant > -Infinity) sample(lastInstant)
+        lastInstant = end
+      }
+      if (loop.nextTime <= end) await loop.runUntil(end)
+      loop.clock.advanceTo(end)
+      const s = symbol[i]
+      exchange.onBar(s, t, tfMs, open[i], high[i], low[i], close[i], volume[i])
+      if (onBar) {
+        bar.symbol = symbols[s]
+        bar.ts = t
+        bar.open = open[i]
+        bar.high = high[i]
+        bar.low = low[i]
+        bar.close = close[i]
+        bar.volume = volume[i]
+        const r = onBar(bar)
+        if (r) await r
+      }
+      if (++bars % progressEvery === 0) opts.onProgress?.(bars, t)
+    }
+  }
+
+  if (started) {
+    await loop.runUntil(lastInstant + DRAIN_MS)
+    await strategy.stop?.()
+    exchange.flushHeld()
+    await loop.runUntil(loop.clock.now() + DRAIN_MS)
+    sample(lastInstant)
+  }
+
+  for (const f of exchange.executions) {
+    fillsSeen++
+    recorder.apply(f)
+  }
+  recorder.closeOpen(lastInstant, exchange.priceOf)
+  const finalEquity = samples > 0 ? eqVal[samples - 1] : exchange.config.initialCash
+
+  return {
+    bars,
+    from: first,
+    to: lastInstant,
+    symbols,
+    initialCash: exchange.config.initialCash,
+    finalEquity,
+    trades: recorder.trades,
+    equity: {ts: eqTs.slice(0, samples), equity: eqVal.slice(0, samples), exposure: eqExp.slice(0, samples)},
+    orders: [...orderLog.values()],
+    fills: exchange.executions.slice(0, fillsSeen),
+    fees: exchange.ledger.fees,
+    rejections: Object.fromEntries([...gateway.rejections.entries()].sort()),
+    violations: view.orders.violations,
+    journalHash: journal.digest(),
+    journalRecords: journal.size,
+  }
+}
+
+function grow(a: Float64Array, cap: number): Float64Array {
+  const b = new Float64Array(cap)
+  b.set(a)
+  return b
+}

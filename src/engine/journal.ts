@@ -1,0 +1,51 @@
+/**
+ * The run journal: one record per request, answer, event and decision, in the order the engine saw them,
+ * hashed as it grows. Two runs with the same inputs produce the same records and therefore the same hash.
+ * (Durable, framed journal files come with the state layer; this is the in-process recording they persist.)
+ */
+import {createHash, type Hash} from 'node:crypto'
+
+export interface JournalRecord {
+  /** Engine time when the record was made (receive time for inbound messages). */
+  readonly t: number
+  readonly type: string
+  readonly data: unknown
+}
+
+export interface JournalSink {
+  append(record: JournalRecord): void
+}
+
+export class Journal implements JournalSink {
+  private readonly hash: Hash = createHash('sha256')
+  private count = 0
+  private readonly kept: JournalRecord[] | undefined
+
+  /** `keep` retains the records in memory (tests, small runs); the hash is always kept. */
+  constructor(opts: {keep?: boolean; sinks?: JournalSink[]} = {}) {
+    this.kept = opts.keep ? [] : undefined
+    this.sinks = opts.sinks ?? []
+  }
+
+  private readonly sinks: JournalSink[]
+
+  append(record: JournalRecord): void {
+    this.hash.update(`${this.count}\t${record.t}\t${record.type}\t${JSON.stringify(record.data)}\n`)
+    this.count++
+    this.kept?.push(record)
+    for (const s of this.sinks) s.append(record)
+  }
+
+  get size(): number {
+    return this.count
+  }
+
+  get records(): readonly JournalRecord[] {
+    return this.kept ?? []
+  }
+
+  /** Hex SHA-256 over every record so far (the hash object is copied, so the journal can keep growing). */
+  digest(): string {
+    return this.hash.copy().digest('hex')
+  }
+}

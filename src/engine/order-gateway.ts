@@ -1,0 +1,99 @@
+/**
+ * The one way orders leave the engine. The order is tracked and its intent journaled BEFORE the request goes
+ * out (GRID-04), the venue's answer is applied to the tracker, and a request whose outcome is unknown is
+ * resolved by querying its client order id, never by sending a new order.
+ */
+import type {OrderRequest} from '../core/order.js'
+import {BrokerError, FinalError, RequestTimeoutError} from '../broker/errors.js'
+import type {OrderRef, SubmitReceipt, BrokerPort} from '../broker/port.js'
+import type {AccountView} from './account-view.js'
+import type {Clock} from './clock/clock.js'
+import type {JournalSink} from './journal.js'
+
+export interface OrderMeta {
+  /** Why the order was sent: 'entry', 'signal', 'stop_loss', ... (kept for the trade list). */
+  readonly reason?: string
+}
+
+export type SubmitOutcome =
+  | {readonly ok: true; readonly receipt: SubmitReceipt}
+  | {readonly ok: false; readonly final: boolean; readonly code: string; readonly message: string}
+
+export class OrderGateway {
+  /** Rejections by code (venue rejects and local ones), for the report and metrics. */
+  readonly rejections = new Map<string, number>()
+  private readonly reasons = new Map<string, string>()
+  submitted = 0
+
+  constructor(
+    private readonly broker: BrokerPort,
+    private readonly view: AccountView,
+    private readonly clock: Clock,
+    private readonly journal: JournalSink,
+  ) {}
+
+  async submit(req: OrderRequest, meta: OrderMeta = {}): Promise<SubmitOutcome> {
+    const t = this.clock.now()
+    const tracked = this.view.orders.track(req, t)
+    if (tracked.status !== 'initialized') {
+      return {ok: false, final: true, code: 'duplicate_intent', message: `order ${req.clientOrderId} was already sent`}
+    }
+    if (meta.reason) this.reasons.set(req.clientOrderId, meta.reason)
+    this.journal.append({t, type: 'intent', data: meta.reason ? {...req, reason: meta.reason} : req})
+    this.view.orders.markSubmitted(req.clientOrderId, t)
+    this.submitted++
+    try {
+      const receipt = await this.broker.submitOrder(req)
+      this.view.orders.markAccepted(req.clientOrderId, receipt.venueOrderId, this.clock.now())
+      return {ok: true, receipt}
+    } catch (err) {
+      if (err instanceof RequestTimeoutError) return this.resolveUnknown(req)
+      return this.rejected(req, err)
+    }
+  }
+
+  async cancel(ref: OrderRef): Promise<boolean> {
+    this.journal.append({t: this.clock.now(), type: 'cancel_intent', data: ref})
+    try {
+      await this.broker.cancelOrder(ref)
+      return true
+    } catch (err) {
+      const code = err instanceof BrokerError ? (err.code ?? err.name) : 'error'
+      this.journal.append({t: this.clock.now(), type: 'cancel_failed', data: {ref, code}})
+      return false
+    }
+  }
+
+  reasonOf(clientOrderId: string): string | undefined {
+    return this.reasons.get(clientOrderId)
+  }
+
+  /** Counts a rejection decided before the venue (risk, sizing), with its reason. */
+  rejectLocally(code: string): void {
+    this.rejections.set(code, (this.rejections.get(code) ?? 0) + 1)
+  }
+
+  private async resolveUnknown(req: OrderRequest): Promise<SubmitOutcome> {
+    const found = await this.broker.getOrder({clientOrderId: req.clientOrderId}).catch(() => undefined)
+    if (found) {
+      this.view.orders.applySnapshot(found, this.clock.now())
+      this.view.orders.markAccepted(req.clientOrderId, found.venueOrderId, this.clock.now())
+      return {ok: true, receipt: {clientOrderId: req.clientOrderId, venueOrderId: found.venueOrderId, ts: found.createdAt}}
+    }
+    return {ok: false, final: false, code: 'unknown_outcome', message: `order ${req.clientOrderId}: no answer and the venue does not know it; safe to resend with the same id`}
+  }
+
+  private rejected(req: OrderRequest, err: unknown): SubmitOutcome {
+    // Anything but a venue answer is a bug in our code: let it surface.
+    if (!(err instanceof BrokerError)) throw err
+    const final = err instanceof FinalError
+    const code = err.code ?? err.name
+    const message = err.message
+    if (final) {
+      this.view.orders.markRejected(req.clientOrderId, message, this.clock.now())
+      this.rejections.set(code, (this.rejections.get(code) ?? 0) + 1)
+    }
+    this.journal.append({t: this.clock.now(), type: final ? 'rejected' : 'retryable_error', data: {clientOrderId: req.clientOrderId, code, message}})
+    return {ok: false, final, code, message}
+  }
+}

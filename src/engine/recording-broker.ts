@@ -1,0 +1,76 @@
+/**
+ * A broker port that journals every outbound request, its answer and every inbound event, then passes them on.
+ * It wraps the simulator and the live adapters alike, so every session leaves the same kind of recording.
+ */
+import type {BrokerEvent} from '../core/events.js'
+import type {OrderRequest} from '../core/order.js'
+import {BrokerError} from '../broker/errors.js'
+import type {AmendRequest, BrokerEventHandler, BrokerPort, OrderRef, SubmitReceipt, Unsubscribe} from '../broker/port.js'
+import type {Clock} from './clock/clock.js'
+import type {JournalSink} from './journal.js'
+
+export class RecordingBroker implements BrokerPort {
+  readonly venue: string
+  readonly positionMode: BrokerPort['positionMode']
+
+  constructor(private readonly inner: BrokerPort, private readonly journal: JournalSink, private readonly clock: Clock) {
+    this.venue = inner.venue
+    this.positionMode = inner.positionMode
+  }
+
+  instrument(symbol: string): ReturnType<BrokerPort['instrument']> {
+    return this.inner.instrument(symbol)
+  }
+
+  submitOrder(req: OrderRequest): Promise<SubmitReceipt> {
+    return this.call('submit', req, () => this.inner.submitOrder(req))
+  }
+
+  cancelOrder(ref: OrderRef): Promise<void> {
+    return this.call('cancel', ref, () => this.inner.cancelOrder(ref))
+  }
+
+  amendOrder(ref: OrderRef, changes: AmendRequest): Promise<void> {
+    return this.call('amend', {ref, changes}, () => this.inner.amendOrder(ref, changes))
+  }
+
+  getOrder(ref: OrderRef): ReturnType<BrokerPort['getOrder']> {
+    return this.call('getOrder', ref, () => this.inner.getOrder(ref))
+  }
+
+  openOrders(symbol?: string): ReturnType<BrokerPort['openOrders']> {
+    return this.call('openOrders', symbol ?? null, () => this.inner.openOrders(symbol))
+  }
+
+  positions(): ReturnType<BrokerPort['positions']> {
+    return this.call('positions', null, () => this.inner.positions())
+  }
+
+  account(): ReturnType<BrokerPort['account']> {
+    return this.call('account', null, () => this.inner.account())
+  }
+
+  executionsSince(since: number): ReturnType<BrokerPort['executionsSince']> {
+    return this.call('executions', since, () => this.inner.executionsSince(since))
+  }
+
+  subscribe(handler: BrokerEventHandler): Unsubscribe {
+    return this.inner.subscribe((event: BrokerEvent) => {
+      this.journal.append({t: this.clock.now(), type: 'event', data: event})
+      handler(event)
+    })
+  }
+
+  private async call<T>(op: string, args: unknown, fn: () => Promise<T>): Promise<T> {
+    this.journal.append({t: this.clock.now(), type: 'request', data: {op, args}})
+    try {
+      const result = await fn()
+      this.journal.append({t: this.clock.now(), type: 'response', data: {op, result: result ?? null}})
+      return result
+    } catch (err) {
+      const e = err instanceof BrokerError ? {name: err.name, code: err.code ?? null, message: err.message} : {name: 'Error', message: String(err)}
+      this.journal.append({t: this.clock.now(), type: 'response', data: {op, error: e}})
+      throw err
+    }
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * The strategy interface. A strategy sees bars, venue events and timers, and acts through the order gateway;
+ * it never knows whether the venue behind the port is simulated or live.
+ */
+import type {z} from 'zod'
+import type {BrokerEvent} from '../core/events.js'
+import type {Instrument} from '../core/instrument.js'
+import type {Bar} from '../core/market-data.js'
+import type {Rng} from '../core/rng.js'
+import type {BrokerPort} from '../broker/port.js'
+import type {AccountView} from './account-view.js'
+import type {Clock} from './clock/clock.js'
+import type {EngineLog} from './engine-log.js'
+import type {OrderGateway} from './order-gateway.js'
+import type {Scheduler} from './scheduler.js'
+
+export interface StrategyContext {
+  readonly clock: Clock
+  readonly scheduler: Scheduler
+  /** Seeded: the only randomness a strategy may use. */
+  readonly rng: Rng
+  /** Raw port, for queries (open orders, positions, account). Orders go through `orders`. */
+  readonly broker: BrokerPort
+  readonly orders: OrderGateway
+  readonly account: AccountView
+  readonly symbols: readonly string[]
+  readonly log: EngineLog
+  instrument(symbol: string): Instrument
+  /** Deterministic client order id for (key, leg), unique per run epoch. */
+  clientOrderId(key: string, leg: string): string
+  /** Records a decision (with its inputs) in the run journal. */
+  record(type: string, data: unknown): void
+}
+
+export interface Strategy {
+  readonly name: string
+  start?(ctx: StrategyContext): void | Promise<void>
+  /**
+   * One closed bar. The object is reused for the next bar: copy what you keep. Called when the bar has
+   * closed (the clock reads the bar's end). Returning a promise makes the engine wait for it.
+   */
+  onBar?(bar: Bar): void | Promise<void>
+  /** Every venue event, after the engine's account view has applied it. */
+  onEvent?(event: BrokerEvent): void | Promise<void>
+  stop?(): void | Promise<void>
+}
+
+/** How the CLI finds, describes, validates and builds a strategy. */
+export interface StrategyFactory<P = unknown> {
+  readonly name: string
+  readonly description: string
+  readonly params: z.ZodType<P>
+  create(params: P): Strategy
+}

@@ -1,0 +1,735 @@
+/**
+ * The simulated exchange: a deterministic venue behind the broker port.
+ *
+ * Requests travel to the venue and answers travel back after the latency model's delay; what happens to an
+ * order in between (acknowledgement, fills, cancels, expiry) reaches subscribers as events, each kind on its
+ * own FIFO channel with its own latency. Queries are answered with the venue's state at the moment the query
+ * arrives, so an event can overtake a query's answer exactly as on a real venue. Fault rules can delay, drop,
+ * duplicate or reorder events and fail, rate-limit or time out requests, all drawn from the seed.
+ */
+import type {BrokerEvent} from '../core/events.js'
+import type {Fill} from '../core/fill.js'
+import {floorToStep, type Instrument, isMultipleOf, type PositionMode} from '../core/instrument.js'
+import {Ledger} from '../core/ledger.js'
+import {type OrderRequest, type OrderSnapshot, type OrderStatus, opensLeg, type PositionSide} from '../core/order.js'
+import {isTerminal, transition} from '../core/order-state.js'
+import {HedgeLeg, type PositionSnapshot} from '../core/position.js'
+import {Rng} from '../core/rng.js'
+import {
+  DuplicateClientOrderIdError,
+  InsufficientFundsError,
+  InvalidOrderError,
+  MarketClosedError,
+  OrderNotFoundError,
+  RateLimitError,
+  RequestTimeoutError,
+  VenueUnavailableError,
+} from '../broker/errors.js'
+import type {AmendRequest, BrokerEventHandler, BrokerPort, OrderRef, SubmitReceipt, Unsubscribe} from '../broker/port.js'
+import type {EventLoop} from '../engine/event-loop.js'
+import {type SimConfig, type SimConfigInput, SimConfigSchema} from './config.js'
+import {FaultInjector, type RequestKind} from './faults.js'
+import {LatencyModel} from './latency.js'
+import {isMarketOpen, nextOpen, sessionOf} from './market-hours.js'
+import {firstTouch, PricePath, type Touch} from './matching.js'
+import type {VenueProfile} from './venue-profile.js'
+
+interface SimOrder {
+  req: OrderRequest
+  readonly sym: number
+  readonly venueOrderId: string
+  status: OrderStatus
+  filledQty: number
+  avgFillPrice: number
+  readonly createdAt: number
+  updatedAt: number
+  reason: string | undefined
+  /** Venue time the order reached the book; it may trade against bars whose interval ends after this. */
+  arrivedAt: number
+  /** Queued outside market hours: not active before this time. */
+  activeFrom: number
+  expiresAt: number
+  /** Stop and stop-limit orders: whether the stop has been hit. */
+  triggered: boolean
+  /** Whether the order could take liquidity when it arrived (taker) or rested first (maker). */
+  marketableOnArrival: boolean
+  /** Cash or margin held for the unfilled part, released as it fills or ends. */
+  reserved: number
+}
+
+const QTY_EPS = 1e-9
+
+export interface SimulatedExchangeOptions {
+  readonly loop: EventLoop
+  readonly profile: VenueProfile
+  /** Instruments in the engine's symbol-index order. */
+  readonly instruments: readonly Instrument[]
+  readonly config?: SimConfigInput
+  /** Account id, for several accounts on one simulated venue. */
+  readonly account?: string
+}
+
+export class SimulatedExchange implements BrokerPort {
+  readonly venue: string
+  readonly positionMode: PositionMode
+  readonly config: SimConfig
+  readonly ledger: Ledger
+  /** Every execution, in venue order: the venue's own record, for reconciliation and the report. */
+  readonly executions: Fill[] = []
+  /** Orders as the venue knows them, by venue id. */
+  private readonly orders = new Map<string, SimOrder>()
+  private readonly byClientId = new Map<string, SimOrder>()
+  private readonly books: SimOrder[][]
+  private readonly symIndex = new Map<string, number>()
+  private readonly last: Float64Array
+  private readonly lastVolume: Float64Array
+  /** Volume already taken by orders in the current bar, per symbol. */
+  private readonly taken: Float64Array
+  private readonly barTs: Float64Array
+  private readonly handlers: BrokerEventHandler[] = []
+  private readonly latency: LatencyModel
+  private readonly faults: FaultInjector
+  private readonly channelTail = new Map<string, number>()
+  private readonly path = new PricePath()
+  private readonly touch: Touch = {index: -1, price: 0}
+  private readonly loop: EventLoop
+  private readonly profile: VenueProfile
+  private readonly instruments: readonly Instrument[]
+  private readonly idPrefix: string
+  private orderSeq = 0
+  private execSeq = 0
+  private reservedCash = 0
+  private restingCount = 0
+  private perpPositions = 0
+  readonly priceOf = (symbol: string): number => {
+    const i = this.symIndex.get(symbol)
+    return i === undefined ? 0 : this.last[i]
+  }
+
+  constructor(opts: SimulatedExchangeOptions) {
+    this.loop = opts.loop
+    this.profile = opts.profile
+    this.instruments = opts.instruments
+    this.venue = opts.profile.name
+    this.positionMode = opts.profile.positionMode
+    this.config = SimConfigSchema.parse(opts.config ?? {})
+    this.idPrefix = opts.profile.idPrefix + (opts.account ? `${opts.account}-` : '')
+    const n = opts.instruments.length
+    opts.instruments.forEach((inst, i) => this.symIndex.set(inst.symbol, i))
+    this.books = Array.from({length: n}, () => [])
+    this.last = new Float64Array(n)
+    this.lastVolume = new Float64Array(n)
+    this.taken = new Float64Array(n)
+    this.barTs = new Float64Array(n).fill(-Infinity)
+    this.ledger = new Ledger(this.config.initialCash, (s) => this.instrument(s))
+    const rng = new Rng(this.config.seed)
+    this.latency = new LatencyModel(this.config.latency, rng.fork(1).int(2 ** 31), this.config.latencyByKind)
+    this.faults = new FaultInjector(this.config.faults, rng.fork(2))
+  }
+
+  instrument(symbol: string): Instrument {
+    const i = this.symIndex.get(symbol)
+    if (i === undefined) throw new InvalidOrderError(`symbol ${symbol} is not listed on the simulated ${this.venue} venue`, this.venue)
+    return this.instruments[i]
+  }
+
+  // ---------------------------------------------------------------- market data (called by the engine)
+
+  /**
+   * One bar of symbol `sym` (open time `ts`, length `tfMs`), processed when the bar has closed. Matches the
+   * resting orders that had reached the book before the bar ended, then marks the symbol at the close.
+   */
+  onBar(sym: number, ts: number, tfMs: number, open: number, high: number, low: number, close: number, volume: number): void {
+    this.lastVolume[sym] = volume
+    this.barTs[sym] = ts
+    this.taken[sym] = 0
+    if (this.books[sym].length > 0 && this.tradable(ts, tfMs)) {
+      this.path.setBar(open, high, low, close)
+      this.matchBook(sym, ts + tfMs, volume)
+    }
+    this.last[sym] = close
+    if (this.perpPositions > 0) this.checkMargin(sym)
+  }
+
+  /** One trade print: a one-point path whose size bounds what orders may take from it. */
+  onTrade(sym: number, ts: number, price: number, size: number): void {
+    this.lastVolume[sym] = size
+    this.barTs[sym] = ts
+    this.taken[sym] = 0
+    if (this.books[sym].length > 0 && this.tradable(ts, 0)) {
+      this.path.setPrint(price)
+      this.matchBook(sym, ts + 1, size)
+    }
+    this.last[sym] = price
+    if (this.perpPositions > 0) this.checkMargin(sym)
+  }
+
+  /** Sets the last price without trading (for marks at start-up). */
+  setMark(sym: number, price: number): void {
+    this.last[sym] = price
+  }
+
+  get openOrderCount(): number {
+    return this.restingCount
+  }
+
+  // ---------------------------------------------------------------- the broker port
+
+  subscribe(handler: BrokerEventHandler): Unsubscribe {
+    this.handlers.push(handler)
+    return () => {
+      const i = this.handlers.indexOf(handler)
+      if (i >= 0) this.handlers.splice(i, 1)
+    }
+  }
+
+  submitOrder(req: OrderRequest): Promise<SubmitReceipt> {
+    return this.request('submit', req.symbol, () => this.accept(req))
+  }
+
+  cancelOrder(ref: OrderRef): Promise<void> {
+    return this.request('cancel', undefined, () => this.cancel(ref))
+  }
+
+  amendOrder(ref: OrderRef, changes: AmendRequest): Promise<void> {
+    return this.request('amend', undefined, () => this.amend(ref, changes))
+  }
+
+  getOrder(ref: OrderRef): Promise<OrderSnapshot | undefined> {
+    return this.request('getOrder', undefined, () => {
+      const o = this.find(ref)
+      return o ? this.snapshot(o) : undefined
+    })
+  }
+
+  openOrders(symbol?: string): Promise<OrderSnapshot[]> {
+    return this.request('openOrders', symbol, () => {
+      const out: OrderSnapshot[] = []
+      for (const o of this.orders.values()) {
+        if (!isTerminal(o.status) && (symbol === undefined || o.req.symbol === symbol)) out.push(this.snapshot(o))
+      }
+      return out
+    })
+  }
+
+  positions(): Promise<PositionSnapshot[]> {
+    return this.request('positions', undefined, () => this.ledger.positions.snapshots().filter((p) => p.qty !== 0))
+  }
+
+  account(): Promise<import('../core/ledger.js').AccountSnapshot> {
+    return this.request('account', undefined, () => this.accountSnapshot())
+  }
+
+  executionsSince(since: number): Promise<Fill[]> {
+    return this.request('executions', undefined, () => {
+      let lo = 0
+      let hi = this.executions.length
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1
+        if (this.executions[mid].ts < since) lo = mid + 1
+        else hi = mid
+      }
+      return this.executions.slice(lo)
+    })
+  }
+
+  // ---------------------------------------------------------------- request handling
+
+  /**
+   * A request's round trip: it reaches the venue after the request latency, is handled against the venue's
+   * state at that instant, and its answer comes back after the response latency. Faults apply here.
+   */
+  private request<T>(kind: RequestKind, symbol: string | undefined, handle: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const fault = this.faults.forRequest(kind, symbol, this.loop.clock.now())
+      const arrive = this.loop.clock.now() + this.latency.sample('request') + (fault?.action === 'delay' ? fault.delayMs : 0)
+      this.loop.schedule(arrive, () => {
+        const respondAt = this.loop.clock.now() + this.latency.sample('response')
+        const answer = (fn: () => void): void => this.loop.schedule(respondAt, fn)
+        if (fault?.action === 'fail') {
+          answer(() => reject(new VenueUnavailableError(`simulated ${this.venue}: ${kind} failed (injected fault); retry with the same client order id`, this.venue, '503')))
+          return
+        }
+        if (fault?.action === 'rate_limit') {
+          const resetAt = this.loop.clock.now() + fault.resetMs
+          answer(() => reject(new RateLimitError(`simulated ${this.venue}: rate limit on ${kind}; retry after ${resetAt}`, this.venue, resetAt, '429')))
+          return
+        }
+        let result: T
+        try {
+          result = handle()
+        } catch (err) {
+          answer(() => reject(err))
+          return
+        }
+        if (fault?.action === 'timeout') {
+          // The venue did the work; only the answer is lost. The caller must query to learn the outcome.
+          answer(() => reject(new RequestTimeoutError(`simulated ${this.venue}: ${kind} timed out; outcome unknown, query the order`, this.venue)))
+          return
+        }
+        answer(() => resolve(result))
+      })
+    })
+  }
+
+  private accept(req: OrderRequest): SubmitReceipt {
+    const now = this.loop.clock.now()
+    if (this.byClientId.has(req.clientOrderId)) {
+      throw new DuplicateClientOrderIdError(`client order id ${req.clientOrderId} already used on ${this.venue}`, this.venue, 'duplicate_client_order_id')
+    }
+    const sym = this.symIndex.get(req.symbol)
+    if (sym === undefined) throw new InvalidOrderError(`unknown symbol ${req.symbol}`, this.venue, 'unknown_symbol')
+    const inst = this.instruments[sym]
+    this.validate(req, inst)
+
+    let activeFrom = now
+    if (this.profile.marketHours && !isMarketOpen(now)) {
+      if (this.config.whenClosed === 'reject' || req.tif === 'ioc' || req.tif === 'fok') {
+        throw new MarketClosedError(`market closed for ${req.symbol} at ${new Date(now).toISOString()}; send DAY or GTC orders to queue for the open`, this.venue, 'market_closed')
+      }
+      activeFrom = nextOpen(now)
+    }
+    const reserved = this.reserve(req, inst, sym)
+    const o: SimOrder = {
+      req,
+      sym,
+      venueOrderId: `${this.idPrefix}${++this.orderSeq}`,
+      status: 'accepted',
+      filledQty: 0,
+      avgFillPrice: 0,
+      createdAt: now,
+      updatedAt: now,
+      reason: undefined,
+      arrivedAt: now,
+      activeFrom,
+      expiresAt: this.expiry(req, activeFrom),
+      triggered: req.type !== 'stop' && req.type !== 'stop_limit',
+      marketableOnArrival: this.marketable(req, this.last[sym]),
+      reserved,
+    }
+    this.orders.set(o.venueOrderId, o)
+    this.byClientId.set(req.clientOrderId, o)
+    this.emitOrder(o)
+
+    if (req.postOnly && o.marketableOnArrival && this.last[sym] > 0) {
+      this.finish(o, 'canceled', 'post-only order would take liquidity')
+    } else if (req.type === 'market' && this.config.fillAt === 'close' && this.last[sym] > 0 && activeFrom === now) {
+      this.fillAtLast(o)
+    } else {
+      this.books[sym].push(o)
+      this.restingCount++
+      if (Number.isFinite(o.expiresAt)) this.loop.at(o.expiresAt, () => this.expire(o))
+    }
+    return {clientOrderId: req.clientOrderId, venueOrderId: o.venueOrderId, ts: now}
+  }
+
+  private validate(req: OrderRequest, inst: Instrument): void {
+    const bad = (msg: string, code: string): never => {
+      throw new InvalidOrderError(`${req.clientOrderId}: ${msg}`, this.venue, code)
+    }
+    if (!(req.qty > 0) || !Number.isFinite(req.qty)) bad(`quantity ${req.qty} must be a positive number`, 'invalid_qty')
+    if (req.qty < inst.minQty - QTY_EPS) bad(`quantity ${req.qty} is below the minimum ${inst.minQty} for ${inst.symbol}`, 'below_min_qty')
+    if (!isMultipleOf(req.qty, inst.lotSize)) bad(`quantity ${req.qty} is not a multiple of the lot size ${inst.lotSize}`, 'lot_size')
+    const needsLimit = req.type === 'limit' || req.type === 'stop_limit'
+    const needsStop = req.type === 'stop' || req.type === 'stop_limit'
+    if (needsLimit && !(req.limitPrice! > 0)) bad(`${req.type} order needs a positive limit price`, 'missing_limit_price')
+    if (needsStop && !(req.stopPrice! > 0)) bad(`${req.type} order needs a positive stop price`, 'missing_stop_price')
+    if (needsLimit && !isMultipleOf(req.limitPrice!, inst.tickSize)) bad(`limit price ${req.limitPrice} is off the tick size ${inst.tickSize}`, 'tick_size')
+    if (needsStop && !isMultipleOf(req.stopPrice!, inst.tickSize)) bad(`stop price ${req.stopPrice} is off the tick size ${inst.tickSize}`, 'tick_size')
+    if (req.postOnly && req.type !== 'limit') bad('post-only applies to limit orders only', 'post_only_type')
+    const side = req.positionSide ?? 'net'
+    if (this.positionMode === 'hedge') {
+      if (side === 'net') bad('hedge mode needs positionSide long or short (positionIdx 1 or 2)', 'position_idx')
+      if (req.tif === 'day') bad('DAY orders are not offered on this venue; use GTC, IOC or FOK', 'tif')
+    } else if (side !== 'net') {
+      bad(`positionSide ${side} is only valid in hedge mode`, 'position_idx')
+    }
+  }
+
+  /** Checks buying power or margin and holds it for the order; throws when there is not enough. */
+  private reserve(req: OrderRequest, inst: Instrument, sym: number): number {
+    const side = req.positionSide ?? 'net'
+    const price = req.limitPrice ?? req.stopPrice ?? this.last[sym]
+    if (inst.contract === 'linear_perpetual') {
+      const leg = this.ledger.positions.find(req.symbol, side)
+      if (req.reduceOnly || !opensLeg(req.side, side)) {
+        if (!leg || leg.qty <= QTY_EPS) {
+          throw new InvalidOrderError(`${req.clientOrderId}: reduce-only order but the ${side} leg of ${req.symbol} is flat`, this.venue, 'reduce_only_flat')
+        }
+        return 0
+      }
+      const margin = (req.qty * price) / inst.leverage
+      const free = this.ledger.equity(this.priceOf) - this.ledger.marginUsed(this.priceOf) - this.reservedCash
+      if (margin > free + 1e-9) {
+        throw new InsufficientFundsError(`${req.clientOrderId}: needs margin ${margin.toFixed(2)}, free ${free.toFixed(2)}`, this.venue, 'insufficient_margin')
+      }
+      this.reservedCash += margin
+      return margin
+    }
+    const position = this.ledger.positions.qty(req.symbol)
+    if (req.side === 'sell') {
+      const held = this.heldForSells(sym)
+      if (req.reduceOnly && req.qty > position - held + QTY_EPS) {
+        throw new InvalidOrderError(`${req.clientOrderId}: reduce-only sell of ${req.qty} exceeds the position ${position}`, this.venue, 'reduce_only_exceeds')
+      }
+      if (!this.config.allowShortStocks && req.qty > position - held + QTY_EPS) {
+        throw new InsufficientFundsError(`${req.clientOrderId}: insufficient qty available: ${Math.max(0, position - held)} of ${req.symbol} (short selling is off)`, this.venue, 'insufficient_qty')
+      }
+      return 0
+    }
+    if (!(price > 0)) throw new InvalidOrderError(`${req.clientOrderId}: no price known yet for ${req.symbol}`, this.venue, 'no_price')
+    const cost = req.qty * price
+    const free = this.ledger.cash - this.reservedCash
+    if (cost > free + 1e-9) {
+      throw new InsufficientFundsError(`${req.clientOrderId}: insufficient buying power: needs ${cost.toFixed(2)}, has ${free.toFixed(2)}`, this.venue, 'insufficient_buying_power')
+    }
+    this.reservedCash += cost
+    return cost
+  }
+
+  private heldForSells(sym: number): number {
+    let held = 0
+    for (const o of this.books[sym]) if (o.req.side === 'sell') held += o.req.qty - o.filledQty
+    return held
+  }
+
+  private expiry(req: OrderRequest, activeFrom: number): number {
+    if (req.tif !== 'day' || !this.profile.marketHours) return Infinity
+    return sessionOf(activeFrom)?.close ?? Infinity
+  }
+
+  private marketable(req: OrderRequest, last: number): boolean {
+    if (req.type === 'market') return true
+    if (req.type !== 'limit' || !(last > 0)) return false
+    return req.side === 'buy' ? last <= req.limitPrice! : last >= req.limitPrice!
+  }
+
+  private cancel(ref: OrderRef): void {
+    const o = this.find(ref)
+    if (!o) throw new OrderNotFoundError(`order ${describe(ref)} not found on ${this.venue}`, this.venue, 'order_not_found')
+    if (isTerminal(o.status)) {
+      throw new OrderNotFoundError(`order ${o.req.clientOrderId} is already ${o.status}`, this.venue, 'order_not_open')
+    }
+    this.finish(o, 'canceled', 'canceled by request')
+  }
+
+  private amend(ref: OrderRef, changes: AmendRequest): void {
+    const o = this.find(ref)
+    if (!o || isTerminal(o.status)) throw new OrderNotFoundError(`order ${describe(ref)} is not open on ${this.venue}`, this.venue, 'order_not_open')
+    const next: OrderRequest = {...o.req, ...definedOnly(changes)}
+    if (next.qty < o.filledQty - QTY_EPS) throw new InvalidOrderError(`amend of ${o.req.clientOrderId}: quantity below what already filled`, this.venue, 'amend_qty')
+    this.validate(next, this.instruments[o.sym])
+    this.release(o)
+    o.req = next
+    o.reserved = this.reserve({...next, qty: next.qty - o.filledQty}, this.instruments[o.sym], o.sym)
+    o.updatedAt = this.loop.clock.now()
+    this.emitOrder(o)
+  }
+
+  private find(ref: OrderRef): SimOrder | undefined {
+    return 'venueOrderId' in ref ? this.orders.get(ref.venueOrderId) : this.byClientId.get(ref.clientOrderId)
+  }
+
+  // ---------------------------------------------------------------- matching
+
+  private tradable(ts: number, tfMs: number): boolean {
+    if (!this.profile.marketHours) return true
+    if (tfMs >= 86_400_000) return sessionOf(ts + 12 * 3_600_000) !== null
+    return isMarketOpen(ts)
+  }
+
+  private matchBook(sym: number, barEnd: number, volume: number): void {
+    const book = this.books[sym]
+    const inst = this.instruments[sym]
+    let available = floorToStep(this.config.participation * volume, inst.lotSize) - this.taken[sym]
+    let ended = false
+    for (let k = 0; k < book.length; k++) {
+      const o = book[k]
+      if (isTerminal(o.status)) {
+        ended = true
+        continue
+      }
+      if (o.arrivedAt >= barEnd || o.activeFrom >= barEnd) continue
+      const price = this.matchPrice(o, inst)
+      if (price > 0) {
+        const remaining = o.req.qty - o.filledQty
+        let qty = Math.min(remaining, available)
+        if (o.req.reduceOnly) qty = Math.min(qty, this.reducible(o))
+        qty = floorToStep(qty, inst.lotSize)
+        if (o.req.tif === 'fok' && qty < remaining - QTY_EPS) qty = 0
+        if (qty > QTY_EPS) {
+          available -= qty
+          this.taken[sym] += qty
+          this.fill(o, qty, price, this.liquidityOf(o))
+        }
+      }
+      if (!isTerminal(o.status) && (o.req.tif === 'ioc' || o.req.tif === 'fok') && this.hadChance(o)) {
+        this.finish(o, 'canceled', o.req.tif === 'fok' ? 'fill-or-kill could not fill in full' : 'immediate-or-cancel remainder')
+      }
+      if (isTerminal(o.status)) ended = true
+    }
+    if (ended) this.prune(sym)
+  }
+
+  /** IOC / FOK orders get one matching opportunity: the first bar they are active for. */
+  private hadChance(o: SimOrder): boolean {
+    return o.req.type !== 'stop' && o.req.type !== 'stop_limit' ? true : o.triggered
+  }
+
+  /** The price at which `o` trades on the current path, or 0 when it does not. */
+  private matchPrice(o: SimOrder, inst: Instrument): number {
+    const p = this.path
+    const buy = o.req.side === 'buy'
+    const t = this.touch
+    let from = 0
+    let fromPrice = p.points[0]
+    if (!o.triggered) {
+      if (!firstTouch(p, o.req.stopPrice!, buy ? 'up' : 'down', 0, p.points[0], t)) return 0
+      o.triggered = true
+      if (o.req.type === 'stop') return this.slip(t.price, buy, inst)
+      from = t.index
+      fromPrice = t.price
+      // A stop-limit becomes a limit at the trigger: marketable if the trigger price is within the limit.
+      if (buy ? fromPrice <= o.req.limitPrice! : fromPrice >= o.req.limitPrice!) return fromPrice
+    }
+    switch (o.req.type) {
+      case 'market':
+        return this.slip(p.points[0], buy, inst)
+      case 'stop':
+        return this.slip(fromPrice, buy, inst)
+      case 'limit':
+      case 'stop_limit': {
+        const limit = o.req.limitPrice!
+        if (!firstTouch(p, limit, buy ? 'down' : 'up', from, fromPrice, t)) return 0
+        // Limit orders never trade through their limit; a marketable arrival may take slippage up to it.
+        if (o.marketableOnArrival && o.filledQty === 0 && o.req.type === 'limit') {
+          const slipped = this.slip(t.price, buy, inst)
+          return buy ? Math.min(slipped, limit) : Math.max(slipped, limit)
+        }
+        return t.price
+      }
+    }
+  }
+
+  private liquidityOf(o: SimOrder): 'maker' | 'taker' {
+    return o.req.type === 'limit' && !o.marketableOnArrival ? 'maker' : 'taker'
+  }
+
+  private slip(price: number, buy: boolean, inst: Instrument): number {
+    const s = this.config.slippage
+    if (s.ticks === 0 && s.bps === 0) return price
+    const d = s.ticks * inst.tickSize + (price * s.bps) / 10_000
+    return buy ? price + d : Math.max(inst.tickSize, price - d)
+  }
+
+  private reducible(o: SimOrder): number {
+    const side: PositionSide = o.req.positionSide ?? 'net'
+    const q = this.ledger.positions.qty(o.req.symbol, side)
+    if (side === 'net') return o.req.side === 'sell' ? Math.max(0, q) : Math.max(0, -q)
+    return q
+  }
+
+  private fillAtLast(o: SimOrder): void {
+    const inst = this.instruments[o.sym]
+    const available = floorToStep(this.config.participation * this.lastVolume[o.sym], inst.lotSize) - this.taken[o.sym]
+    let qty = floorToStep(Math.min(o.req.qty, available), inst.lotSize)
+    if (o.req.reduceOnly) qty = Math.min(qty, this.reducible(o))
+    if (o.req.tif === 'fok' && qty < o.req.qty - QTY_EPS) qty = 0
+    if (qty > QTY_EPS) {
+      this.taken[o.sym] += qty
+      this.fill(o, qty, this.slip(this.last[o.sym], o.req.side === 'buy', inst), 'taker')
+    }
+    if (isTerminal(o.status)) return
+    if (o.req.tif === 'ioc' || o.req.tif === 'fok') {
+      this.finish(o, 'canceled', 'immediate-or-cancel remainder')
+      return
+    }
+    this.books[o.sym].push(o)
+    this.restingCount++
+  }
+
+  private fill(o: SimOrder, qty: number, price: number, liquidity: 'maker' | 'taker'): void {
+    const now = this.loop.clock.now()
+    const inst = this.instruments[o.sym]
+    const fees = this.config.fees
+    const rate = liquidity === 'maker' ? fees.makerRate : fees.takerRate
+    const fee = qty * price * rate + (inst.assetClass === 'us_equity' ? qty * fees.perShare : 0)
+    const fill: Fill = {
+      execId: `${this.idPrefix}E${++this.execSeq}`,
+      clientOrderId: o.req.clientOrderId,
+      venueOrderId: o.venueOrderId,
+      symbol: o.req.symbol,
+      side: o.req.side,
+      positionSide: o.req.positionSide ?? 'net',
+      qty,
+      price,
+      fee,
+      liquidity,
+      ts: now,
+    }
+    const wasOpen = this.ledger.positions.qty(fill.symbol, fill.positionSide) !== 0
+    // Release the share of the hold this fill used before the ledger spends it.
+    const share = o.req.qty - o.filledQty > 0 ? (o.reserved * qty) / (o.req.qty - o.filledQty) : o.reserved
+    o.reserved -= share
+    this.reservedCash -= share
+    this.ledger.applyFill(fill)
+    this.executions.push(fill)
+    if (inst.contract === 'linear_perpetual') {
+      const isOpen = this.ledger.positions.qty(fill.symbol, fill.positionSide) !== 0
+      if (isOpen && !wasOpen) this.perpPositions++
+      else if (!isOpen && wasOpen) this.perpPositions--
+    }
+    o.avgFillPrice = (o.avgFillPrice * o.filledQty + price * qty) / (o.filledQty + qty)
+    o.filledQty += qty
+    o.updatedAt = now
+    const full = o.filledQty >= o.req.qty - QTY_EPS
+    o.status = transition(o.status, full ? 'filled' : 'partially_filled', o.req.clientOrderId)
+    if (full) this.release(o)
+    this.emit({kind: 'execution', ts: now, fill})
+    this.emitOrder(o)
+    this.emit({kind: 'position', ts: now, position: this.ledger.positions.get(fill.symbol, fill.positionSide).snapshot()})
+    this.emit({kind: 'account', ts: now, account: this.accountSnapshot()})
+  }
+
+  private finish(o: SimOrder, status: 'canceled' | 'expired', reason: string): void {
+    o.status = transition(o.status, status, o.req.clientOrderId)
+    o.reason = reason
+    o.updatedAt = this.loop.clock.now()
+    this.release(o)
+    this.emitOrder(o)
+  }
+
+  private expire(o: SimOrder): void {
+    if (isTerminal(o.status)) return
+    this.finish(o, 'expired', 'day order expired at the session close')
+    this.prune(o.sym)
+  }
+
+  private release(o: SimOrder): void {
+    this.reservedCash -= o.reserved
+    o.reserved = 0
+  }
+
+  private prune(sym: number): void {
+    const book = this.books[sym]
+    const kept = book.filter((o) => !isTerminal(o.status))
+    this.restingCount -= book.length - kept.length
+    this.books[sym] = kept
+  }
+
+  /** Perpetuals: below maintenance margin, every position is closed at the mark (the venue's liquidation). */
+  private checkMargin(sym: number): void {
+    if (this.instruments[sym].contract !== 'linear_perpetual') return
+    const equity = this.ledger.equity(this.priceOf)
+    if (equity >= this.ledger.maintenanceMargin(this.priceOf)) return
+    for (const p of [...this.ledger.positions.open()]) {
+      const i = this.symIndex.get(p.symbol)!
+      if (this.instruments[i].contract !== 'linear_perpetual') continue
+      const side: PositionSide = p instanceof HedgeLeg ? p.side : 'net'
+      const req: OrderRequest = {
+        clientOrderId: `liq-${this.orderSeq + 1}`,
+        symbol: p.symbol,
+        side: side === 'short' || (side === 'net' && p.qty < 0) ? 'buy' : 'sell',
+        type: 'market',
+        qty: Math.abs(p.qty),
+        tif: 'ioc',
+        reduceOnly: true,
+        positionSide: side,
+      }
+      const o: SimOrder = {req, sym: i, venueOrderId: `${this.idPrefix}${++this.orderSeq}`, status: 'accepted', filledQty: 0, avgFillPrice: 0, createdAt: this.loop.clock.now(), updatedAt: this.loop.clock.now(), reason: 'liquidation', arrivedAt: this.loop.clock.now(), activeFrom: this.loop.clock.now(), expiresAt: Infinity, triggered: true, marketableOnArrival: true, reserved: 0}
+      this.orders.set(o.venueOrderId, o)
+      this.byClientId.set(req.clientOrderId, o)
+      this.fill(o, req.qty, this.last[i], 'taker')
+    }
+    // Orders of a liquidated account are cancelled with it.
+    for (let s = 0; s < this.books.length; s++) {
+      for (const o of this.books[s]) if (!isTerminal(o.status)) this.finish(o, 'canceled', 'liquidation')
+      this.prune(s)
+    }
+  }
+
+  // ---------------------------------------------------------------- events
+
+  private snapshot(o: SimOrder): OrderSnapshot {
+    return {
+      ...o.req,
+      venueOrderId: o.venueOrderId,
+      status: o.status,
+      filledQty: o.filledQty,
+      avgFillPrice: o.avgFillPrice,
+      createdAt: o.createdAt,
+      updatedAt: o.updatedAt,
+      ...(o.reason ? {reason: o.reason} : {}),
+    }
+  }
+
+  private accountSnapshot(): import('../core/ledger.js').AccountSnapshot {
+    return this.ledger.snapshot(this.priceOf, this.loop.clock.now(), this.reservedCash)
+  }
+
+  private emitOrder(o: SimOrder): void {
+    this.emit({kind: 'order', ts: this.loop.clock.now(), order: this.snapshot(o)})
+  }
+
+  /**
+   * Sends an event down its channel: after the channel's latency, never before an earlier event of the same
+   * channel (websocket frames do not overtake each other), unless a fault says otherwise.
+   */
+  private emit(event: BrokerEvent): void {
+    if (this.handlers.length === 0) return
+    const now = this.loop.clock.now()
+    const symbol = eventSymbol(event)
+    const fault = this.faults.forEvent(event.kind, symbol, now)
+    if (fault?.action === 'drop') return
+    const tail = this.channelTail.get(event.kind) ?? -Infinity
+    let at = Math.max(now + this.latency.sample(event.kind), tail)
+    if (fault?.action === 'delay') {
+      // A delayed frame holds back the channel behind it, as on one socket.
+      at += fault.delayMs
+    }
+    if (fault?.action === 'reorder') {
+      // Held back until just after the channel's next event.
+      this.faults.holdForReorder(event.kind, event)
+      return
+    }
+    this.channelTail.set(event.kind, at)
+    this.deliverAt(at, event)
+    const held = this.faults.releaseHeld(event.kind)
+    if (held) this.deliverAt(at, held)
+    if (fault?.action === 'duplicate') this.deliverAt(at, event)
+  }
+
+  private deliverAt(at: number, event: BrokerEvent): void {
+    this.loop.schedule(at, () => {
+      for (let i = 0; i < this.handlers.length; i++) this.handlers[i](event)
+    })
+  }
+
+  /** Releases reordered events still held back (when no later event came to pass them). */
+  flushHeld(): void {
+    for (const ev of this.faults.drainHeld()) this.deliverAt(this.loop.clock.now(), ev)
+  }
+}
+
+function eventSymbol(e: BrokerEvent): string | undefined {
+  switch (e.kind) {
+    case 'order':
+      return e.order.symbol
+    case 'execution':
+      return e.fill.symbol
+    case 'position':
+      return e.position.symbol
+    default:
+      return undefined
+  }
+}
+
+function describe(ref: OrderRef): string {
+  return 'venueOrderId' in ref ? `venue id ${ref.venueOrderId}` : `client id ${ref.clientOrderId}`
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  const out: Partial<T> = {}
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v
+  return out
+}

@@ -105,9 +105,9 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
 
   // Equity is sampled once per bar instant, after every bar of that instant has been processed.
   let cap = 1024
-  let eqTs = new Float64Array(cap)
-  let eqVal = new Float64Array(cap)
-  let eqExp = new Float64Array(cap)
+  let eqTs: Float64Array<ArrayBuffer> = new Float64Array(cap)
+  let eqVal: Float64Array<ArrayBuffer> = new Float64Array(cap)
+  let eqExp: Float64Array<ArrayBuffer> = new Float64Array(cap)
   let samples = 0
   const sample = (t: number): void => {
     if (samples === cap) {
@@ -203,7 +203,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
   }
 }
 
-function grow(a: Float64Array, cap: number): Float64Array {
+function grow(a: Float64Array, cap: number): Float64Array<ArrayBuffer> {
   const b = new Float64Array(cap)
   b.set(a)
   return b

@@ -50,6 +50,8 @@ export interface BacktestResult {
   readonly trades: ReturnType<TradeRecorder['trades']['slice']>
   readonly equity: EquityCurve
   readonly orders: readonly OrderSnapshot[]
+  /** Orders the venue refused outright (never on its book). */
+  readonly refused: OrderGateway['refused']
   readonly fills: readonly Fill[]
   readonly fees: number
   readonly rejections: Record<string, number>
@@ -194,6 +196,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
     trades: recorder.trades,
     equity: {ts: eqTs.slice(0, samples), equity: eqVal.slice(0, samples), exposure: eqExp.slice(0, samples)},
     orders: [...orderLog.values()],
+    refused: gateway.refused,
     fills: exchange.executions.slice(0, fillsSeen),
     fees: exchange.ledger.fees,
     rejections: Object.fromEntries([...gateway.rejections.entries()].sort()),

@@ -23,6 +23,8 @@ export class OrderGateway {
   /** Rejections by code (venue rejects and local ones), for the report and metrics. */
   readonly rejections = new Map<string, number>()
   private readonly reasons = new Map<string, string>()
+  /** Orders the venue refused outright (they never existed there), most recent last, bounded. */
+  readonly refused: {readonly request: OrderRequest; readonly ts: number; readonly code: string; readonly message: string}[] = []
   submitted = 0
 
   constructor(
@@ -92,6 +94,7 @@ export class OrderGateway {
     if (final) {
       this.view.orders.markRejected(req.clientOrderId, message, this.clock.now())
       this.rejections.set(code, (this.rejections.get(code) ?? 0) + 1)
+      if (this.refused.length < 10_000) this.refused.push({request: req, ts: this.clock.now(), code, message})
     }
     this.journal.append({t: this.clock.now(), type: final ? 'rejected' : 'retryable_error', data: {clientOrderId: req.clientOrderId, code, message}})
     return {ok: false, final, code, message}

@@ -6,7 +6,7 @@
 import type {PositionMode} from '../core/instrument.js'
 
 export interface VenueProfile {
-  readonly name: 'alpaca' | 'bybit'
+  readonly name: string
   readonly positionMode: PositionMode
   /** Whether orders only trade in the US regular session. */
   readonly marketHours: boolean
@@ -21,5 +21,5 @@ export function profileFor(venue: string): VenueProfile {
   if (venue === 'bybit') return BYBIT_PROFILE
   if (venue === 'alpaca') return ALPACA_PROFILE
   // Synthetic data (venue 'sim'): round-the-clock netting venue.
-  return {name: 'alpaca', positionMode: 'netting', marketHours: false, idPrefix: 'S'}
+  return {name: 'sim', positionMode: 'netting', marketHours: false, idPrefix: 'S'}
 }

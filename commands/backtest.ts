@@ -1,0 +1,81 @@
+import {Command, Flags} from '@oclif/core'
+import {UserInputError} from '../src/ops/errors.js'
+
+export default class Backtest extends Command {
+  static override summary = 'Run a strategy on historical bars against the simulated exchange and print the report.'
+
+  static override description = `Bars stream from the DuckDB market-data store (the bundled real sample is imported on first use).
+Market orders fill at the next bar's open by default; partial fills, fees, slippage and latency follow the simulator settings.
+The same data, settings and seed always give the same trades and the same journal hash.`
+
+  static override examples = [
+    {description: 'The default strategy (sma-cross) on the bundled real minute data', command: '<%= config.bin %> <%= command.id %>'},
+    {description: 'SPY only, one day, with fees, slippage and latency', command: '<%= config.bin %> <%= command.id %> --symbols SPY --from 2013-10-07 --to 2013-10-07 --fee 0.0005 --slippage 2bps --latency 50:20'},
+    {description: 'The baseline on daily bars', command: '<%= config.bin %> <%= command.id %> --strategy buy-and-hold --timeframe 1d --symbols SPY,QQQ'},
+    {description: 'Strategy parameters, output files and the report as JSON', command: `<%= config.bin %> <%= command.id %> --params '{"fast":5,"slow":20}' --out out/run1 --json`},
+    {description: 'Everything from a config file (flags override it)', command: '<%= config.bin %> <%= command.id %> --config backtest.json'},
+  ]
+
+  static override flags = {
+    strategy: Flags.string({char: 's', description: 'strategy name (sma-cross, buy-and-hold)'}),
+    params: Flags.string({description: 'strategy parameters as JSON, e.g. \'{"fast":5,"slow":20}\''}),
+    symbols: Flags.string({description: 'comma-separated symbols (default: every symbol of one venue in the store)'}),
+    from: Flags.string({description: 'start: YYYY-MM-DD (UTC), ISO date-time or epoch ms'}),
+    to: Flags.string({description: 'end: YYYY-MM-DD (inclusive), ISO date-time (exclusive) or epoch ms'}),
+    timeframe: Flags.string({char: 't', description: 'bar timeframe: 1m, 5m, 15m, 1h, 1d (default 1m)'}),
+    cash: Flags.integer({description: 'starting cash (default 100000)'}),
+    fee: Flags.string({description: 'fee rate per traded notional, maker and taker (e.g. 0.0005 = 5 bps)'}),
+    slippage: Flags.string({description: 'adverse slippage on market and stop fills: basis points (2, 2bps) or ticks (1tick)'}),
+    latency: Flags.string({description: 'venue latency in ms, fixed or fixed:jitter (e.g. 50:20; jitter is seeded)'}),
+    seed: Flags.integer({description: 'seed of the simulator (jitter, fault probabilities)'}),
+    config: Flags.string({char: 'c', description: 'JSON config file (strategy, params, symbols, from, to, timeframe, db, sim)'}),
+    db: Flags.string({description: 'market-data database (default: $TRADER_DATA_DB or data/trader.duckdb)'}),
+    out: Flags.string({char: 'o', description: 'write orders, fills, trades and the equity curve as CSV and Parquet into this directory'}),
+    json: Flags.boolean({description: 'print the report as JSON on stdout'}),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(Backtest)
+    try {
+      const {planBacktest, runBacktestJob} = await import('../src/engine/backtest-job.js')
+      const {reportOf, outputsOf} = await import('../src/engine/backtest-report.js')
+      const fee = flags.fee === undefined ? undefined : Number(flags.fee)
+      if (fee !== undefined && !(fee >= 0 && fee < 1)) throw new UserInputError(`--fee '${flags.fee}' must be a rate between 0 and 1, e.g. 0.0005 for 5 bps`)
+      const plan = await planBacktest({...flags, fee})
+      const progress = process.stderr.isTTY && !flags.json
+      const job = await runBacktestJob(plan, {
+        onProgress: progress
+          ? (bars, ts, total) => process.stderr.write(`\r${bars.toLocaleString('en-US')} / ${total.toLocaleString('en-US')} bars  ${new Date(ts).toISOString().slice(0, 16)}Z `)
+          : undefined,
+      })
+      if (progress) process.stderr.write('\r\x1b[K')
+      for (const n of job.notices) this.logToStderr(`note: ${n}`)
+      const report = reportOf(plan.strategy, plan.timeframe, job.result, job.instruments)
+      if (flags.out) {
+        const {writeRunOutputs} = await import('../src/report/output.js')
+        const files = await writeRunOutputs(flags.out, outputsOf(job.result))
+        if (!flags.json) this.logToStderr(`wrote ${files.length} files to ${flags.out}`)
+      }
+      if (job.result.violations.length > 0) {
+        this.logToStderr(`warning: ${job.result.violations.length} invariant violation(s), first: ${job.result.violations[0].rule} ${job.result.violations[0].detail}`)
+      }
+      if (flags.json) {
+        this.log(JSON.stringify({...report, journalHash: job.result.journalHash}, null, 2))
+        return
+      }
+      const {renderReport} = await import('../src/report/tables.js')
+      this.log(renderReport(report, {color: Boolean(process.stdout.isTTY)}))
+      this.log(`journal sha256 ${job.result.journalHash} (${job.result.journalRecords} records)`)
+    } catch (err) {
+      this.fail(err)
+    }
+  }
+
+  /** A user's mistake is one line and exit 2; anything else is a bug and keeps its stack. */
+  private fail(err: unknown): never {
+    const e = err as {exitCode?: number; name?: string; message?: string}
+    const known = err instanceof UserInputError || ['NoDataError', 'StoreOpenError', 'DataImportError', 'InvalidBarError'].includes(e?.name ?? '')
+    if (known) this.error(e.message ?? String(err), {exit: 2})
+    throw err
+  }
+}

@@ -1,0 +1,204 @@
+/**
+ * A backtest as the CLI asks for it: settings from a config file and flags (validated by zod), data from the
+ * market-data store, the strategy from the registry, then the run and its report. Commands stay thin.
+ */
+import {readFile} from 'node:fs/promises'
+import {z} from 'zod'
+import {defaultInstrument, type Instrument} from '../core/instrument.js'
+import {TIMEFRAME_MS, type Timeframe} from '../core/market-data.js'
+import {ConfigError, UserInputError} from '../ops/errors.js'
+import {parseTimeInput} from '../ops/time-input.js'
+import {zodOneLine} from '../ops/zod-message.js'
+import {type SimConfigInput, SimConfigSchema} from '../sim/config.js'
+import {profileFor} from '../sim/venue-profile.js'
+import {DEFAULT_STRATEGY, findStrategy, STRATEGIES} from '../../strategies/index.js'
+import {type BacktestResult, runBacktest} from './backtest.js'
+import {Journal} from './journal.js'
+
+const TIMEFRAMES = Object.keys(TIMEFRAME_MS) as [Timeframe, ...Timeframe[]]
+
+const timeValue = z.union([z.string(), z.number()])
+
+/** The `--config` file of `trader backtest`. Flags given on the command line override it. */
+export const BacktestConfigSchema = z
+  .object({
+    strategy: z.string().optional(),
+    params: z.record(z.string(), z.unknown()).optional(),
+    symbols: z.array(z.string().min(1)).optional(),
+    from: timeValue.optional(),
+    to: timeValue.optional(),
+    timeframe: z.enum(TIMEFRAMES).optional(),
+    db: z.string().optional(),
+    sim: SimConfigSchema.partial().optional(),
+  })
+  .strict()
+export type BacktestConfig = z.infer<typeof BacktestConfigSchema>
+
+export interface BacktestFlags {
+  strategy?: string
+  symbols?: string
+  from?: string
+  to?: string
+  timeframe?: string
+  cash?: number
+  fee?: number
+  slippage?: string
+  latency?: string
+  seed?: number
+  config?: string
+  db?: string
+  params?: string
+}
+
+export interface BacktestPlan {
+  readonly strategy: string
+  readonly params: unknown
+  readonly symbols: readonly string[] | undefined
+  readonly from: number | undefined
+  readonly to: number | undefined
+  readonly timeframe: Timeframe
+  readonly db: string | undefined
+  readonly sim: SimConfigInput
+}
+
+export async function loadBacktestConfig(path: string): Promise<BacktestConfig> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch {
+    throw new ConfigError(`config file ${path} cannot be read; check the path`)
+  }
+  let raw: unknown
+  try {
+    raw = JSON.parse(text)
+  } catch (err) {
+    throw new ConfigError(`config file ${path} is not valid JSON (${(err as Error).message}); fix the syntax`)
+  }
+  const parsed = BacktestConfigSchema.safeParse(raw)
+  if (!parsed.success) throw new ConfigError(zodOneLine(parsed.error, path))
+  return parsed.data
+}
+
+/** Merges config and flags into one validated plan; every problem is a one-line UserInputError. */
+export async function planBacktest(flags: BacktestFlags): Promise<BacktestPlan> {
+  const cfg = flags.config ? await loadBacktestConfig(flags.config) : {}
+  const strategy = flags.strategy ?? cfg.strategy ?? DEFAULT_STRATEGY
+  const factory = findStrategy(strategy)
+  if (!factory) {
+    throw new UserInputError(`unknown strategy '${strategy}'; choose one of: ${STRATEGIES.map((s) => s.name).join(', ')}`)
+  }
+  let paramsInput: unknown = cfg.params ?? {}
+  if (flags.params) {
+    try {
+      paramsInput = {...(paramsInput as object), ...JSON.parse(flags.params)}
+    } catch {
+      throw new UserInputError(`--params '${flags.params}' is not JSON; use e.g. --params '{"fast":5,"slow":20}'`)
+    }
+  }
+  const params = factory.params.safeParse(paramsInput)
+  if (!params.success) throw new UserInputError(zodOneLine(params.error, `parameters of ${strategy}`))
+
+  const timeframe = (flags.timeframe ?? cfg.timeframe ?? '1m') as Timeframe
+  if (!TIMEFRAMES.includes(timeframe)) throw new UserInputError(`--timeframe '${timeframe}' is not one of ${TIMEFRAMES.join(', ')}`)
+  const from = flags.from ?? cfg.from
+  const to = flags.to ?? cfg.to
+  const fromMs = from === undefined ? undefined : typeof from === 'number' ? from : parseTimeInput(from, '--from')
+  const toMs = to === undefined ? undefined : typeof to === 'number' ? to : parseTimeInput(to, '--to', true)
+  if (fromMs !== undefined && toMs !== undefined && fromMs >= toMs) {
+    throw new UserInputError(`--from (${new Date(fromMs).toISOString()}) must be before --to (${new Date(toMs).toISOString()})`)
+  }
+  const symbols = flags.symbols
+    ? flags.symbols.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean)
+    : cfg.symbols?.map((s) => s.toUpperCase())
+
+  const sim: Record<string, unknown> = {...cfg.sim}
+  if (flags.cash !== undefined) sim.initialCash = flags.cash
+  if (flags.seed !== undefined) sim.seed = flags.seed
+  if (flags.fee !== undefined) sim.fees = {...(cfg.sim?.fees ?? {}), makerRate: flags.fee, takerRate: flags.fee}
+  if (flags.slippage !== undefined) sim.slippage = parseSlippage(flags.slippage)
+  if (flags.latency !== undefined) sim.latency = parseLatency(flags.latency)
+  const simParsed = SimConfigSchema.safeParse(sim)
+  if (!simParsed.success) throw new UserInputError(zodOneLine(simParsed.error, 'simulator settings'))
+
+  return {strategy, params: params.data, symbols, from: fromMs, to: toMs, timeframe, db: flags.db ?? cfg.db, sim: simParsed.data}
+}
+
+/** `--slippage 2` or `2bps` (basis points), `1tick` / `1ticks` (ticks). */
+export function parseSlippage(v: string): {bps: number; ticks: number} {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(bps|ticks?|)\s*$/.exec(v)
+  if (!m) throw new UserInputError(`--slippage '${v}' is not understood; use basis points (2 or 2bps) or ticks (1tick)`)
+  const n = Number(m[1])
+  return m[2].startsWith('tick') ? {bps: 0, ticks: n} : {bps: n, ticks: 0}
+}
+
+/** `--latency 50` (fixed ms) or `50:20` (fixed ms : seeded jitter ms). */
+export function parseLatency(v: string): {fixedMs: number; jitterMs: number} {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(?::\s*(\d+(?:\.\d+)?))?\s*$/.exec(v)
+  if (!m) throw new UserInputError(`--latency '${v}' is not understood; use fixed milliseconds (50) or fixed:jitter (50:20)`)
+  return {fixedMs: Number(m[1]), jitterMs: m[2] === undefined ? 0 : Number(m[2])}
+}
+
+export interface BacktestJobResult {
+  readonly plan: BacktestPlan
+  readonly result: BacktestResult
+  readonly instruments: readonly Instrument[]
+  readonly notices: readonly string[]
+}
+
+export interface BacktestJobOptions {
+  readonly onProgress?: (bars: number, ts: number, totalRows: number) => void
+  readonly journal?: Journal
+}
+
+/** Opens the store (importing the bundled sample on first use), streams the bars and runs the strategy. */
+export async function runBacktestJob(plan: BacktestPlan, opts: BacktestJobOptions = {}): Promise<BacktestJobResult> {
+  const {MarketDataStore} = await import('../data/store.js')
+  const {defaultDatabasePath, ensureSampleData} = await import('../data/sample.js')
+  const notices: string[] = []
+  const store = await MarketDataStore.open(plan.db ?? defaultDatabasePath())
+  try {
+    if (!plan.db) await ensureSampleData(store)
+    let symbols = plan.symbols
+    if (!symbols || symbols.length === 0) {
+      const series = (await store.list()).filter((s) => s.timeframe === plan.timeframe)
+      if (series.length === 0) throw new UserInputError(`no ${plan.timeframe} bars in the store; run \`trader data import\` or choose --timeframe from \`trader data list\``)
+      const venues = [...new Set(series.map((s) => s.venue))].sort()
+      const venue = venues.sort((a, b) => count(series, b) - count(series, a))[0]
+      symbols = series.filter((s) => s.venue === venue).map((s) => s.symbol)
+      if (venues.length > 1) notices.push(`no --symbols given: using the ${venue} symbols ${symbols.join(',')} (other venues: ${venues.filter((v) => v !== venue).join(', ')})`)
+    }
+    const infos = await store.instrumentsFor(symbols)
+    const venues = [...new Set(infos.map((i) => i.venue))]
+    if (venues.length > 1) {
+      throw new UserInputError(`--symbols span several venues (${venues.join(', ')}); a backtest runs against one venue, so run them separately`)
+    }
+    const stream = await store.streamBars({symbols, timeframe: plan.timeframe, from: plan.from, to: plan.to})
+    const infoBySymbol = new Map(infos.map((i) => [i.symbol, i]))
+    const instruments = stream.symbols.map((s) => {
+      const info = infoBySymbol.get(s)!
+      return defaultInstrument(s, info.assetClass, info.venue)
+    })
+    const factory = findStrategy(plan.strategy)!
+    const totalRows = (await store.list())
+      .filter((s) => s.timeframe === plan.timeframe && stream.symbols.includes(s.symbol))
+      .reduce((n, s) => n + s.rows, 0)
+    const result = await runBacktest({
+      stream,
+      instruments,
+      profile: profileFor(venues[0]),
+      strategy: factory.create(plan.params),
+      sim: plan.sim,
+      journal: opts.journal,
+      onProgress: opts.onProgress ? (bars, ts) => opts.onProgress!(bars, ts, totalRows) : undefined,
+      progressEvery: 50_000,
+    })
+    if (result.bars === 0) throw new UserInputError(`no bars for ${symbols.join(',')} in the chosen period; check --from / --to against \`trader data list\``)
+    return {plan, result, instruments, notices}
+  } finally {
+    store.close()
+  }
+}
+
+function count(series: readonly {venue: string}[], venue: string): number {
+  return series.filter((s) => s.venue === venue).length
+}

@@ -75,7 +75,9 @@ The same data, settings and seed always give the same trades and the same journa
   private fail(err: unknown): never {
     const e = err as {exitCode?: number; name?: string; message?: string}
     const known = err instanceof UserInputError || ['NoDataError', 'StoreOpenError', 'DataImportError', 'InvalidBarError'].includes(e?.name ?? '')
-    if (known) this.error(e.message ?? String(err), {exit: 2})
-    throw err
+    if (!known) throw err
+    // Written directly: oclif's error output wraps long messages over several lines.
+    process.stderr.write(`Error: ${(e.message ?? String(err)).replace(/\s*\n\s*/g, ' ')}\n`)
+    this.exit(2)
   }
 }

@@ -86,6 +86,8 @@ export class SimulatedExchange implements BrokerPort {
   /** Volume already taken by orders in the current bar, per symbol. */
   private readonly taken: Float64Array
   private readonly barTs: Float64Array
+  /** Length of the symbol's bars (0 for trade prints). */
+  private readonly barTf: Float64Array
   private readonly handlers: BrokerEventHandler[] = []
   private readonly latency: LatencyModel
   private readonly faults: FaultInjector
@@ -121,6 +123,7 @@ export class SimulatedExchange implements BrokerPort {
     this.lastVolume = new Float64Array(n)
     this.taken = new Float64Array(n)
     this.barTs = new Float64Array(n).fill(-Infinity)
+    this.barTf = new Float64Array(n)
     this.ledger = new Ledger(this.config.initialCash, (s) => this.instrument(s))
     const rng = new Rng(this.config.seed)
     this.latency = new LatencyModel(this.config.latency, rng.fork(1).int(2 ** 31), this.config.latencyByKind)
@@ -142,6 +145,7 @@ export class SimulatedExchange implements BrokerPort {
   onBar(sym: number, ts: number, tfMs: number, open: number, high: number, low: number, close: number, volume: number): void {
     this.lastVolume[sym] = volume
     this.barTs[sym] = ts
+    this.barTf[sym] = tfMs
     this.taken[sym] = 0
     if (this.books[sym].length > 0 && this.tradable(ts, tfMs)) {
       this.path.setBar(open, high, low, close)
@@ -155,6 +159,7 @@ export class SimulatedExchange implements BrokerPort {
   onTrade(sym: number, ts: number, price: number, size: number): void {
     this.lastVolume[sym] = size
     this.barTs[sym] = ts
+    this.barTf[sym] = 0
     this.taken[sym] = 0
     if (this.books[sym].length > 0 && this.tradable(ts, 0)) {
       this.path.setPrint(price)
@@ -599,8 +604,19 @@ export class SimulatedExchange implements BrokerPort {
     this.emitOrder(o)
   }
 
-  private expire(o: SimOrder): void {
+  /**
+   * Expires a DAY order at the session close, but not before the bar that covers the close has been matched:
+   * bars are processed when they end, so a daily bar (or the 15:59 minute bar) ends at or after the close.
+   */
+  private expire(o: SimOrder, final = false): void {
     if (isTerminal(o.status)) return
+    const tf = this.barTf[o.sym]
+    const lastEnd = this.barTs[o.sym] + tf
+    if (!final && tf > 0 && lastEnd <= o.expiresAt) {
+      const coveringEnd = this.barTs[o.sym] + tf * Math.ceil((o.expiresAt - this.barTs[o.sym]) / tf)
+      this.loop.at(Math.max(coveringEnd, lastEnd) + 1, () => this.expire(o, true))
+      return
+    }
     this.finish(o, 'expired', 'day order expired at the session close')
     this.prune(o.sym)
   }

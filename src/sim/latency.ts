@@ -1,4 +1,7 @@
-/** Latency model: a fixed delay plus seeded uniform jitter, per message kind. */
+/**
+ * Latency model: a fixed delay plus seeded uniform jitter, per message kind. Delays are whole milliseconds, as
+ * venue timestamps are, so every time in a journal is an integer epoch ms.
+ */
 import {Rng} from '../core/rng.js'
 
 export interface LatencySpec {
@@ -20,6 +23,7 @@ export class LatencyModel {
   /** Delay for one message of `kind` ('request', 'response', 'order', 'execution', 'position', 'account'). */
   sample(kind: string): number {
     const spec = this.byKind[kind] ?? this.base
-    return spec.jitterMs > 0 ? spec.fixedMs + this.rng.next() * spec.jitterMs : spec.fixedMs
+    const fixed = Math.round(spec.fixedMs)
+    return spec.jitterMs > 0 ? fixed + Math.floor(this.rng.next() * (Math.round(spec.jitterMs) + 1)) : fixed
   }
 }

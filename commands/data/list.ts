@@ -1,0 +1,48 @@
+import {Command, Flags} from '@oclif/core'
+import type {MarketDataStore as MarketDataStoreType, SeriesInfo} from '../../src/data/store.js'
+
+export default class DataList extends Command {
+  static override description = 'List the market data in the DuckDB store: one row per symbol and timeframe.'
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --db /tmp/spy.duckdb',
+    '<%= config.bin %> <%= command.id %> --json',
+  ]
+
+  static override enableJsonFlag = true
+
+  static override flags = {
+    db: Flags.string({description: 'database file (default: $TRADER_DATA_DB or <package>/data/trader.duckdb)'}),
+  }
+
+  async run(): Promise<SeriesInfo[]> {
+    const {flags} = await this.parse(DataList)
+    const {MarketDataStore, defaultDatabasePath} = await import('../../src/data/index.js')
+    const {displayPath, isUserFacingDataError, isoUtc} = await import('../../src/data/format.js')
+    const dbPath = flags.db ?? defaultDatabasePath()
+    let store: MarketDataStoreType | undefined
+    try {
+      store = await MarketDataStore.open(dbPath, {readOnly: true})
+      const series = await store.list()
+      if (!this.jsonEnabled()) {
+        if (series.length === 0) {
+          this.log(`${displayPath(store.path)} holds no bars yet. Import some with \`trader data import data/sample\`.`)
+          return series
+        }
+        const {default: Table} = await import('cli-table3')
+        const table = new Table({style: {head: [], border: []}, head: ['symbol', 'timeframe', 'venue', 'asset class', 'first (UTC)', 'last (UTC)', 'rows']})
+        for (const s of series) {
+          table.push([s.symbol, s.timeframe, s.venue, s.assetClass, isoUtc(s.first), isoUtc(s.last), s.rows])
+        }
+        this.log(table.toString())
+      }
+      return series
+    } catch (error) {
+      if (isUserFacingDataError(error)) this.error(error.message, {exit: 2})
+      throw error
+    } finally {
+      store?.close()
+    }
+  }
+}

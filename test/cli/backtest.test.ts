@@ -1,0 +1,106 @@
+/**
+ * `trader backtest` as a user runs it: the built CLI (npm test builds first), real bundled data in a temp
+ * database, the report as JSON, help with examples, and one clear line with exit code 2 for bad input.
+ */
+import {spawnSync} from 'node:child_process'
+import {mkdtempSync, rmSync, writeFileSync, readdirSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join, resolve} from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {BacktestReportSchema} from '../../src/report/schema.js'
+
+const ROOT = resolve(import.meta.dirname, '../..')
+let dir: string
+
+function trader(...args: string[]) {
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin/run.js'), ...args], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: {...process.env, NODE_ENV: 'production', TRADER_DATA_DB: join(dir, 'market.duckdb'), NO_COLOR: '1'},
+    timeout: 120_000,
+  })
+  return {code: r.status, stdout: r.stdout, stderr: r.stderr}
+}
+
+/** One clear line: a single non-empty line of error text, no stack frames. */
+function expectOneLine(stderr: string, pattern: RegExp): void {
+  const lines = stderr.split('\n').filter((l) => l.trim() !== '')
+  expect(lines.length, stderr).toBe(1)
+  expect(stderr).toMatch(pattern)
+  expect(stderr).not.toMatch(/\n\s+at /)
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'trader-cli-'))
+})
+
+afterAll(() => rmSync(dir, {recursive: true, force: true}))
+
+describe('trader backtest', () => {
+  it('runs the default strategy on the bundled data and prints the report as JSON', () => {
+    const r = trader('backtest', '--json', '--symbols', 'SPY,IBM', '--out', 'out1')
+    expect(r.code, r.stderr).toBe(0)
+    const report = BacktestReportSchema.parse(JSON.parse(r.stdout))
+    expect(report.strategy).toBe('sma-cross')
+    expect(report.bars).toBeGreaterThan(5000)
+    expect(report.trades).toBeGreaterThan(10)
+    expect(readdirSync(join(dir, 'out1')).sort()).toEqual(
+      ['equity.csv', 'equity.parquet', 'fills.csv', 'fills.parquet', 'orders.csv', 'orders.parquet', 'trades.csv', 'trades.parquet'],
+    )
+  })
+
+  it('prints the tables by default', () => {
+    const r = trader('backtest', '--strategy', 'buy-and-hold', '--timeframe', '1d', '--symbols', 'SPY,QQQ', '--from', '2015-01-01', '--to', '2016-12-31')
+    expect(r.code, r.stderr).toBe(0)
+    for (const label of ['Total return', 'CAGR', 'Max drawdown', 'Sharpe', 'Sortino', 'Win rate', 'Profit factor', 'Expectancy', 'Exposure time', 'Fees', 'Per symbol', 'Exit reason']) {
+      expect(r.stdout).toContain(label)
+    }
+    expect(r.stdout).toContain('end_of_data')
+  })
+
+  it('shows examples in --help', () => {
+    const r = trader('backtest', '--help')
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('EXAMPLES')
+    expect(r.stdout).toContain('--strategy buy-and-hold')
+  })
+
+  it('rejects an unknown strategy in one line with exit code 2', () => {
+    const r = trader('backtest', '--strategy', 'nope')
+    expect(r.code).toBe(2)
+    expectOneLine(r.stderr, /unknown strategy 'nope'; choose one of: sma-cross, buy-and-hold/)
+  })
+
+  it('rejects symbols without data', () => {
+    const r = trader('backtest', '--symbols', 'ZZZZ')
+    expect(r.code).toBe(2)
+    expectOneLine(r.stderr, /ZZZZ/)
+  })
+
+  it('rejects --from after --to', () => {
+    const r = trader('backtest', '--from', '2013-10-09', '--to', '2013-10-07')
+    expect(r.code).toBe(2)
+    expectOneLine(r.stderr, /--from .* must be before --to/)
+  })
+
+  it('rejects a malformed config naming the file and the field', () => {
+    const cfg = join(dir, 'bad.json')
+    writeFileSync(cfg, JSON.stringify({strategy: 'sma-cross', sim: {latency: {fixedMs: 'fast'}}}))
+    const r = trader('backtest', '--config', cfg)
+    expect(r.code).toBe(2)
+    expectOneLine(r.stderr, /bad\.json: sim\.latency\.fixedMs/)
+  })
+
+  it('rejects bad strategy parameters', () => {
+    const r = trader('backtest', '--params', '{"fast":30,"slow":10}')
+    expect(r.code).toBe(2)
+    expectOneLine(r.stderr, /parameters of sma-cross: fast: fast must be shorter than slow/)
+  })
+
+  it('rejects an unknown flag', () => {
+    const r = trader('backtest', '--nope')
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/Nonexistent flag: --nope/)
+    expect(r.stderr).not.toMatch(/\n\s+at /)
+  })
+})

@@ -136,8 +136,14 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
   let lastInstant = -Infinity
   let started = false
 
-  for await (const chunk of stream) {
-    const {length, symbol, ts, open, high, low, close, volume} = chunk
+  // The next chunk is requested before the current one is processed, so DuckDB reads while the engine runs.
+  const chunks = stream[Symbol.asyncIterator]()
+  let pending = chunks.next()
+  for (;;) {
+    const step = await pending
+    if (step.done) break
+    pending = chunks.next()
+    const {length, symbol, ts, open, high, low, close, volume} = step.value
     for (let i = 0; i < length; i++) {
       const t = ts[i]
       const end = t + tfMs

@@ -14,8 +14,15 @@ export interface TrackedOrder {
   readonly request: OrderRequest
   venueOrderId: string | undefined
   status: OrderStatus
+  /** The larger of the venue's cumulative report and the sum of the executions applied. */
   filledQty: number
   avgFillPrice: number
+  /**
+   * Sum of the executions applied, and their notional. Kept apart from the cumulative reports because both
+   * channels describe the same quantity: adding an execution to a report that already counted it would double it.
+   */
+  execQty: number
+  execNotional: number
   updatedAt: number
   reason: string | undefined
 }
@@ -57,7 +64,7 @@ export class OrderTracker {
   track(request: OrderRequest, ts: number): TrackedOrder {
     const existing = this.byClient.get(request.clientOrderId)
     if (existing) return existing
-    const order: TrackedOrder = {request, venueOrderId: undefined, status: 'initialized', filledQty: 0, avgFillPrice: 0, updatedAt: ts, reason: undefined}
+    const order: TrackedOrder = {request, venueOrderId: undefined, status: 'initialized', filledQty: 0, avgFillPrice: 0, execQty: 0, execNotional: 0, updatedAt: ts, reason: undefined}
     this.byClient.set(request.clientOrderId, order)
     this.openCount++
     this.openBySymbol.set(request.symbol, (this.openBySymbol.get(request.symbol) ?? 0) + 1)
@@ -98,7 +105,9 @@ export class OrderTracker {
     const o = this.byClient.get(clientOrderId)
     if (!o) return
     this.bindVenueId(o, venueOrderId)
-    if (o.status === 'submitted' || o.status === 'initialized') this.setStatus(o, 'accepted', ts)
+    // An ack proves the request went out, so an order never marked submitted passes through 'submitted'.
+    if (o.status === 'initialized') this.setStatus(o, 'submitted', ts)
+    if (o.status === 'submitted') this.setStatus(o, 'accepted', ts)
   }
 
   markRejected(clientOrderId: string, reason: string, ts: number): void {
@@ -133,13 +142,17 @@ export class OrderTracker {
     const o = this.byClient.get(fill.clientOrderId) ?? this.byVenue.get(fill.venueOrderId)
     if (!o) return true
     this.bindVenueId(o, fill.venueOrderId)
-    const filled = o.filledQty + fill.qty
-    if (filled > o.request.qty + 1e-9) {
-      this.violate(ts, 'fill_exceeds_qty', `${o.request.clientOrderId}: fill ${fill.execId} takes it to ${filled} of ${o.request.qty}`)
+    o.execQty += fill.qty
+    o.execNotional += fill.price * fill.qty
+    if (o.execQty > o.request.qty + 1e-9) {
+      this.violate(ts, 'fill_exceeds_qty', `${o.request.clientOrderId}: fill ${fill.execId} takes it to ${o.execQty} of ${o.request.qty}`)
     }
-    o.avgFillPrice = (o.avgFillPrice * o.filledQty + fill.price * fill.qty) / filled
-    o.filledQty = Math.min(filled, o.request.qty)
     o.updatedAt = ts
+    // A report may already have counted this execution (order event before execution event): never add twice.
+    if (o.execQty > o.filledQty) {
+      o.avgFillPrice = o.execNotional / o.execQty
+      o.filledQty = Math.min(o.execQty, o.request.qty)
+    }
     const next: OrderStatus = o.filledQty >= o.request.qty - 1e-9 ? 'filled' : 'partially_filled'
     if (next !== o.status) this.setStatus(o, next, ts)
     return true

@@ -16,11 +16,24 @@ export interface ClientOrderIdParts {
   readonly epoch: number
 }
 
+/** An epoch that is not a non-negative safe integer: it would break the length limit or the id's charset. */
+export class ClientOrderIdError extends Error {
+  override readonly name = 'ClientOrderIdError'
+}
+
+const ID_CHARS = /^[A-Za-z0-9_.:-]+$/
+/** Key and leg may not contain '-': the separator must be unambiguous ('a-b'+'c' vs 'a'+'b-c'). */
+const PART_CHARS = /^[A-Za-z0-9_.:]+$/
+
 export function clientOrderId(p: ClientOrderIdParts): string {
-  const plain = `${p.scope}-${p.key}-${p.leg}-${p.epoch}`
-  if (plain.length <= MAX_CLIENT_ORDER_ID && /^[A-Za-z0-9_.:-]+$/.test(plain)) return plain
+  if (!Number.isSafeInteger(p.epoch) || p.epoch < 0) {
+    throw new ClientOrderIdError(`client order id: epoch must be a non-negative integer, got ${p.epoch}; use the fencing counter of the account lock`)
+  }
   const tail = `-${p.epoch}`
-  const hash = fnv1a64(plain)
+  const plain = `${p.scope}-${p.key}-${p.leg}${tail}`
+  if (plain.length <= MAX_CLIENT_ORDER_ID && ID_CHARS.test(p.scope) && PART_CHARS.test(p.key) && PART_CHARS.test(p.leg)) return plain
+  // Hash the parts with their boundaries, so inputs that only differ in where the separators fall stay apart.
+  const hash = fnv1a64(JSON.stringify([p.scope, p.key, p.leg]))
   const head = sanitize(p.scope).slice(0, MAX_CLIENT_ORDER_ID - hash.length - tail.length - 1)
   return `${head}-${hash}${tail}`
 }

@@ -90,15 +90,17 @@ export class HedgeLeg {
   }
 
   apply(side: Side, qty: number, price: number, ts: number): FillEffect {
-    this.updatedAt = ts
     if (side === this.openingSide) {
       this.avgPrice = (this.qty * this.avgPrice + qty * price) / (this.qty + qty)
       this.qty += qty
+      this.updatedAt = ts
       return {realized: 0, opened: qty, closed: 0}
     }
+    // Refused before any change, so a rejected fill leaves the leg exactly as it was.
     if (qty > this.qty + QTY_EPS) {
       throw new PositionError(`${this.symbol} ${this.side} leg: reduce of ${qty} exceeds the leg's ${this.qty}`)
     }
+    this.updatedAt = ts
     const realized = qty * (price - this.avgPrice) * (this.side === 'long' ? 1 : -1)
     this.qty -= qty
     if (this.qty < QTY_EPS) {

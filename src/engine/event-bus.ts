@@ -5,14 +5,21 @@
 export type Listener<T> = (event: T) => void
 
 export class EventBus<Events extends Record<string, unknown>> {
-  private readonly listeners: {[K in keyof Events]?: Listener<Events[K]>[]} = {}
+  /**
+   * Copy on write: subscribing or unsubscribing replaces the array, so a dispatch in progress keeps iterating
+   * the list it started with (an unsubscribe during dispatch used to shift the array and skip a listener).
+   */
+  private readonly listeners: {[K in keyof Events]?: readonly Listener<Events[K]>[]} = {}
 
   on<K extends keyof Events>(topic: K, fn: Listener<Events[K]>): () => void {
-    const list = (this.listeners[topic] ??= [])
-    list.push(fn)
+    this.listeners[topic] = [...(this.listeners[topic] ?? []), fn]
+    let subscribed = true
     return () => {
+      if (!subscribed) return
+      subscribed = false
+      const list = this.listeners[topic] ?? []
       const i = list.indexOf(fn)
-      if (i >= 0) list.splice(i, 1)
+      if (i >= 0) this.listeners[topic] = [...list.slice(0, i), ...list.slice(i + 1)]
     }
   }
 

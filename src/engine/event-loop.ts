@@ -72,13 +72,14 @@ export class EventLoop implements Scheduler {
    */
   async runUntil(until: number): Promise<number> {
     let ran = 0
-    while (this.queue.nextTime <= until) {
+    // `size > 0` first: an empty queue reports +Infinity, which `until = Infinity` (runAll) would accept.
+    while (this.queue.size > 0 && this.queue.nextTime <= until) {
       const t = this.queue.nextTime
       this.clock.advanceTo(t)
       let steps = 0
       // Run everything at this instant, including items the barrier's continuations add at the same time.
-      while (this.queue.nextTime === t) {
-        while (this.queue.nextTime === t) {
+      while (this.queue.size > 0 && this.queue.nextTime === t) {
+        while (this.queue.size > 0 && this.queue.nextTime === t) {
           const task = this.queue.pop()
           task?.()
           ran++

@@ -7,6 +7,8 @@ import type {Fill} from '../core/fill.js'
 import type {ClosedTrade} from '../core/trade.js'
 
 interface OpenTrade {
+  /** Kept here, not parsed back from the map key: a symbol may itself contain ':' (e.g. 'BINANCE:BTCUSDT'). */
+  symbol: string
   direction: 'long' | 'short'
   qty: number
   maxQty: number
@@ -24,7 +26,7 @@ export class TradeRecorder {
   constructor(private readonly reasonOf: (clientOrderId: string) => string | undefined) {}
 
   apply(f: Fill): void {
-    const key = f.positionSide === 'net' ? f.symbol : `${f.symbol}:${f.positionSide}`
+    const key = f.positionSide === 'net' ? f.symbol : `${f.symbol}\u0000${f.positionSide}`
     let qty = f.qty
     let t = this.open.get(key)
     if (t) {
@@ -47,19 +49,18 @@ export class TradeRecorder {
       if (qty <= 1e-12) return
     }
     const direction = f.positionSide === 'long' ? 'long' : f.positionSide === 'short' ? 'short' : f.side === 'buy' ? 'long' : 'short'
-    t = {direction, qty: 0, maxQty: 0, entryTs: f.ts, entryCost: 0, exitValue: 0, exitQty: 0, fees: 0}
+    t = {symbol: f.symbol, direction, qty: 0, maxQty: 0, entryTs: f.ts, entryCost: 0, exitValue: 0, exitQty: 0, fees: 0}
     this.add(t, qty, f.price, (f.fee * qty) / f.qty)
     this.open.set(key, t)
   }
 
   /** Positions still open at the end of the data, valued at their marks without an exit fee. */
   closeOpen(ts: number, markOf: (symbol: string) => number): void {
-    for (const [key, t] of [...this.open.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-      const symbol = key.split(':')[0]
-      t.exitValue += t.qty * markOf(symbol)
+    for (const [, t] of [...this.open.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      t.exitValue += t.qty * markOf(t.symbol)
       t.exitQty += t.qty
       t.qty = 0
-      this.close(symbol, t, ts, 'end_of_data')
+      this.close(t.symbol, t, ts, 'end_of_data')
     }
     this.open.clear()
   }

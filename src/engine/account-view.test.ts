@@ -1,0 +1,90 @@
+import {describe, expect, it} from 'vitest'
+import type {BrokerEvent} from '../core/events.js'
+import type {Fill} from '../core/fill.js'
+import type {AccountSnapshot} from '../core/ledger.js'
+import type {OrderRequest, PositionSide, Side} from '../core/order.js'
+import {AccountView} from './account-view.js'
+
+function exec(execId: string, symbol: string, side: Side, qty: number, price: number, positionSide: PositionSide = 'net', clientOrderId = 'c1'): BrokerEvent {
+  const fill: Fill = {execId, clientOrderId, venueOrderId: `v-${clientOrderId}`, symbol, side, positionSide, qty, price, fee: 0.1,
+    liquidity: 'taker', ts: 1}
+  return {kind: 'execution', ts: 1, fill}
+}
+
+function account(ts: number, cash: number): BrokerEvent {
+  const a: AccountSnapshot = {cash, equity: cash + 5, buyingPower: cash - 5, marginUsed: 0, maintenanceMargin: 0, realizedPnl: 0, fees: 0, ts}
+  return {kind: 'account', ts, account: a}
+}
+
+describe('AccountView', () => {
+  it('starts from the initial cash before any report', () => {
+    const v = new AccountView(1000)
+    expect([v.cash, v.equity, v.buyingPower]).toEqual([1000, 1000, 1000])
+    expect(v.position('AAPL')).toBe(0)
+    expect(v.hasOpenOrder('AAPL')).toBe(false)
+  })
+
+  it('builds positions only from executions, never from position reports', () => {
+    const v = new AccountView(1000)
+    v.apply({kind: 'position', ts: 1, position: {symbol: 'AAPL', side: 'net', qty: 99, avgPrice: 1, realizedPnl: 0, ts: 1}}, 1)
+    expect(v.position('AAPL')).toBe(0)
+    expect(v.apply(exec('e1', 'AAPL', 'buy', 10, 100), 2)).toBe(true)
+    expect(v.apply(exec('e2', 'AAPL', 'sell', 4, 101), 3)).toBe(true)
+    expect(v.position('AAPL')).toBe(6)
+    expect(v.positions.get('AAPL', 'net').avgPrice).toBe(100)
+  })
+
+  it('counts and ignores a duplicate execution', () => {
+    const v = new AccountView(1000)
+    expect(v.apply(exec('e1', 'AAPL', 'buy', 10, 100), 1)).toBe(true)
+    expect(v.apply(exec('e1', 'AAPL', 'buy', 10, 100), 2)).toBe(false)
+    expect(v.apply(exec('e1', 'AAPL', 'buy', 10, 100), 3)).toBe(false)
+    expect(v.duplicateFills).toBe(2)
+    expect(v.position('AAPL')).toBe(10)
+  })
+
+  it('keeps hedge legs apart', () => {
+    const v = new AccountView(1000)
+    v.apply(exec('e1', 'BTCUSDT', 'buy', 0.5, 40_000, 'long'), 1)
+    v.apply(exec('e2', 'BTCUSDT', 'sell', 0.2, 40_100, 'short'), 2)
+    expect(v.position('BTCUSDT', 'long')).toBe(0.5)
+    expect(v.position('BTCUSDT', 'short')).toBe(0.2)
+    expect(v.position('BTCUSDT')).toBe(0)
+  })
+
+  it('does not let an older account report replace a newer one', () => {
+    const v = new AccountView(1000)
+    v.apply(account(20, 900), 21)
+    v.apply(account(10, 800), 22) // delivered late
+    expect(v.cash).toBe(900)
+    expect(v.equity).toBe(905)
+    expect(v.buyingPower).toBe(895)
+    v.apply(account(20, 950), 23) // same venue time: the later delivery wins
+    expect(v.cash).toBe(950)
+    v.apply(account(30, 700), 24)
+    expect(v.cash).toBe(700)
+  })
+
+  it('routes order events to the tracker', () => {
+    const v = new AccountView(1000)
+    const r: OrderRequest = {clientOrderId: 'c1', symbol: 'AAPL', side: 'buy', type: 'limit', qty: 10, limitPrice: 100, tif: 'gtc'}
+    v.orders.track(r, 0)
+    v.orders.markSubmitted('c1', 0)
+    expect(v.hasOpenOrder('AAPL')).toBe(true)
+    v.apply({kind: 'order', ts: 1, order: {...r, venueOrderId: 'v-c1', status: 'canceled', filledQty: 0, avgFillPrice: 0, createdAt: 0, updatedAt: 1}}, 1)
+    expect(v.orders.get('c1')!.status).toBe('canceled')
+    expect(v.hasOpenOrder('AAPL')).toBe(false)
+    // A fill that the tracker attributes to the order also lands in the positions, once.
+    v.apply(exec('e7', 'AAPL', 'buy', 3, 100, 'net', 'c1'), 2)
+    expect(v.position('AAPL')).toBe(3)
+    expect(v.orders.get('c1')!.filledQty).toBe(3)
+  })
+
+  it('passes connection and decode-error events through without touching state', () => {
+    const v = new AccountView(1000)
+    expect(v.apply({kind: 'connection', ts: 1, status: 'disconnected'}, 1)).toBe(true)
+    expect(v.apply({kind: 'decode_error', ts: 1, channel: 'ws', reason: 'bad', raw: {}}, 1)).toBe(true)
+    expect(v.account).toBeUndefined()
+    expect(v.duplicateFills).toBe(0)
+  })
+})

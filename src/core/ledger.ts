@@ -21,11 +21,20 @@ export interface AccountSnapshot {
 
 export type PriceOf = (symbol: string) => number
 
+export interface LedgerTotals {
+  equity: number
+  margin: number
+  maintenance: number
+  gross: number
+}
+
 export class Ledger {
   cash: number
   fees = 0
   realizedPnl = 0
   readonly positions = new PositionBook()
+  private readonly totals: LedgerTotals = {equity: 0, margin: 0, maintenance: 0, gross: 0}
+  private readonly instruments = new Map<string, Instrument>()
 
   constructor(readonly initialCash: number, private readonly instrumentOf: (symbol: string) => Instrument) {
     this.cash = initialCash
@@ -47,53 +56,79 @@ export class Ledger {
 
   /** Cash plus the value of cash positions plus the unrealised PnL of perpetuals, at the given marks. */
   equity(priceOf: PriceOf): number {
-    let eq = this.cash
-    for (const p of this.positions.open()) {
-      const mark = priceOf(p.symbol) || p.avgPrice
-      if (this.instrumentOf(p.symbol).contract === 'linear_perpetual') eq += p.unrealized(mark)
-      else eq += p.qty * mark
-    }
-    return eq
+    return this.scan(priceOf).equity
   }
 
   /** Initial margin held by perpetual positions at the marks. */
   marginUsed(priceOf: PriceOf): number {
-    let m = 0
-    for (const p of this.positions.open()) {
-      const inst = this.instrumentOf(p.symbol)
-      if (inst.contract === 'linear_perpetual') m += (Math.abs(p.qty) * (priceOf(p.symbol) || p.avgPrice)) / inst.leverage
-    }
-    return m
+    return this.scan(priceOf).margin
   }
 
   maintenanceMargin(priceOf: PriceOf): number {
-    let m = 0
-    for (const p of this.positions.open()) {
-      const inst = this.instrumentOf(p.symbol)
-      m += Math.abs(p.qty) * (priceOf(p.symbol) || p.avgPrice) * inst.maintenanceMarginRate
-    }
-    return m
+    return this.scan(priceOf).maintenance
   }
 
   /** Gross value of open positions (|qty| × mark), for exposure. */
   grossExposure(priceOf: PriceOf): number {
-    let g = 0
-    for (const p of this.positions.open()) g += Math.abs(p.qty) * (priceOf(p.symbol) || p.avgPrice)
-    return g
+    return this.scan(priceOf).gross
   }
 
   /** What new orders may still commit: cash for cash instruments, free margin for perpetuals. */
   buyingPower(priceOf: PriceOf, reserved = 0): number {
-    return Math.max(0, Math.min(this.cash, this.equity(priceOf) - this.marginUsed(priceOf)) - reserved)
+    const s = this.scan(priceOf)
+    return Math.max(0, Math.min(this.cash, s.equity - s.margin) - reserved)
+  }
+
+  /**
+   * One pass over the open positions at the marks. The result object is reused: read it before the next call.
+   * A position without a mark yet is valued at its average price.
+   */
+  scan(priceOf: PriceOf): Readonly<LedgerTotals> {
+    const t = this.totals
+    let equity = this.cash
+    let margin = 0
+    let maintenance = 0
+    let gross = 0
+    const list = this.positions.list
+    for (let i = 0; i < list.length; i++) {
+      const p = list[i]
+      if (p.qty === 0) continue
+      const inst = this.instrumentCached(p.symbol)
+      const mark = priceOf(p.symbol) || p.avgPrice
+      const notional = Math.abs(p.qty) * mark
+      gross += notional
+      maintenance += notional * inst.maintenanceMarginRate
+      if (inst.contract === 'linear_perpetual') {
+        equity += p.unrealized(mark)
+        margin += notional / inst.leverage
+      } else {
+        equity += p.qty * mark
+      }
+    }
+    t.equity = equity
+    t.margin = margin
+    t.maintenance = maintenance
+    t.gross = gross
+    return t
+  }
+
+  private instrumentCached(symbol: string): Instrument {
+    let inst = this.instruments.get(symbol)
+    if (!inst) {
+      inst = this.instrumentOf(symbol)
+      this.instruments.set(symbol, inst)
+    }
+    return inst
   }
 
   snapshot(priceOf: PriceOf, ts: number, reserved = 0): AccountSnapshot {
+    const s = this.scan(priceOf)
     return {
       cash: this.cash,
-      equity: this.equity(priceOf),
-      buyingPower: this.buyingPower(priceOf, reserved),
-      marginUsed: this.marginUsed(priceOf),
-      maintenanceMargin: this.maintenanceMargin(priceOf),
+      equity: s.equity,
+      buyingPower: Math.max(0, Math.min(this.cash, s.equity - s.margin) - reserved),
+      marginUsed: s.margin,
+      maintenanceMargin: s.maintenance,
       realizedPnl: this.realizedPnl,
       fees: this.fees,
       ts,

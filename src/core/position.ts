@@ -120,11 +120,13 @@ export class HedgeLeg {
   }
 }
 
-type AnyPosition = NetPosition | HedgeLeg
+export type AnyPosition = NetPosition | HedgeLeg
 
 /** All positions of one account, keyed by symbol and leg. */
 export class PositionBook {
   private readonly byKey = new Map<string, AnyPosition>()
+  /** Every position ever opened, for allocation-free scans (callers skip qty 0). */
+  readonly list: AnyPosition[] = []
 
   get(symbol: string, side: PositionSide): AnyPosition {
     const key = side === 'net' ? symbol : `${symbol}\u0000${side}`
@@ -132,6 +134,7 @@ export class PositionBook {
     if (!p) {
       p = side === 'net' ? new NetPosition(symbol) : new HedgeLeg(symbol, side)
       this.byKey.set(key, p)
+      this.list.push(p)
     }
     return p
   }

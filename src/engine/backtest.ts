@@ -118,10 +118,10 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
       eqVal = grow(eqVal, cap)
       eqExp = grow(eqExp, cap)
     }
-    const equity = exchange.ledger.equity(exchange.priceOf)
+    const totals = exchange.ledger.scan(exchange.priceOf)
     eqTs[samples] = t
-    eqVal[samples] = equity
-    eqExp[samples] = equity > 0 ? exchange.ledger.grossExposure(exchange.priceOf) / equity : 0
+    eqVal[samples] = totals.equity
+    eqExp[samples] = totals.equity > 0 ? totals.gross / totals.equity : 0
     samples++
   }
 

@@ -55,6 +55,9 @@ interface SimOrder {
   marketableOnArrival: boolean
   /** Cash or margin held for the unfilled part, released as it fills or ends. */
   reserved: number
+  /** Fees charged so far, and what the rates alone came to (the per-order minimum tops the first up). */
+  feesCharged: number
+  feesAtRate: number
 }
 
 const QTY_EPS = 1e-9
@@ -311,6 +314,8 @@ export class SimulatedExchange implements BrokerPort {
       triggered: req.type !== 'stop' && req.type !== 'stop_limit',
       marketableOnArrival: this.marketable(req, this.last[sym]),
       reserved,
+      feesCharged: 0,
+      feesAtRate: 0,
     }
     this.orders.set(o.venueOrderId, o)
     this.byClientId.set(req.clientOrderId, o)
@@ -321,9 +326,7 @@ export class SimulatedExchange implements BrokerPort {
     } else if (req.type === 'market' && this.config.fillAt === 'close' && this.last[sym] > 0 && activeFrom === now) {
       this.fillAtLast(o)
     } else {
-      this.books[sym].push(o)
-      this.restingCount++
-      if (Number.isFinite(o.expiresAt)) this.loop.at(o.expiresAt, () => this.expire(o))
+      this.rest(o)
     }
     return {clientOrderId: req.clientOrderId, venueOrderId: o.venueOrderId, ts: now}
   }
@@ -352,7 +355,7 @@ export class SimulatedExchange implements BrokerPort {
   }
 
   /** Checks buying power or margin and holds it for the order; throws when there is not enough. */
-  private reserve(req: OrderRequest, inst: Instrument, sym: number): number {
+  private reserve(req: OrderRequest, inst: Instrument, sym: number, amending?: SimOrder): number {
     const side = req.positionSide ?? 'net'
     const price = req.limitPrice ?? req.stopPrice ?? this.last[sym]
     if (inst.contract === 'linear_perpetual') {
@@ -373,7 +376,7 @@ export class SimulatedExchange implements BrokerPort {
     }
     const position = this.ledger.positions.qty(req.symbol)
     if (req.side === 'sell') {
-      const held = this.heldForSells(sym)
+      const held = this.heldForSells(sym, amending)
       if (req.reduceOnly && req.qty > position - held + QTY_EPS) {
         throw new InvalidOrderError(`${req.clientOrderId}: reduce-only sell of ${req.qty} exceeds the position ${position}`, this.venue, 'reduce_only_exceeds')
       }
@@ -381,6 +384,9 @@ export class SimulatedExchange implements BrokerPort {
         throw new InsufficientFundsError(`${req.clientOrderId}: insufficient qty available: ${Math.max(0, position - held)} of ${req.symbol} (short selling is off)`, this.venue, 'insufficient_qty')
       }
       return 0
+    }
+    if (req.reduceOnly && req.qty > Math.max(0, -position) + QTY_EPS) {
+      throw new InvalidOrderError(`${req.clientOrderId}: reduce-only buy of ${req.qty} exceeds the short position ${Math.max(0, -position)}`, this.venue, 'reduce_only_exceeds')
     }
     if (!(price > 0)) throw new InvalidOrderError(`${req.clientOrderId}: no price known yet for ${req.symbol}`, this.venue, 'no_price')
     const cost = req.qty * price
@@ -392,9 +398,10 @@ export class SimulatedExchange implements BrokerPort {
     return cost
   }
 
-  private heldForSells(sym: number): number {
+  /** Quantity promised to open sells (other than `except`, an order being amended). */
+  private heldForSells(sym: number, except?: SimOrder): number {
     let held = 0
-    for (const o of this.books[sym]) if (o.req.side === 'sell') held += o.req.qty - o.filledQty
+    for (const o of this.books[sym]) if (o !== except && o.req.side === 'sell' && !isTerminal(o.status)) held += o.req.qty - o.filledQty
     return held
   }
 
@@ -416,17 +423,28 @@ export class SimulatedExchange implements BrokerPort {
       throw new OrderNotFoundError(`order ${o.req.clientOrderId} is already ${o.status}`, this.venue, 'order_not_open')
     }
     this.finish(o, 'canceled', 'canceled by request')
+    this.prune(o.sym)
   }
 
   private amend(ref: OrderRef, changes: AmendRequest): void {
     const o = this.find(ref)
     if (!o || isTerminal(o.status)) throw new OrderNotFoundError(`order ${describe(ref)} is not open on ${this.venue}`, this.venue, 'order_not_open')
     const next: OrderRequest = {...o.req, ...definedOnly(changes)}
-    if (next.qty < o.filledQty - QTY_EPS) throw new InvalidOrderError(`amend of ${o.req.clientOrderId}: quantity below what already filled`, this.venue, 'amend_qty')
+    if (next.qty <= o.filledQty + QTY_EPS) throw new InvalidOrderError(`amend of ${o.req.clientOrderId}: quantity ${next.qty} is not above the ${o.filledQty} already filled; cancel instead`, this.venue, 'amend_qty')
     this.validate(next, this.instruments[o.sym])
+    // The new hold is checked with the old one released; a refused amend leaves the order as it was.
+    const held = o.reserved
     this.release(o)
+    try {
+      o.reserved = this.reserve({...next, qty: next.qty - o.filledQty}, this.instruments[o.sym], o.sym, o)
+    } catch (err) {
+      o.reserved = held
+      this.reservedCash += held
+      throw err
+    }
+    // A new price re-enters the book: it takes liquidity if it is marketable now.
+    if (next.limitPrice !== o.req.limitPrice) o.marketableOnArrival = this.marketable(next, this.last[o.sym])
     o.req = next
-    o.reserved = this.reserve({...next, qty: next.qty - o.filledQty}, this.instruments[o.sym], o.sym)
     o.updatedAt = this.loop.clock.now()
     this.emitOrder(o)
   }
@@ -459,7 +477,7 @@ export class SimulatedExchange implements BrokerPort {
       if (price > 0) {
         const remaining = o.req.qty - o.filledQty
         let qty = Math.min(remaining, available)
-        if (o.req.reduceOnly) qty = Math.min(qty, this.reducible(o))
+        if (this.reduces(o)) qty = Math.min(qty, this.reducible(o))
         qty = floorToStep(qty, inst.lotSize)
         if (o.req.tif === 'fok' && qty < remaining - QTY_EPS) qty = 0
         if (qty > QTY_EPS) {
@@ -527,6 +545,12 @@ export class SimulatedExchange implements BrokerPort {
     return buy ? price + d : Math.max(inst.tickSize, price - d)
   }
 
+  /** Reduce-only orders, and hedge-mode orders against their leg (they can only close it), never exceed the position. */
+  private reduces(o: SimOrder): boolean {
+    const side = o.req.positionSide ?? 'net'
+    return o.req.reduceOnly === true || (side !== 'net' && !opensLeg(o.req.side, side))
+  }
+
   private reducible(o: SimOrder): number {
     const side: PositionSide = o.req.positionSide ?? 'net'
     const q = this.ledger.positions.qty(o.req.symbol, side)
@@ -538,7 +562,7 @@ export class SimulatedExchange implements BrokerPort {
     const inst = this.instruments[o.sym]
     const available = floorToStep(this.config.participation * this.lastVolume[o.sym], inst.lotSize) - this.taken[o.sym]
     let qty = floorToStep(Math.min(o.req.qty, available), inst.lotSize)
-    if (o.req.reduceOnly) qty = Math.min(qty, this.reducible(o))
+    if (this.reduces(o)) qty = Math.min(qty, this.reducible(o))
     if (o.req.tif === 'fok' && qty < o.req.qty - QTY_EPS) qty = 0
     if (qty > QTY_EPS) {
       this.taken[o.sym] += qty
@@ -549,8 +573,14 @@ export class SimulatedExchange implements BrokerPort {
       this.finish(o, 'canceled', 'immediate-or-cancel remainder')
       return
     }
+    this.rest(o)
+  }
+
+  /** Puts an order on the book; a DAY order gets its expiry. */
+  private rest(o: SimOrder): void {
     this.books[o.sym].push(o)
     this.restingCount++
+    if (Number.isFinite(o.expiresAt)) this.loop.at(o.expiresAt, () => this.expire(o))
   }
 
   private fill(o: SimOrder, qty: number, price: number, liquidity: 'maker' | 'taker'): void {
@@ -558,7 +588,11 @@ export class SimulatedExchange implements BrokerPort {
     const inst = this.instruments[o.sym]
     const fees = this.config.fees
     const rate = liquidity === 'maker' ? fees.makerRate : fees.takerRate
-    const fee = qty * price * rate + (inst.assetClass === 'us_equity' ? qty * fees.perShare : 0)
+    const atRate = qty * price * rate + (inst.assetClass === 'us_equity' ? qty * fees.perShare : 0)
+    // The per-order minimum: what an order has paid in all is max(minimum, its fees at the rates).
+    const fee = fees.minPerOrder > 0 ? Math.max(fees.minPerOrder, o.feesAtRate + atRate) - o.feesCharged : atRate
+    o.feesAtRate += atRate
+    o.feesCharged += fee
     const fill: Fill = {
       execId: `${this.idPrefix}E${++this.execSeq}`,
       clientOrderId: o.req.clientOrderId,
@@ -652,7 +686,7 @@ export class SimulatedExchange implements BrokerPort {
         reduceOnly: true,
         positionSide: side,
       }
-      const o: SimOrder = {req, sym: i, venueOrderId: `${this.idPrefix}${++this.orderSeq}`, status: 'accepted', filledQty: 0, avgFillPrice: 0, createdAt: this.loop.clock.now(), updatedAt: this.loop.clock.now(), reason: 'liquidation', arrivedAt: this.loop.clock.now(), activeFrom: this.loop.clock.now(), expiresAt: Infinity, triggered: true, marketableOnArrival: true, reserved: 0}
+      const o: SimOrder = {req, sym: i, venueOrderId: `${this.idPrefix}${++this.orderSeq}`, status: 'accepted', filledQty: 0, avgFillPrice: 0, createdAt: this.loop.clock.now(), updatedAt: this.loop.clock.now(), reason: 'liquidation', arrivedAt: this.loop.clock.now(), activeFrom: this.loop.clock.now(), expiresAt: Infinity, triggered: true, marketableOnArrival: true, reserved: 0, feesCharged: 0, feesAtRate: 0}
       this.orders.set(o.venueOrderId, o)
       this.byClientId.set(req.clientOrderId, o)
       this.fill(o, req.qty, this.last[i], 'taker')

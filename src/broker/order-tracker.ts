@@ -11,7 +11,8 @@ import type {OrderRequest, OrderSnapshot, OrderStatus} from '../core/order.js'
 import {canTransition, isTerminal} from '../core/order-state.js'
 
 export interface TrackedOrder {
-  readonly request: OrderRequest
+  /** The order as the venue last confirmed it (amends adopt the venue's quantity and prices). */
+  request: OrderRequest
   venueOrderId: string | undefined
   status: OrderStatus
   /** The larger of the venue's cumulative report and the sum of the executions applied. */
@@ -23,6 +24,8 @@ export interface TrackedOrder {
    */
   execQty: number
   execNotional: number
+  /** Venue time of the newest report applied, so an older report cannot undo an amend. */
+  venueUpdatedAt: number
   updatedAt: number
   reason: string | undefined
 }
@@ -64,7 +67,7 @@ export class OrderTracker {
   track(request: OrderRequest, ts: number): TrackedOrder {
     const existing = this.byClient.get(request.clientOrderId)
     if (existing) return existing
-    const order: TrackedOrder = {request, venueOrderId: undefined, status: 'initialized', filledQty: 0, avgFillPrice: 0, execQty: 0, execNotional: 0, updatedAt: ts, reason: undefined}
+    const order: TrackedOrder = {request, venueOrderId: undefined, status: 'initialized', filledQty: 0, avgFillPrice: 0, execQty: 0, execNotional: 0, venueUpdatedAt: -Infinity, updatedAt: ts, reason: undefined}
     this.byClient.set(request.clientOrderId, order)
     this.openCount++
     this.openBySymbol.set(request.symbol, (this.openBySymbol.get(request.symbol) ?? 0) + 1)
@@ -123,6 +126,14 @@ export class OrderTracker {
     if (!o) return false
     this.bindVenueId(o, s.venueOrderId)
     let changed = false
+    if (s.updatedAt >= o.venueUpdatedAt) {
+      o.venueUpdatedAt = s.updatedAt
+      const r = o.request
+      if (!isTerminal(o.status) && (s.qty !== r.qty || s.limitPrice !== r.limitPrice || s.stopPrice !== r.stopPrice)) {
+        o.request = {...r, qty: s.qty, limitPrice: s.limitPrice, stopPrice: s.stopPrice}
+        changed = true
+      }
+    }
     if (s.filledQty > o.filledQty) {
       if (s.filledQty > o.request.qty + 1e-9) this.violate(ts, 'fill_exceeds_qty', `${o.request.clientOrderId} filled ${s.filledQty} of ${o.request.qty}`)
       o.filledQty = Math.min(s.filledQty, o.request.qty)

@@ -3,8 +3,11 @@
  * out (GRID-04), the venue's answer is applied to the tracker, and a request whose outcome is unknown is
  * resolved by querying its client order id, never by sending a new order.
  */
-import type {OrderRequest} from '../core/order.js'
-import {BrokerError, FinalError, RequestTimeoutError} from '../broker/errors.js'
+import type {OrderRequest, OrderSnapshot} from '../core/order.js'
+
+/** Queries spent resolving a submission whose answer was lost, before giving up (order stays 'submitted'). */
+const UNKNOWN_OUTCOME_QUERIES = 3
+import {BrokerError, FinalError, isRetryable, RequestTimeoutError} from '../broker/errors.js'
 import type {OrderRef, SubmitReceipt, BrokerPort} from '../broker/port.js'
 import type {AccountView} from './account-view.js'
 import type {Clock} from './clock/clock.js'
@@ -76,7 +79,19 @@ export class OrderGateway {
   }
 
   private async resolveUnknown(req: OrderRequest): Promise<SubmitOutcome> {
-    const found = await this.broker.getOrder({clientOrderId: req.clientOrderId}).catch(() => undefined)
+    let found: OrderSnapshot | undefined
+    for (let attempt = 1; ; attempt++) {
+      try {
+        found = await this.broker.getOrder({clientOrderId: req.clientOrderId})
+        break
+      } catch (err) {
+        // A failed query says nothing about the order: only a definite "not found" makes a resend safe.
+        if (!isRetryable(err) || attempt >= UNKNOWN_OUTCOME_QUERIES) {
+          this.journal.append({t: this.clock.now(), type: 'unknown_outcome', data: {clientOrderId: req.clientOrderId}})
+          return {ok: false, final: false, code: 'unknown_outcome', message: `order ${req.clientOrderId}: outcome unknown and the venue could not be queried; do not resend before it is resolved`}
+        }
+      }
+    }
     if (found) {
       this.view.orders.applySnapshot(found, this.clock.now())
       this.view.orders.markAccepted(req.clientOrderId, found.venueOrderId, this.clock.now())

@@ -9,7 +9,7 @@
  */
 import type {BrokerEvent} from '../core/events.js'
 import type {Fill} from '../core/fill.js'
-import {floorToStep, type Instrument, isMultipleOf, type PositionMode} from '../core/instrument.js'
+import {floorToStep, type Instrument, isMultipleOf, type PositionMode, roundToStep} from '../core/instrument.js'
 import {Ledger} from '../core/ledger.js'
 import {type OrderRequest, type OrderSnapshot, type OrderStatus, opensLeg, type PositionSide} from '../core/order.js'
 import {isTerminal, transition} from '../core/order-state.js'
@@ -542,7 +542,9 @@ export class SimulatedExchange implements BrokerPort {
     const s = this.config.slippage
     if (s.ticks === 0 && s.bps === 0) return price
     const d = s.ticks * inst.tickSize + (price * s.bps) / 10_000
-    return buy ? price + d : Math.max(inst.tickSize, price - d)
+    // Venues print on the tick grid: round the slipped price adversely onto it.
+    const k = buy ? Math.ceil((price + d) / inst.tickSize - 1e-9) : Math.floor((price - d) / inst.tickSize + 1e-9)
+    return roundToStep(Math.max(1, k) * inst.tickSize, inst.tickSize)
   }
 
   /** Reduce-only orders, and hedge-mode orders against their leg (they can only close it), never exceed the position. */

@@ -206,6 +206,16 @@ describe('slippage', () => {
     expect(s.fills(sell)[0].price).toBeCloseTo(199.8, 9)
   })
 
+  it('rounds a slipped price adversely onto the tick grid', async () => {
+    const s = new Sim({config: {slippage: {bps: 3}}})
+    const buy = await s.submit({side: 'buy', type: 'market', qty: 10})
+    await s.bar(101.37, 101.37, 101.37, 101.37) // 101.37 × 1.0003 = 101.400411 → 101.41
+    expect(s.fills(buy)[0].price).toBe(101.41)
+    const sell = await s.submit({side: 'sell', type: 'market', qty: 10})
+    await s.bar(101.37, 101.37, 101.37, 101.37) // 101.37 × 0.9997 = 101.339589 → 101.33
+    expect(s.fills(sell)[0].price).toBe(101.33)
+  })
+
   it('never takes a marketable limit through its limit', async () => {
     const s = new Sim({config: {slippage: {ticks: 2}}})
     const capped = await s.submit({side: 'buy', type: 'limit', qty: 1, limitPrice: 101}) // last 100: marketable

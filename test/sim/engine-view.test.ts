@@ -1,6 +1,6 @@
 /**
- * Bugs found outside the simulator while testing it, kept as failing tests (`it.fails`) until the owning module
- * is fixed; each says what is wrong and where.
+ * The engine's view of a simulated venue in two cases that once went wrong: an amend confirmed by the venue,
+ * and a submission whose answer was lost while the follow-up query failed too.
  */
 import {describe, expect, it} from 'vitest'
 import {AccountView} from '../../src/engine/account-view.js'
@@ -17,7 +17,7 @@ describe('engine view of a simulated venue', () => {
    * the tracker until the venue's report says 'filled'). Fix: applySnapshot should adopt the reported qty /
    * limitPrice / stopPrice of a live order (an amend confirmed by the venue), before checking fill limits.
    */
-  it.fails('an amended quantity is adopted from the venue report, so the larger fill is no violation', async () => {
+  it('an amended quantity is adopted from the venue report, so the larger fill is no violation', async () => {
     const s = new Sim()
     const view = new AccountView(100_000)
     s.ex.subscribe((e) => view.apply(e, s.now()))
@@ -39,7 +39,7 @@ describe('engine view of a simulated venue', () => {
    * does not know it; safe to resend" although the order is live on the venue. Fix: retry the query on a
    * retryable error (within a budget), and only say "not known" on an actual `undefined` answer.
    */
-  it.fails('a submit that timed out is resolved even when the first query fails', async () => {
+  it('a submit that timed out is resolved even when the first query fails', async () => {
     const s = new Sim({
       config: {
         faults: [

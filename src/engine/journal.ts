@@ -4,6 +4,8 @@
  * (Durable, framed journal files come with the state layer; this is the in-process recording they persist.)
  */
 import {createHash, type Hash} from 'node:crypto'
+import type {BrokerEvent} from '../core/events.js'
+import {encodeEvent} from './journal-encoding.js'
 
 export interface JournalRecord {
   /** Engine time when the record was made (receive time for inbound messages). */
@@ -37,7 +39,8 @@ export class Journal implements JournalSink {
 
   append(record: JournalRecord): void {
     // Lines are hashed in batches: one hash update per ~64 KB instead of one per record.
-    this.pending += `${this.count}\t${record.t}\t${record.type}\t${JSON.stringify(record.data)}\n`
+    const body = record.type === 'event' ? encodeEvent(record.data as BrokerEvent) : JSON.stringify(record.data)
+    this.pending += `${this.count}\t${record.t}\t${record.type}\t${body}\n`
     if (this.pending.length > 65_536) this.flushHash()
     this.count++
     this.kept?.push(record)

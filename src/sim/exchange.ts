@@ -702,17 +702,30 @@ export class SimulatedExchange implements BrokerPort {
 
   // ---------------------------------------------------------------- events
 
+  /** Built field by field (no spread): one of these is made for every order event. */
   private snapshot(o: SimOrder): OrderSnapshot {
-    return {
-      ...o.req,
+    const r = o.req
+    const snap: {-readonly [K in keyof OrderSnapshot]: OrderSnapshot[K]} = {
+      clientOrderId: r.clientOrderId,
+      symbol: r.symbol,
+      side: r.side,
+      type: r.type,
+      qty: r.qty,
+      tif: r.tif,
       venueOrderId: o.venueOrderId,
       status: o.status,
       filledQty: o.filledQty,
       avgFillPrice: o.avgFillPrice,
       createdAt: o.createdAt,
       updatedAt: o.updatedAt,
-      ...(o.reason ? {reason: o.reason} : {}),
     }
+    if (r.limitPrice !== undefined) snap.limitPrice = r.limitPrice
+    if (r.stopPrice !== undefined) snap.stopPrice = r.stopPrice
+    if (r.reduceOnly !== undefined) snap.reduceOnly = r.reduceOnly
+    if (r.postOnly !== undefined) snap.postOnly = r.postOnly
+    if (r.positionSide !== undefined) snap.positionSide = r.positionSide
+    if (o.reason) snap.reason = o.reason
+    return snap
   }
 
   private accountSnapshot(): import('../core/ledger.js').AccountSnapshot {

@@ -1,0 +1,48 @@
+/** Typed failures of the market-data layer. Each message says what happened and what to do next. */
+
+import type {Timeframe} from '../core/market-data.js'
+
+/** Bars were asked for that the store does not hold. */
+export class NoDataError extends Error {
+  override readonly name = 'NoDataError'
+
+  constructor(
+    readonly symbols: readonly string[],
+    readonly timeframe?: Timeframe,
+    range?: {from?: number; to?: number},
+  ) {
+    const within = describeRange(range)
+    super(
+      `No ${timeframe ? `${timeframe} ` : ''}bars for ${symbols.join(', ')}${within} in the market-data store. ` +
+        `Run \`trader data import <files>\` to add them, or \`trader data list\` to see what is there.`,
+    )
+  }
+}
+
+/** An input the importer cannot use: missing file, unknown format, bad option or column name. */
+export class DataImportError extends Error {
+  override readonly name: string = 'DataImportError'
+}
+
+/** A row whose values are not a bar: NaN, negative price, high below low, unparseable time, ... */
+export class InvalidBarError extends DataImportError {
+  override readonly name = 'InvalidBarError'
+
+  constructor(
+    readonly where: string,
+    readonly problem: string,
+  ) {
+    super(`${where}: ${problem}. Fix or remove that row and import again; nothing from this file was imported.`)
+  }
+}
+
+/** The database file cannot be opened (missing in read-only mode, locked by another process, ...). */
+export class StoreOpenError extends Error {
+  override readonly name = 'StoreOpenError'
+}
+
+function describeRange(range?: {from?: number; to?: number}): string {
+  if (!range || (range.from === undefined && range.to === undefined)) return ''
+  const iso = (ms: number | undefined) => (ms === undefined ? '…' : new Date(ms).toISOString())
+  return ` between ${iso(range.from)} and ${iso(range.to)}`
+}

@@ -1,0 +1,32 @@
+/** The real market data shipped with the product (data/sample, a Lean-layout slice; see its PROVENANCE.md). */
+
+import {join} from 'node:path'
+import {importPaths} from './import/import-paths.js'
+import type {ImportSummary} from './import/types.js'
+import {packageRoot} from './package-root.js'
+import type {MarketDataStore} from './store.js'
+
+/** The bundled sample folder, resolved from the package, whatever the working directory. */
+export const SAMPLE_DIR = join(packageRoot(), 'data', 'sample')
+
+/** Bump when the files in data/sample change, so stores holding the old sample import the new one. */
+export const SAMPLE_VERSION = '2013-10+btcusdt-2022-12/v1'
+
+const META_KEY = 'sample_version'
+
+/** `$TRADER_DATA_DB`, else `<package root>/data/trader.duckdb` (git-ignored). */
+export function defaultDatabasePath(): string {
+  const fromEnv = process.env.TRADER_DATA_DB?.trim()
+  return fromEnv ? fromEnv : join(packageRoot(), 'data', 'trader.duckdb')
+}
+
+/**
+ * Imports the bundled sample unless the store already holds this version of it (one key lookup). Re-importing is
+ * harmless anyway: each file replaces its own bars. Returns the import summary, or undefined if nothing was done.
+ */
+export async function ensureSampleData(store: MarketDataStore): Promise<ImportSummary | undefined> {
+  if ((await store.getMeta(META_KEY)) === SAMPLE_VERSION) return undefined
+  const summary = await importPaths(store, [SAMPLE_DIR])
+  await store.setMeta(META_KEY, SAMPLE_VERSION)
+  return summary
+}

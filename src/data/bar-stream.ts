@@ -62,26 +62,36 @@ export function planWindows(
   return windows
 }
 
+/**
+ * Two connections take turns: while the engine consumes one window, DuckDB already runs (and sorts) the next on the
+ * other, so the JS thread does not sit idle at each window boundary.
+ */
 async function* readChunks(connect: () => Promise<DuckDBConnection>, plan: StreamPlan): AsyncGenerator<BarChunk> {
   if (plan.windows.length === 0) return
-  const conn = await connect()
+  const conns = plan.windows.length > 1 ? await Promise.all([connect(), connect()]) : [await connect()]
+  let upcoming: Promise<WindowCursor> | undefined
   try {
     const indexSql = plan.symbols.map((s, i) => `(${sqlString(s)}, ${i}::USMALLINT)`).join(', ')
-    const statement = await conn.prepare(
-      `SELECT m.idx, epoch_ms(b.ts)::DOUBLE, b.open, b.high, b.low, b.close, b.volume
+    const sql = `SELECT m.idx, epoch_ms(b.ts)::DOUBLE, b.open, b.high, b.low, b.close, b.volume
        FROM bars b JOIN (VALUES ${indexSql}) m(symbol, idx) ON b.symbol = m.symbol
        WHERE b.timeframe = ${sqlString(plan.timeframe)}
          AND b.ts >= epoch_ms($1::BIGINT) AND b.ts < epoch_ms($2::BIGINT)
-       ORDER BY b.ts, m.idx`,
-    )
-    // A stream smaller than one chunk gets arrays of its own size, not chunkRows'.
-    const acc = new ChunkAccumulator(Math.max(1, Math.min(plan.chunkRows, plan.rows)))
-    for (const [lo, hi] of plan.windows) {
+       ORDER BY b.ts, m.idx`
+    const statements = await Promise.all(conns.map((c) => c.prepare(sql)))
+    const open = (w: number): Promise<WindowCursor> => {
+      const statement = statements[w % statements.length]
+      const [lo, hi] = plan.windows[w]
       statement.bindBigInt(1, BigInt(lo))
       statement.bindBigInt(2, BigInt(hi))
-      const result = await statement.stream()
-      for (;;) {
-        const chunk = await result.fetchChunk()
+      return statement.stream().then(async (result) => ({result, first: await result.fetchChunk()}))
+    }
+    // A stream smaller than one chunk gets arrays of its own size, not chunkRows'.
+    const acc = new ChunkAccumulator(Math.max(1, Math.min(plan.chunkRows, plan.rows)))
+    upcoming = open(0)
+    for (let w = 0; w < plan.windows.length; w++) {
+      const {result, first} = await upcoming
+      if (w + 1 < plan.windows.length) upcoming = open(w + 1)
+      for (let chunk = first; ; chunk = await result.fetchChunk()) {
         const rows = chunk?.rowCount ?? 0
         if (rows === 0) break
         let from = 0
@@ -93,8 +103,15 @@ async function* readChunks(connect: () => Promise<DuckDBConnection>, plan: Strea
     }
     if (acc.length > 0) yield acc.flush()
   } finally {
-    conn.closeSync()
+    // A consumer that stops early may leave the next window's query running: let it finish before closing.
+    await upcoming?.catch(() => undefined)
+    for (const c of conns) c.closeSync()
   }
+}
+
+interface WindowCursor {
+  readonly result: {fetchChunk(): Promise<DuckDBDataChunk | null>}
+  readonly first: DuckDBDataChunk | null
 }
 
 /** Copies DuckDB vectors (memory DuckDB owns and reuses) into fresh typed arrays of `capacity` rows. */

@@ -8,7 +8,7 @@
  */
 import {ExecutionDeduper, type Fill} from '../core/fill.js'
 import type {OrderRequest, OrderSnapshot, OrderStatus} from '../core/order.js'
-import {canTransition, isTerminal} from '../core/order-state.js'
+import {canTransition, isTerminal, STATUS_RANK} from '../core/order-state.js'
 
 export interface TrackedOrder {
   /** The order as the venue last confirmed it (amends adopt the venue's quantity and prices). */
@@ -36,19 +36,6 @@ export interface Violation {
   readonly detail: string
 }
 
-/** Rank of a status in an order's normal progress, to tell a stale report from an illegal one. */
-const PROGRESS: Record<OrderStatus, number> = {
-  initialized: 0,
-  submitted: 1,
-  accepted: 2,
-  pending_update: 3,
-  pending_cancel: 3,
-  partially_filled: 4,
-  filled: 5,
-  canceled: 5,
-  rejected: 5,
-  expired: 5,
-}
 
 export class OrderTracker {
   private readonly byClient = new Map<string, TrackedOrder>()
@@ -179,7 +166,7 @@ export class OrderTracker {
     if (!o || o.status === to) return false
     if (!canTransition(o.status, to)) {
       // A late report of an earlier stage (ack after fill, partial after cancel) is stale, not an error.
-      if (isTerminal(o.status) || PROGRESS[to] <= PROGRESS[o.status]) return false
+      if (isTerminal(o.status) || STATUS_RANK[to] <= STATUS_RANK[o.status]) return false
       this.violate(ts, 'illegal_transition', `${o.request.clientOrderId}: ${o.status} → ${to}`)
       return false
     }

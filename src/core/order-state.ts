@@ -52,3 +52,17 @@ export function isTerminal(status: OrderStatus): boolean {
 export function isOpen(status: OrderStatus): boolean {
   return status === 'accepted' || status === 'partially_filled' || status === 'pending_cancel' || status === 'pending_update'
 }
+
+/** Rank of a status in an order's normal progress: reports of one order never go backwards in rank. */
+export const STATUS_RANK: Readonly<Record<OrderStatus, number>> = {
+  initialized: 0,
+  submitted: 1,
+  accepted: 2,
+  pending_update: 3,
+  pending_cancel: 3,
+  partially_filled: 4,
+  filled: 5,
+  canceled: 5,
+  rejected: 5,
+  expired: 5,
+}

@@ -1,9 +1,11 @@
 /**
  * US equity regular session: 09:30–16:00 America/New_York, Monday to Friday. Exchange holidays are not
  * modelled (a bar on a holiday does not exist in the data, so it never trades).
- * Offsets come from the IANA zone database through Intl, keyed by the UTC day, so DST is handled and no
+ * Offsets come from the IANA zone database through Intl, cached per UTC hour and per New York day, so DST is handled and no
  * wall clock is read.
  */
+import {newYorkOffsetMs} from '../core/new-york-time.js'
+
 const DAY = 86_400_000
 const OPEN_MIN = 9 * 60 + 30
 const CLOSE_MIN = 16 * 60
@@ -13,44 +15,11 @@ export interface Session {
   readonly close: number
 }
 
-const fmt = new Intl.DateTimeFormat('en-US', {
-  timeZone: 'America/New_York',
-  hourCycle: 'h23',
-  year: 'numeric',
-  month: 'numeric',
-  day: 'numeric',
-  hour: 'numeric',
-  minute: 'numeric',
-  weekday: 'short',
-})
-
-const offsetCache = new Map<number, number>()
-
-/** Offset of New York from UTC in ms at instant `t` (negative: -4h in summer, -5h in winter). */
-export function newYorkOffset(t: number): number {
-  // DST changes happen on the hour, so the offset is constant within a UTC hour.
-  const hour = Math.floor(t / 3_600_000)
-  let off = offsetCache.get(hour)
-  if (off === undefined) {
-    off = computeOffset(hour * 3_600_000)
-    if (offsetCache.size > 100_000) offsetCache.clear()
-    offsetCache.set(hour, off)
-  }
-  return off
-}
-
-function computeOffset(t: number): number {
-  const parts = fmt.formatToParts(t)
-  const get = (type: string): number => Number(parts.find((p) => p.type === type)?.value)
-  const local = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'))
-  return local - Math.floor(t / 60_000) * 60_000
-}
-
 const sessionCache = new Map<number, Session | null>()
 
 /** The regular session of the New York calendar day containing `t`, or null on a weekend. */
 export function sessionOf(t: number): Session | null {
-  const offset = newYorkOffset(t)
+  const offset = newYorkOffsetMs(t)
   const localDay = Math.floor((t + offset) / DAY)
   const cached = sessionCache.get(localDay)
   if (cached !== undefined) return cached
@@ -59,7 +28,7 @@ export function sessionOf(t: number): Session | null {
   if (weekday !== 0 && weekday !== 6) {
     const midnightLocalAsUtc = localDay * DAY
     // The offset at midnight equals the offset during the session except on DST change days (a Sunday).
-    const off = newYorkOffset(midnightLocalAsUtc + 12 * 3_600_000)
+    const off = newYorkOffsetMs(midnightLocalAsUtc + 12 * 3_600_000)
     s = {open: midnightLocalAsUtc + OPEN_MIN * 60_000 - off, close: midnightLocalAsUtc + CLOSE_MIN * 60_000 - off}
   }
   if (sessionCache.size > 10_000) sessionCache.clear()

@@ -17,6 +17,7 @@ import {
   isRetryable,
   OrderNotFoundError,
 } from '../errors.js'
+import {STATUS_RANK} from '../../core/order-state.js'
 import type {BrokerPort} from '../port.js'
 
 /**
@@ -48,19 +49,6 @@ const WAIT_MS = 30_000
 /** The price the market trades at when a case starts. */
 const P = 100
 
-/** Progress rank of a status, to check that reports of one order never go backwards. */
-const RANK: Record<OrderStatus, number> = {
-  initialized: 0,
-  submitted: 1,
-  accepted: 2,
-  pending_update: 3,
-  pending_cancel: 3,
-  partially_filled: 4,
-  filled: 5,
-  canceled: 5,
-  rejected: 5,
-  expired: 5,
-}
 
 let idCounter = 0
 
@@ -339,7 +327,7 @@ export function describeBrokerContract(name: string, makeHarness: () => Promise<
         for (let i = 1; i < ts.length; i++) expect(ts[i]).toBeGreaterThanOrEqual(ts[i - 1])
       }
       for (const r of reqs) {
-        const ranks = orderEvents(r.clientOrderId).map((e) => RANK[e.order.status])
+        const ranks = orderEvents(r.clientOrderId).map((e) => STATUS_RANK[e.order.status])
         for (let i = 1; i < ranks.length; i++) expect(ranks[i]).toBeGreaterThanOrEqual(ranks[i - 1])
         const filled = orderEvents(r.clientOrderId).map((e) => e.order.filledQty)
         for (let i = 1; i < filled.length; i++) expect(filled[i]).toBeGreaterThanOrEqual(filled[i - 1])

@@ -7,9 +7,22 @@ const HOUR_MS = 3_600_000
 const DAY_MS = 86_400_000
 
 let formatter: Intl.DateTimeFormat | undefined
+const offsetByHour = new Map<number, number>()
 
 /** New York's offset from UTC (ms, negative: -4 h in EDT, -5 h in EST) at the UTC instant `utcMs`. */
 export function newYorkOffsetMs(utcMs: number): number {
+  // Offsets change only on the hour, so one Intl lookup per UTC hour serves every instant in it.
+  const hour = Math.floor(utcMs / HOUR_MS)
+  let offset = offsetByHour.get(hour)
+  if (offset === undefined) {
+    offset = lookupOffset(hour * HOUR_MS)
+    if (offsetByHour.size > 100_000) offsetByHour.clear()
+    offsetByHour.set(hour, offset)
+  }
+  return offset
+}
+
+function lookupOffset(utcMs: number): number {
   formatter ??= new Intl.DateTimeFormat('en-US', {
     timeZone: 'America/New_York',
     hourCycle: 'h23',

@@ -128,3 +128,38 @@ describe('Ledger conservation', () => {
     expect(Math.abs(l.equity(marks({})) - l.cash)).toBe(0)
   })
 })
+
+describe('Ledger, running totals at the marks', () => {
+  it('equal a full scan after random fills (netting and hedge legs) and mark moves', () => {
+    const rng = new Rng(7)
+    const l = new Ledger(1_000_000, instrumentOf)
+    const symbols = ['AAPL', 'MSFT', 'BTCUSDT']
+    const slots = symbols.map((s) => l.slotOf(s))
+    const mark: Record<string, number> = {}
+    for (let i = 0; i < 5000; i++) {
+      const k = rng.int(3)
+      const symbol = symbols[k]
+      if (rng.next() < 0.6) {
+        const price = Math.round(rng.uniform(50, 150) * 100) / 100
+        l.setMarkAt(slots[k], price)
+        mark[symbol] = price
+        continue
+      }
+      const price = mark[symbol] ?? 100
+      const leg: PositionSide = symbol === 'BTCUSDT' ? (rng.next() < 0.5 ? 'long' : 'short') : 'net'
+      const held = l.positions.qty(symbol, leg)
+      // Hedge legs cannot be reduced below zero: reduce at most what the leg holds.
+      const opening = leg === 'net' || held === 0 || rng.next() < 0.5
+      const side: Side = leg === 'short' ? (opening ? 'sell' : 'buy') : leg === 'long' ? (opening ? 'buy' : 'sell') : rng.next() < 0.5 ? 'buy' : 'sell'
+      const qty = opening ? 1 + rng.int(10) : Math.min(held, 1 + rng.int(10))
+      if (qty > 0) l.applyFill(fill(symbol, side, qty, price, 0.1, leg))
+      const fast = l.atMarks()
+      const full = l.scan((s) => l.markOf(s))
+      expect(fast.equity).toBeCloseTo(full.equity, 6)
+      expect(fast.margin).toBeCloseTo(full.margin, 6)
+      expect(fast.maintenance).toBeCloseTo(full.maintenance, 6)
+      expect(fast.gross).toBeCloseTo(full.gross, 6)
+    }
+    expect(l.positions.qty('BTCUSDT', 'long') + l.positions.qty('BTCUSDT', 'short')).toBeGreaterThan(0)
+  })
+})

@@ -118,7 +118,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
       eqVal = grow(eqVal, cap)
       eqExp = grow(eqExp, cap)
     }
-    const totals = exchange.ledger.scan(exchange.priceOf)
+    const totals = exchange.ledger.atMarks()
     eqTs[samples] = t
     eqVal[samples] = totals.equity
     eqExp[samples] = totals.equity > 0 ? totals.gross / totals.equity : 0
@@ -136,13 +136,13 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
   let lastInstant = -Infinity
   let started = false
 
-  // The next chunk is requested before the current one is processed, so DuckDB reads while the engine runs.
+  // The next chunks are requested before the current one is processed, so DuckDB reads while the engine runs.
   const chunks = stream[Symbol.asyncIterator]()
-  let pending = chunks.next()
+  const ahead = [chunks.next(), chunks.next()]
   for (;;) {
-    const step = await pending
+    const step = await ahead.shift()!
     if (step.done) break
-    pending = chunks.next()
+    ahead.push(chunks.next())
     const {length, symbol, ts, open, high, low, close, volume} = step.value
     for (let i = 0; i < length; i++) {
       const t = ts[i]

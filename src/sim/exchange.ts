@@ -89,6 +89,8 @@ export class SimulatedExchange implements BrokerPort {
   /** Volume already taken by orders in the current bar, per symbol. */
   private readonly taken: Float64Array
   private readonly barTs: Float64Array
+  /** The ledger's mark slot of each symbol index. */
+  private readonly slots: Int32Array
   /** Length of the symbol's bars (0 for trade prints). */
   private readonly barTf: Float64Array
   private readonly handlers: BrokerEventHandler[] = []
@@ -128,6 +130,7 @@ export class SimulatedExchange implements BrokerPort {
     this.barTs = new Float64Array(n).fill(-Infinity)
     this.barTf = new Float64Array(n)
     this.ledger = new Ledger(this.config.initialCash, (s) => this.instrument(s))
+    this.slots = Int32Array.from(opts.instruments, (inst) => this.ledger.slotOf(inst.symbol))
     const rng = new Rng(this.config.seed)
     this.latency = new LatencyModel(this.config.latency, rng.fork(1).int(2 ** 31), this.config.latencyByKind)
     this.faults = new FaultInjector(this.config.faults, rng.fork(2))
@@ -155,6 +158,7 @@ export class SimulatedExchange implements BrokerPort {
       this.matchBook(sym, ts + tfMs, volume)
     }
     this.last[sym] = close
+    this.ledger.setMarkAt(this.slots[sym], close)
     if (this.perpPositions > 0) this.checkMargin(sym)
   }
 
@@ -169,12 +173,14 @@ export class SimulatedExchange implements BrokerPort {
       this.matchBook(sym, ts + 1, size)
     }
     this.last[sym] = price
+    this.ledger.setMarkAt(this.slots[sym], price)
     if (this.perpPositions > 0) this.checkMargin(sym)
   }
 
   /** Sets the last price without trading (for marks at start-up). */
   setMark(sym: number, price: number): void {
     this.last[sym] = price
+    this.ledger.setMarkAt(this.slots[sym], price)
   }
 
   get openOrderCount(): number {
@@ -367,7 +373,8 @@ export class SimulatedExchange implements BrokerPort {
         return 0
       }
       const margin = (req.qty * price) / inst.leverage
-      const free = this.ledger.equity(this.priceOf) - this.ledger.marginUsed(this.priceOf) - this.reservedCash
+      const totals = this.ledger.atMarks()
+      const free = totals.equity - totals.margin - this.reservedCash
       if (margin > free + 1e-9) {
         throw new InsufficientFundsError(`${req.clientOrderId}: needs margin ${margin.toFixed(2)}, free ${free.toFixed(2)}`, this.venue, 'insufficient_margin')
       }
@@ -672,8 +679,8 @@ export class SimulatedExchange implements BrokerPort {
   /** Perpetuals: below maintenance margin, every position is closed at the mark (the venue's liquidation). */
   private checkMargin(sym: number): void {
     if (this.instruments[sym].contract !== 'linear_perpetual') return
-    const equity = this.ledger.equity(this.priceOf)
-    if (equity >= this.ledger.maintenanceMargin(this.priceOf)) return
+    const totals = this.ledger.atMarks()
+    if (totals.equity >= totals.maintenance) return
     for (const p of [...this.ledger.positions.open()]) {
       const i = this.symIndex.get(p.symbol)!
       if (this.instruments[i].contract !== 'linear_perpetual') continue
@@ -729,7 +736,7 @@ export class SimulatedExchange implements BrokerPort {
   }
 
   private accountSnapshot(): import('../core/ledger.js').AccountSnapshot {
-    return this.ledger.snapshot(this.priceOf, this.loop.clock.now(), this.reservedCash)
+    return this.ledger.snapshotAtMarks(this.loop.clock.now(), this.reservedCash)
   }
 
   private emitOrder(o: SimOrder): void {

@@ -84,7 +84,10 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
     view.apply(event, loop.clock.now())
     if (event.kind === 'order') orderLog.set(event.order.clientOrderId, event.order)
     const r = strategy.onEvent?.(event)
-    if (r) r.catch((err) => log.error('strategy event handler failed', {error: String(err)}))
+    if (r) {
+      loop.markAsync()
+      r.catch((err) => log.error('strategy event handler failed', {error: String(err)}))
+    }
   })
 
   const ctx: StrategyContext = {

@@ -1,9 +1,11 @@
 /**
- * Canonical one-line encodings of venue events for the journal hash. Events are most of a journal, and a
- * template of their fields costs a fraction of JSON.stringify. Every field is present, in a fixed order, so
- * equal events encode equally and a changed field changes the line.
+ * Canonical one-line encodings of the journal's most frequent records (venue events, order intents, submit
+ * requests and answers) for the journal hash: a template of their fields costs a fraction of JSON.stringify.
+ * Every field is present, in a fixed order, so equal records encode equally and a changed field changes the
+ * line. Other records are hashed as JSON.
  */
 import type {BrokerEvent} from '../core/events.js'
+import type {OrderRequest} from '../core/order.js'
 
 const opt = (v: unknown): string => (v === undefined ? '' : String(v))
 
@@ -27,5 +29,40 @@ export function encodeEvent(e: BrokerEvent): string {
     }
     default:
       return `${e.kind}|${JSON.stringify(e)}`
+  }
+}
+
+function encodeRequest(r: OrderRequest & {reason?: string}): string {
+  return `${r.clientOrderId}|${r.symbol}|${r.side}|${r.type}|${r.tif}|${r.qty}|${opt(r.limitPrice)}|${opt(r.stopPrice)}|${opt(r.reduceOnly)}|${opt(r.postOnly)}|${opt(r.positionSide)}|${opt(r.reason)}`
+}
+
+interface Call {
+  readonly op: string
+  readonly args?: unknown
+  readonly result?: unknown
+  readonly error?: unknown
+}
+
+/** The hashed body of one journal record. */
+export function encodeRecord(type: string, data: unknown): string {
+  switch (type) {
+    case 'event':
+      return encodeEvent(data as BrokerEvent)
+    case 'intent':
+      return encodeRequest(data as OrderRequest)
+    case 'request': {
+      const c = data as Call
+      return c.op === 'submit' ? `submit|${encodeRequest(c.args as OrderRequest)}` : JSON.stringify(data)
+    }
+    case 'response': {
+      const c = data as Call
+      if (c.op === 'submit' && c.result) {
+        const r = c.result as {clientOrderId: string; venueOrderId: string; ts: number}
+        return `submit|${r.clientOrderId}|${r.venueOrderId}|${r.ts}`
+      }
+      return JSON.stringify(data)
+    }
+    default:
+      return JSON.stringify(data)
   }
 }

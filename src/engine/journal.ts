@@ -4,8 +4,7 @@
  * (Durable, framed journal files come with the state layer; this is the in-process recording they persist.)
  */
 import {createHash, type Hash} from 'node:crypto'
-import type {BrokerEvent} from '../core/events.js'
-import {encodeEvent} from './journal-encoding.js'
+import {encodeRecord} from './journal-encoding.js'
 
 export interface JournalRecord {
   /** Engine time when the record was made (receive time for inbound messages). */
@@ -39,8 +38,7 @@ export class Journal implements JournalSink {
 
   append(record: JournalRecord): void {
     // Lines are hashed in batches: one hash update per ~64 KB instead of one per record.
-    const body = record.type === 'event' ? encodeEvent(record.data as BrokerEvent) : JSON.stringify(record.data)
-    this.pending += `${this.count}\t${record.t}\t${record.type}\t${body}\n`
+    this.pending += `${record.t}\t${record.type}\t${encodeRecord(record.type, record.data)}\n`
     if (this.pending.length > 65_536) this.flushHash()
     this.count++
     this.kept?.push(record)

@@ -259,7 +259,12 @@ export class SimulatedExchange implements BrokerPort {
       const arrive = this.loop.clock.now() + this.latency.sample('request') + (fault?.action === 'delay' ? fault.delayMs : 0)
       this.loop.schedule(arrive, () => {
         const respondAt = this.loop.clock.now() + this.latency.sample('response')
-        const answer = (fn: () => void): void => this.loop.schedule(respondAt, fn)
+        // Settling the request's promise starts its caller's continuation: the loop must let it run.
+        const answer = (fn: () => void): void =>
+          this.loop.schedule(respondAt, () => {
+            this.loop.markAsync()
+            fn()
+          })
         if (fault?.action === 'fail') {
           answer(() => reject(new VenueUnavailableError(`simulated ${this.venue}: ${kind} failed (injected fault); retry with the same client order id`, this.venue, '503')))
           return

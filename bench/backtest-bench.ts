@@ -6,6 +6,7 @@
  */
 import {defaultInstrument} from '../src/core/instrument.js'
 import {MarketDataStore} from '../src/data/store.js'
+import {threadedBarStream} from '../src/data/threaded-stream.js'
 import {runBacktest} from '../src/engine/backtest.js'
 import {profileFor} from '../src/sim/venue-profile.js'
 import {SmaCross} from '../strategies/sma-cross/index.js'
@@ -22,23 +23,24 @@ async function main(): Promise<void> {
   const scan = await scanRaw(data.dbPath)
   const scanRate = scan.rows / scan.seconds
 
-  const store = await MarketDataStore.open(data.dbPath, {readOnly: true})
-  let result
   const started = performance.now()
+  const store = await MarketDataStore.open(data.dbPath, {readOnly: true})
+  let plan
+  let infos
   try {
-    const stream = await store.streamBars({timeframe: '1m'})
-    const infos = await store.instrumentsFor(stream.symbols)
-    const instruments = infos.map((i) => defaultInstrument(i.symbol, i.assetClass, i.venue))
-    result = await runBacktest({
-      stream,
-      instruments,
-      profile: profileFor(infos[0].venue),
-      strategy: new SmaCross({fast: 20, slow: 100, fraction: 0.01}),
-      sim: {seed: 1, latency: {fixedMs: 50, jitterMs: 0}, fees: {makerRate: 0.0002, takerRate: 0.0005, perShare: 0, minPerOrder: 0}},
-    })
+    plan = await store.planStream({timeframe: '1m'})
+    infos = await store.instrumentsFor(plan.symbols)
   } finally {
     store.close()
   }
+  // As `trader backtest` runs it: bars read on a worker thread, the engine, the simulator and the journal here.
+  const result = await runBacktest({
+    stream: threadedBarStream(data.dbPath, plan),
+    instruments: infos.map((i) => defaultInstrument(i.symbol, i.assetClass, i.venue)),
+    profile: profileFor(infos[0].venue),
+    strategy: new SmaCross({fast: 20, slow: 100, fraction: 0.01}),
+    sim: {seed: 1, latency: {fixedMs: 50, jitterMs: 0}, fees: {makerRate: 0.0002, takerRate: 0.0005, perShare: 0, minPerOrder: 0}},
+  })
   const seconds = (performance.now() - started) / 1000
   const rate = result.bars / seconds
   const peakRssMb = process.resourceUsage().maxRSS / 1024

@@ -7,7 +7,7 @@ import type {DuckDBConnection, DuckDBInstance} from '@duckdb/node-api'
 import {z} from 'zod'
 import type {BarStream, Timeframe} from '../core/market-data.js'
 import {TIMEFRAME_MS} from '../core/market-data.js'
-import {createBarStream, DEFAULT_CHUNK_ROWS, DEFAULT_WINDOW_ROWS, planWindows} from './bar-stream.js'
+import {createBarStream, DEFAULT_CHUNK_ROWS, DEFAULT_WINDOW_ROWS, planWindows, type StreamPlan} from './bar-stream.js'
 import {connectUtc, loadDuckDB, queryRows, sqlString} from './duckdb.js'
 import {DataImportError, NoDataError, StoreOpenError} from './errors.js'
 import type {AssetClass, InstrumentInfo, Venue} from './instruments.js'
@@ -161,6 +161,15 @@ export class MarketDataStore {
    * list is sorted and de-duplicated, so the request's order never changes the output.
    */
   async streamBars(query: StreamBarsQuery): Promise<BarStream> {
+    const instance = this.instance
+    return createBarStream(() => connectUtc(instance), await this.planStream(query))
+  }
+
+  /**
+   * The plan of a bar stream (sorted symbols, time windows, row count): what `streamBars` reads, and what a
+   * reader on another thread needs to read the same rows (see threaded-stream.ts).
+   */
+  async planStream(query: StreamBarsQuery): Promise<StreamPlan> {
     const q = QuerySchema.parse(query)
     const range = [
       `b.timeframe = ${sqlString(q.timeframe)}`,
@@ -198,14 +207,7 @@ export class MarketDataStore {
       )
       windows = planWindows(firstTs, bucketMs, new Map(histogram.map((r) => [Number(r.bucket), Number(r.n)])), windowRows)
     }
-    const instance = this.instance
-    return createBarStream(() => connectUtc(instance), {
-      symbols,
-      timeframe: q.timeframe,
-      windows,
-      rows,
-      chunkRows: q.chunkRows ?? DEFAULT_CHUNK_ROWS,
-    })
+    return {symbols, timeframe: q.timeframe, windows, rows, chunkRows: q.chunkRows ?? DEFAULT_CHUNK_ROWS}
   }
 
   /** A fresh, empty temp staging table on the store's connection; the caller fills it and commits it. */

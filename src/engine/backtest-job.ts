@@ -150,53 +150,63 @@ export interface BacktestJobOptions {
   readonly journal?: Journal
 }
 
-/** Opens the store (importing the bundled sample on first use), streams the bars and runs the strategy. */
+/**
+ * Opens the store (importing the bundled sample on first use), plans the bar stream, closes the store, then runs
+ * the strategy over bars read on a worker thread (the reader and the engine use one core each).
+ */
 export async function runBacktestJob(plan: BacktestPlan, opts: BacktestJobOptions = {}): Promise<BacktestJobResult> {
   const {MarketDataStore} = await import('../data/store.js')
   const {defaultDatabasePath, ensureSampleData} = await import('../data/sample.js')
+  const {threadedBarStream} = await import('../data/threaded-stream.js')
   const notices: string[] = []
-  const store = await MarketDataStore.open(plan.db ?? defaultDatabasePath())
+  const dbPath = plan.db ?? defaultDatabasePath()
+  const store = await MarketDataStore.open(dbPath)
+  let prepared: Awaited<ReturnType<typeof prepareRun>>
   try {
     if (!plan.db) await ensureSampleData(store)
-    let symbols = plan.symbols
-    if (!symbols || symbols.length === 0) {
-      const series = (await store.list()).filter((s) => s.timeframe === plan.timeframe)
-      if (series.length === 0) throw new UserInputError(`no ${plan.timeframe} bars in the store; run \`trader data import\` or choose --timeframe from \`trader data list\``)
-      const venues = [...new Set(series.map((s) => s.venue))].sort()
-      const venue = venues.sort((a, b) => count(series, b) - count(series, a))[0]
-      symbols = series.filter((s) => s.venue === venue).map((s) => s.symbol)
-      if (venues.length > 1) notices.push(`no --symbols given: using the ${venue} symbols ${symbols.join(',')} (other venues: ${venues.filter((v) => v !== venue).join(', ')})`)
-    }
-    const infos = await store.instrumentsFor(symbols)
-    const venues = [...new Set(infos.map((i) => i.venue))]
-    if (venues.length > 1) {
-      throw new UserInputError(`--symbols span several venues (${venues.join(', ')}); a backtest runs against one venue, so run them separately`)
-    }
-    const stream = await store.streamBars({symbols, timeframe: plan.timeframe, from: plan.from, to: plan.to})
-    const infoBySymbol = new Map(infos.map((i) => [i.symbol, i]))
-    const instruments = stream.symbols.map((s) => {
-      const info = infoBySymbol.get(s)!
-      return defaultInstrument(s, info.assetClass, info.venue)
-    })
-    const factory = findStrategy(plan.strategy)!
-    const totalRows = (await store.list())
-      .filter((s) => s.timeframe === plan.timeframe && stream.symbols.includes(s.symbol))
-      .reduce((n, s) => n + s.rows, 0)
-    const result = await runBacktest({
-      stream,
-      instruments,
-      profile: profileFor(venues[0]),
-      strategy: factory.create(plan.params),
-      sim: plan.sim,
-      journal: opts.journal,
-      onProgress: opts.onProgress ? (bars, ts) => opts.onProgress!(bars, ts, totalRows) : undefined,
-      progressEvery: 50_000,
-    })
-    if (result.bars === 0) throw new UserInputError(`no bars for ${symbols.join(',')} in the chosen period; check --from / --to against \`trader data list\``)
-    return {plan, result, instruments, notices}
+    prepared = await prepareRun(store, plan, notices)
   } finally {
     store.close()
   }
+  const {streamPlan, instruments, venue, totalRows} = prepared
+  const factory = findStrategy(plan.strategy)!
+  const result = await runBacktest({
+    stream: threadedBarStream(dbPath, streamPlan),
+    instruments,
+    profile: profileFor(venue),
+    strategy: factory.create(plan.params),
+    sim: plan.sim,
+    journal: opts.journal,
+    onProgress: opts.onProgress ? (bars, ts) => opts.onProgress!(bars, ts, totalRows) : undefined,
+    progressEvery: 50_000,
+  })
+  if (result.bars === 0) throw new UserInputError(`no bars for ${streamPlan.symbols.join(',')} in the chosen period; check --from / --to against \`trader data list\``)
+  return {plan, result, instruments, notices}
+}
+
+/** Chooses the symbols, checks they share one venue, and plans the stream while the store is open. */
+async function prepareRun(store: import('../data/store.js').MarketDataStore, plan: BacktestPlan, notices: string[]) {
+  let symbols = plan.symbols
+  if (!symbols || symbols.length === 0) {
+    const series = (await store.list()).filter((s) => s.timeframe === plan.timeframe)
+    if (series.length === 0) throw new UserInputError(`no ${plan.timeframe} bars in the store; run \`trader data import\` or choose --timeframe from \`trader data list\``)
+    const venues = [...new Set(series.map((s) => s.venue))].sort()
+    const venue = venues.sort((a, b) => count(series, b) - count(series, a))[0]
+    symbols = series.filter((s) => s.venue === venue).map((s) => s.symbol)
+    if (venues.length > 1) notices.push(`no --symbols given: using the ${venue} symbols ${symbols.join(',')} (other venues: ${venues.filter((v) => v !== venue).join(', ')})`)
+  }
+  const infos = await store.instrumentsFor(symbols)
+  const venues = [...new Set(infos.map((i) => i.venue))]
+  if (venues.length > 1) {
+    throw new UserInputError(`--symbols span several venues (${venues.join(', ')}); a backtest runs against one venue, so run them separately`)
+  }
+  const streamPlan = await store.planStream({symbols, timeframe: plan.timeframe, from: plan.from, to: plan.to})
+  const infoBySymbol = new Map(infos.map((i) => [i.symbol, i]))
+  const instruments = streamPlan.symbols.map((s) => {
+    const info = infoBySymbol.get(s)!
+    return defaultInstrument(s, info.assetClass, info.venue)
+  })
+  return {streamPlan, instruments, venue: venues[0], totalRows: streamPlan.rows}
 }
 
 function count(series: readonly {venue: string}[], venue: string): number {

@@ -74,15 +74,12 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
   const view = new AccountView(exchange.config.initialCash)
   const gateway = new OrderGateway(broker, view, loop.clock, journal)
   const recorder = new TradeRecorder((id) => gateway.reasonOf(id))
-  const orderLog = new Map<string, OrderSnapshot>()
   const epoch = opts.epoch ?? 1
   const rng = new Rng(exchange.config.seed).fork(7)
   const bySymbol = new Map(instruments.map((i) => [i.symbol, i]))
 
-  let fillsSeen = 0
   broker.subscribe((event) => {
     view.apply(event, loop.clock.now())
-    if (event.kind === 'order') orderLog.set(event.order.clientOrderId, event.order)
     const r = strategy.onEvent?.(event)
     if (r) {
       loop.markAsync()
@@ -188,10 +185,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
     sample(lastInstant)
   }
 
-  for (const f of exchange.executions) {
-    fillsSeen++
-    recorder.apply(f)
-  }
+  for (const f of exchange.executions) recorder.apply(f)
   recorder.closeOpen(lastInstant, exchange.priceOf)
   const finalEquity = samples > 0 ? eqVal[samples - 1] : exchange.config.initialCash
 
@@ -204,9 +198,9 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
     finalEquity,
     trades: recorder.trades,
     equity: {ts: eqTs.slice(0, samples), equity: eqVal.slice(0, samples), exposure: eqExp.slice(0, samples)},
-    orders: [...orderLog.values()],
+    orders: exchange.orderSnapshots(),
     refused: gateway.refused,
-    fills: exchange.executions.slice(0, fillsSeen),
+    fills: exchange.executions,
     fees: exchange.ledger.fees,
     rejections: Object.fromEntries([...gateway.rejections.entries()].sort()),
     violations: view.orders.violations,

@@ -183,6 +183,11 @@ export class SimulatedExchange implements BrokerPort {
     this.ledger.setMarkAt(this.slots[sym], price)
   }
 
+  /** Every order the venue has known, in the order it received them: the venue's record for the run's outputs. */
+  orderSnapshots(): OrderSnapshot[] {
+    return [...this.orders.values()].map((o) => this.snapshot(o))
+  }
+
   get openOrderCount(): number {
     return this.restingCount
   }

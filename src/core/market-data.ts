@@ -30,6 +30,8 @@ export interface BarChunk {
 /** One bar, as strategies see it. Built on demand from a chunk row; never allocated in bulk. */
 export interface Bar {
   readonly symbol: string
+  /** Position of `symbol` in the run's sorted symbol list (StrategyContext.symbols): an array index for hot paths. */
+  readonly index: number
   readonly ts: number
   readonly open: number
   readonly high: number

@@ -126,7 +126,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
   }
 
   const symbols = stream.symbols
-  const bar = {symbol: '', ts: 0, open: 0, high: 0, low: 0, close: 0, volume: 0} satisfies Bar as {
+  const bar = {symbol: '', index: 0, ts: 0, open: 0, high: 0, low: 0, close: 0, volume: 0} satisfies Bar as {
     -readonly [K in keyof Bar]: Bar[K]
   }
   const onBar = strategy.onBar?.bind(strategy)
@@ -164,6 +164,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
       exchange.onBar(s, t, tfMs, open[i], high[i], low[i], close[i], volume[i])
       if (onBar) {
         bar.symbol = symbols[s]
+        bar.index = s
         bar.ts = t
         bar.open = open[i]
         bar.high = high[i]

@@ -32,8 +32,16 @@ export function encodeEvent(e: BrokerEvent): string {
   }
 }
 
-function encodeRequest(r: OrderRequest & {reason?: string}): string {
-  return `${r.clientOrderId}|${r.symbol}|${r.side}|${r.type}|${r.tif}|${r.qty}|${opt(r.limitPrice)}|${opt(r.stopPrice)}|${opt(r.reduceOnly)}|${opt(r.postOnly)}|${opt(r.positionSide)}|${opt(r.reason)}`
+let lastRequest: OrderRequest | undefined
+let lastEncoded = ''
+
+/** An order is journaled twice in a row (the intent, then the request on the wire): encode it once. */
+function encodeRequest(r: OrderRequest): string {
+  if (r !== lastRequest) {
+    lastRequest = r
+    lastEncoded = `${r.clientOrderId}|${r.symbol}|${r.side}|${r.type}|${r.tif}|${r.qty}|${opt(r.limitPrice)}|${opt(r.stopPrice)}|${opt(r.reduceOnly)}|${opt(r.postOnly)}|${opt(r.positionSide)}`
+  }
+  return lastEncoded
 }
 
 interface Call {
@@ -48,8 +56,10 @@ export function encodeRecord(type: string, data: unknown): string {
   switch (type) {
     case 'event':
       return encodeEvent(data as BrokerEvent)
-    case 'intent':
-      return encodeRequest(data as OrderRequest)
+    case 'intent': {
+      const i = data as {request: OrderRequest; reason?: string}
+      return `${encodeRequest(i.request)}|${opt(i.reason)}`
+    }
     case 'request': {
       const c = data as Call
       return c.op === 'submit' ? `submit|${encodeRequest(c.args as OrderRequest)}` : JSON.stringify(data)

@@ -44,7 +44,7 @@ export class OrderGateway {
       return {ok: false, final: true, code: 'duplicate_intent', message: `order ${req.clientOrderId} was already sent`}
     }
     if (meta.reason) this.reasons.set(req.clientOrderId, meta.reason)
-    this.journal.append({t, type: 'intent', data: meta.reason ? {...req, reason: meta.reason} : req})
+    this.journal.append({t, type: 'intent', data: {request: req, reason: meta.reason}})
     this.view.orders.markSubmitted(req.clientOrderId, t)
     this.submitted++
     try {

@@ -30,7 +30,8 @@ interface SymbolState {
 export class SmaCross implements Strategy {
   readonly name = 'sma'
   private ctx!: StrategyContext
-  private readonly state = new Map<string, SymbolState>()
+  /** Per symbol, by the bar's index in ctx.symbols. */
+  private state: SymbolState[] = []
   /** Cash promised to buy orders still working, so simultaneous entries do not overspend. */
   private committed = 0
   private readonly pendingBuys = new Map<string, number>()
@@ -39,12 +40,11 @@ export class SmaCross implements Strategy {
 
   start(ctx: StrategyContext): void {
     this.ctx = ctx
-    for (const s of ctx.symbols) this.state.set(s, {fast: new SMA(this.p.fast), slow: new SMA(this.p.slow), side: 0})
+    this.state = ctx.symbols.map(() => ({fast: new SMA(this.p.fast), slow: new SMA(this.p.slow), side: 0}))
   }
 
   onBar(bar: Bar): void {
-    const st = this.state.get(bar.symbol)
-    if (!st) return
+    const st = this.state[bar.index]
     const f = st.fast.update(bar.close)
     const s = st.slow.update(bar.close)
     if (!st.slow.isStable) return

@@ -1,7 +1,8 @@
-import {Command, Flags} from '@oclif/core'
+import {Flags} from '@oclif/core'
+import {TraderCommand} from '../src/ops/cli-command.js'
 import {UserInputError} from '../src/ops/errors.js'
 
-export default class Backtest extends Command {
+export default class Backtest extends TraderCommand {
   static override summary = 'Run a strategy on historical bars against the simulated exchange and print the report.'
 
   static override description = `Bars stream from the DuckDB market-data store (the bundled real sample is imported on first use).
@@ -36,48 +37,34 @@ The same data, settings and seed always give the same trades and the same journa
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Backtest)
-    try {
-      const {planBacktest, runBacktestJob} = await import('../src/engine/backtest-job.js')
-      const {reportOf, outputsOf} = await import('../src/engine/backtest-report.js')
-      const fee = flags.fee === undefined ? undefined : Number(flags.fee)
-      if (fee !== undefined && !(fee >= 0 && fee < 1)) throw new UserInputError(`--fee '${flags.fee}' must be a rate between 0 and 1, e.g. 0.0005 for 5 bps`)
-      const plan = await planBacktest({...flags, fee})
-      const progress = process.stderr.isTTY && !flags.json
-      const job = await runBacktestJob(plan, {
-        onProgress: progress
-          ? (bars, ts, total) => process.stderr.write(`\r${bars.toLocaleString('en-US')} / ${total.toLocaleString('en-US')} bars  ${new Date(ts).toISOString().slice(0, 16)}Z `)
-          : undefined,
-      })
-      if (progress) process.stderr.write('\r\x1b[K')
-      for (const n of job.notices) this.logToStderr(`note: ${n}`)
-      const report = reportOf(plan.strategy, plan.timeframe, job.result, job.instruments)
-      if (flags.out) {
-        const {writeRunOutputs} = await import('../src/report/output.js')
-        const files = await writeRunOutputs(flags.out, outputsOf(job.result))
-        if (!flags.json) this.logToStderr(`wrote ${files.length} files to ${flags.out}`)
-      }
-      if (job.result.violations.length > 0) {
-        this.logToStderr(`warning: ${job.result.violations.length} invariant violation(s), first: ${job.result.violations[0].rule} ${job.result.violations[0].detail}`)
-      }
-      if (flags.json) {
-        this.log(JSON.stringify({...report, journalHash: job.result.journalHash}, null, 2))
-        return
-      }
-      const {renderReport} = await import('../src/report/tables.js')
-      this.log(renderReport(report, {color: Boolean(process.stdout.isTTY)}))
-      this.log(`journal sha256 ${job.result.journalHash} (${job.result.journalRecords} records)`)
-    } catch (err) {
-      this.fail(err)
+    const {planBacktest, runBacktestJob} = await import('../src/engine/backtest-job.js')
+    const {reportOf, outputsOf} = await import('../src/engine/backtest-report.js')
+    const fee = flags.fee === undefined ? undefined : Number(flags.fee)
+    if (fee !== undefined && !(fee >= 0 && fee < 1)) throw new UserInputError(`--fee '${flags.fee}' must be a rate between 0 and 1, e.g. 0.0005 for 5 bps`)
+    const plan = await planBacktest({...flags, fee})
+    const progress = process.stderr.isTTY && !flags.json
+    const job = await runBacktestJob(plan, {
+      onProgress: progress
+        ? (bars, ts, total) => process.stderr.write(`\r${bars.toLocaleString('en-US')} / ${total.toLocaleString('en-US')} bars  ${new Date(ts).toISOString().slice(0, 16)}Z `)
+        : undefined,
+    })
+    if (progress) process.stderr.write('\r\x1b[K')
+    for (const n of job.notices) this.logToStderr(`note: ${n}`)
+    const report = reportOf(plan.strategy, plan.timeframe, job.result, job.instruments)
+    if (flags.out) {
+      const {writeRunOutputs} = await import('../src/report/output.js')
+      const files = await writeRunOutputs(flags.out, outputsOf(job.result))
+      if (!flags.json) this.logToStderr(`wrote ${files.length} files to ${flags.out}`)
     }
-  }
-
-  /** A user's mistake is one line and exit 2; anything else is a bug and keeps its stack. */
-  private fail(err: unknown): never {
-    const e = err as {exitCode?: number; name?: string; message?: string}
-    const known = err instanceof UserInputError || ['NoDataError', 'StoreOpenError', 'DataImportError', 'InvalidBarError'].includes(e?.name ?? '')
-    if (!known) throw err
-    // Written directly: oclif's error output wraps long messages over several lines.
-    process.stderr.write(`Error: ${(e.message ?? String(err)).replace(/\s*\n\s*/g, ' ')}\n`)
-    this.exit(2)
+    if (job.result.violations.length > 0) {
+      this.logToStderr(`warning: ${job.result.violations.length} invariant violation(s), first: ${job.result.violations[0].rule} ${job.result.violations[0].detail}`)
+    }
+    if (flags.json) {
+      this.log(JSON.stringify({...report, journalHash: job.result.journalHash}, null, 2))
+      return
+    }
+    const {renderReport} = await import('../src/report/tables.js')
+    this.log(renderReport(report, {color: Boolean(process.stdout.isTTY)}))
+    this.log(`journal sha256 ${job.result.journalHash} (${job.result.journalRecords} records)`)
   }
 }

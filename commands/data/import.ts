@@ -1,11 +1,12 @@
-import {Args, Command, Flags} from '@oclif/core'
+import {Args, Flags} from '@oclif/core'
+import {TraderCommand} from '../../src/ops/cli-command.js'
 import type {Timeframe} from '../../src/core/market-data.js'
 import type {TsUnit} from '../../src/data/import/options.js'
 import type {AssetClass} from '../../src/data/instruments.js'
 import type {ImportSummary} from '../../src/data/import/types.js'
 import type {MarketDataStore as MarketDataStoreType} from '../../src/data/store.js'
 
-export default class DataImport extends Command {
+export default class DataImport extends TraderCommand {
   static override description =
     'Import market data into the DuckDB store: Lean zips (as in data/sample), CSV, Parquet and Arrow IPC files, or whole directories. ' +
     'Re-importing a file replaces its bars instead of duplicating them.'

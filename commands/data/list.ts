@@ -1,7 +1,8 @@
-import {Command, Flags} from '@oclif/core'
+import {Flags} from '@oclif/core'
+import {TraderCommand} from '../../src/ops/cli-command.js'
 import type {MarketDataStore as MarketDataStoreType, SeriesInfo} from '../../src/data/store.js'
 
-export default class DataList extends Command {
+export default class DataList extends TraderCommand {
   static override description = 'List the market data in the DuckDB store: one row per symbol and timeframe.'
 
   static override examples = [

@@ -100,7 +100,12 @@ describe('trader backtest', () => {
   it('rejects an unknown flag', () => {
     const r = trader('backtest', '--nope')
     expect(r.code).toBe(2)
-    expect(r.stderr).toMatch(/Nonexistent flag: --nope/)
-    expect(r.stderr).not.toMatch(/\n\s+at /)
+    expectOneLine(r.stderr, /Nonexistent flag: --nope \(see: trader backtest --help\)/)
+  })
+
+  it('rejects a malformed flag value in one line', () => {
+    const r = trader('backtest', '--cash', 'lots')
+    expect(r.code).toBe(2)
+    expectOneLine(r.stderr, /--cash.*Expected an integer but received: lots/)
   })
 })

@@ -33,6 +33,7 @@ The same data, settings and seed always give the same trades and the same journa
     db: Flags.string({description: 'market-data database (default: $TRADER_DATA_DB or data/trader.duckdb)'}),
     out: Flags.string({char: 'o', description: 'write orders, fills, trades and the equity curve as CSV and Parquet into this directory'}),
     json: Flags.boolean({description: 'print the report as JSON on stdout'}),
+    journal: Flags.string({description: 'also write the session journal (checksum-framed JSON lines) to this file; see `trader journal inspect`'}),
   }
 
   async run(): Promise<void> {
@@ -43,11 +44,19 @@ The same data, settings and seed always give the same trades and the same journa
     if (fee !== undefined && !(fee >= 0 && fee < 1)) throw new UserInputError(`--fee '${flags.fee}' must be a rate between 0 and 1, e.g. 0.0005 for 5 bps`)
     const plan = await planBacktest({...flags, fee})
     const progress = process.stderr.isTTY && !flags.json
+    const {Journal} = await import('../src/engine/journal.js')
+    const {JournalFile} = await import('../src/state/journal-file.js')
+    if (flags.journal && (await import('node:fs')).existsSync(flags.journal)) {
+      throw new UserInputError(`--journal ${flags.journal} already exists; a backtest writes a new journal, so choose another file or delete it`)
+    }
+    const journalFile = flags.journal ? new JournalFile(flags.journal) : undefined
     const job = await runBacktestJob(plan, {
+      journal: new Journal({sinks: journalFile ? [journalFile] : []}),
       onProgress: progress
         ? (bars, ts, total) => process.stderr.write(`\r${bars.toLocaleString('en-US')} / ${total.toLocaleString('en-US')} bars  ${new Date(ts).toISOString().slice(0, 16)}Z `)
         : undefined,
     })
+    journalFile?.close()
     if (progress) process.stderr.write('\r\x1b[K')
     for (const n of job.notices) this.logToStderr(`note: ${n}`)
     const report = reportOf(plan.strategy, plan.timeframe, job.result, job.instruments)

@@ -58,6 +58,24 @@ describe('trader backtest', () => {
     expect(r.stdout).toContain('end_of_data')
   })
 
+  it('writes the session journal, which `trader journal inspect` summarises', () => {
+    const r = trader('backtest', '--symbols', 'SPY', '--from', '2013-10-07', '--to', '2013-10-07', '--journal', 'run.journal', '--json')
+    expect(r.code, r.stderr).toBe(0)
+    const hash = JSON.parse(r.stdout).journalHash
+    expect(hash).toMatch(/^[0-9a-f]{64}$/)
+    const i = trader('journal', 'inspect', 'run.journal', '--json')
+    expect(i.code, i.stderr).toBe(0)
+    const s = JSON.parse(i.stdout)
+    expect(s.tornTail).toBeNull()
+    expect(s.intents).toBeGreaterThan(0)
+    expect(s.distinctOrders).toBe(s.intents)
+    expect(s.executions).toBe(s.distinctExecutions)
+    expect(s.byType.request).toBe(s.byType.response)
+    const again = trader('backtest', '--symbols', 'SPY', '--journal', 'run.journal')
+    expect(again.code).toBe(2)
+    expectOneLine(again.stderr, /already exists/)
+  })
+
   it('shows examples in --help', () => {
     const r = trader('backtest', '--help')
     expect(r.code).toBe(0)

@@ -3,7 +3,7 @@
  * database, the report as JSON, help with examples, and one clear line with exit code 2 for bad input.
  */
 import {spawnSync} from 'node:child_process'
-import {mkdtempSync, rmSync, writeFileSync, readdirSync} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -125,5 +125,25 @@ describe('trader backtest', () => {
     const r = trader('backtest', '--cash', 'lots')
     expect(r.code).toBe(2)
     expectOneLine(r.stderr, /--cash.*Expected an integer but received: lots/)
+  })
+})
+
+describe('trader replay (scenario files)', () => {
+  it('runs every scenario of a directory and exits 0 when all pass', () => {
+    const r = trader('replay', join(ROOT, 'fixtures/scenarios'), '--json')
+    expect(r.code, r.stderr).toBe(0)
+    const results = JSON.parse(r.stdout) as {id: string; ok: boolean}[]
+    expect(results.length).toBeGreaterThan(0)
+    expect(results.every((x) => x.ok)).toBe(true)
+  })
+
+  it('exits 1 and names the unmet expectation when a scenario fails', () => {
+    const bad = join(dir, 'failing.json')
+    const s = JSON.parse(readFileSync(join(ROOT, 'fixtures/scenarios/sim-duplicate-executions.json'), 'utf8'))
+    writeFileSync(bad, JSON.stringify({...s, expect: {trades: {max: 0}}}))
+    const r = trader('replay', bad)
+    expect(r.code).toBe(1)
+    expect(r.stdout).toMatch(/FAIL\s+SIM-DUP-EXEC/)
+    expect(r.stdout).toMatch(/trades: \d+ > max 0/)
   })
 })

@@ -1,0 +1,220 @@
+/**
+ * The fleet file (OPS-01): accounts (venue, keys by environment-variable name) and bots (strategy, symbols,
+ * timeframe, cooldown, risk overrides, schedule), in YAML or JSON. The whole file is validated before anything
+ * starts, and every problem is reported — bot, field, what is wrong and how to fix it — not just the first.
+ */
+import {readFile} from 'node:fs/promises'
+import {z} from 'zod'
+import {TIMEFRAME_MS, type Timeframe} from '../core/market-data.js'
+import {STRATEGIES, findStrategy} from '../../strategies/index.js'
+import {ConfigError} from './errors.js'
+
+const TIMEFRAMES = Object.keys(TIMEFRAME_MS) as [Timeframe, ...Timeframe[]]
+const ID = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/, 'use 1–32 letters, digits, _ or -, starting with a letter or digit')
+const ENV_NAME = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'name an environment variable (UPPER_CASE), not the key itself')
+const HHMM = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'use HH:MM, 24-hour')
+
+export const RiskOverridesSchema = z
+  .object({
+    maxExposure: z.number().gt(0).max(1).optional().describe('cap on gross exposure per asset class, as a fraction of equity (default 0.8)'),
+    maxOpenOrders: z.number().int().positive().optional().describe('concurrent open orders (default 50)'),
+    minOrderSpacingMs: z.number().int().min(0).optional().describe('minimum time between orders (default 1000)'),
+    maxPositionPerSymbol: z.number().positive().optional().describe('largest position value per symbol'),
+    maxDrawdown: z.number().gt(0).lt(1).optional().describe('kill switch: drawdown from peak equity'),
+    staleDataMs: z.number().int().positive().optional().describe('no decision on data older than this (default 900000)'),
+  })
+  .strict()
+
+export const AccountSchema = z
+  .object({
+    id: ID,
+    venue: z.enum(['alpaca', 'bybit', 'sim']),
+    mode: z.enum(['paper', 'live', 'sim']).default('paper'),
+    keys: z
+      .object({keyEnv: ENV_NAME, secretEnv: ENV_NAME})
+      .strict()
+      .optional()
+      .describe('names of the environment variables holding the API key and secret (never the values)'),
+  })
+  .strict()
+
+export const BotSchema = z
+  .object({
+    id: ID,
+    account: ID,
+    strategy: z.string().min(1),
+    symbols: z.array(z.string().regex(/^[A-Z0-9./-]{1,20}$/, 'use upper-case tickers such as SPY or BTCUSDT')).min(1),
+    timeframe: z.enum(TIMEFRAMES).default('1m'),
+    cooldownMinutes: z.number().min(0).default(0),
+    params: z.record(z.string(), z.unknown()).default({}),
+    risk: RiskOverridesSchema.default({}),
+    schedule: z
+      .object({start: HHMM, end: HHMM, timezone: z.string().default('America/New_York')})
+      .strict()
+      .optional(),
+    enabled: z.boolean().default(true),
+  })
+  .strict()
+
+export const FleetSchema = z
+  .object({
+    roots: z
+      .object({data: z.string().optional(), state: z.string().optional(), journals: z.string().optional(), logs: z.string().optional()})
+      .strict()
+      .optional(),
+    risk: RiskOverridesSchema.default({}),
+    accounts: z.array(AccountSchema).min(1),
+    bots: z.array(BotSchema).min(1),
+  })
+  .strict()
+
+export type Fleet = z.infer<typeof FleetSchema>
+
+/** One problem in a fleet file: where (bot or account, and field), what, and the fix. */
+export interface FleetIssue {
+  readonly where: string
+  readonly message: string
+}
+
+export class FleetConfigError extends ConfigError {
+  override readonly name = 'FleetConfigError'
+  constructor(readonly file: string, readonly issues: readonly FleetIssue[]) {
+    super(`${file}: ${issues.length} problem(s): ${issues.map((i) => `${i.where}: ${i.message}`).join('; ')}`)
+  }
+}
+
+export async function parseFleetText(text: string, file: string): Promise<unknown> {
+  if (/\.json$/i.test(file)) {
+    try {
+      return JSON.parse(text)
+    } catch (err) {
+      throw new FleetConfigError(file, [{where: '(file)', message: `not valid JSON: ${(err as Error).message}; fix the syntax`}])
+    }
+  }
+  const {parseDocument} = await import('yaml')
+  const doc = parseDocument(text, {prettyErrors: false})
+  if (doc.errors.length > 0) {
+    throw new FleetConfigError(file, doc.errors.map((e) => ({where: `line ${e.linePos?.[0]?.line ?? '?'}`, message: `${e.message.split('\n')[0]}; fix the YAML syntax`})))
+  }
+  return doc.toJS()
+}
+
+/** Reads and validates a fleet file; throws FleetConfigError listing every problem found. */
+export async function loadFleet(file: string): Promise<Fleet> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch {
+    throw new FleetConfigError(file, [{where: '(file)', message: 'cannot be read; check the path'}])
+  }
+  const {fleet, issues} = validateFleet(await parseFleetText(text, file))
+  if (issues.length > 0 || !fleet) throw new FleetConfigError(file, issues)
+  return fleet
+}
+
+/**
+ * Schema and cross-reference checks; returns every issue, with bot and account ids in place of array indexes.
+ * The cross-checks (strategy names, account references, strategy parameters) run on the raw file too, so a typo
+ * in one bot is reported beside a schema error in another.
+ */
+export function validateFleet(raw: unknown): {fleet?: Fleet; issues: FleetIssue[]} {
+  const parsed = FleetSchema.safeParse(raw)
+  const issues: FleetIssue[] = []
+  if (!parsed.success) for (const i of parsed.error.issues) issues.push({where: locate(raw, i.path), message: explain(i)})
+  const r = (raw ?? {}) as {accounts?: unknown; bots?: unknown}
+  const accounts = asList(r.accounts)
+  const bots = asList(r.bots)
+  const accountIds = accounts.map((a) => a.id).filter((id): id is string => typeof id === 'string')
+  duplicates(accountIds).forEach((id) => issues.push({where: `account '${id}'`, message: 'id used twice; give each account its own id'}))
+  duplicates(bots.map((b) => b.id).filter((id): id is string => typeof id === 'string')).forEach((id) =>
+    issues.push({where: `bot '${id}'`, message: 'id used twice; give each bot its own id'}),
+  )
+  for (const a of accounts) {
+    if (typeof a.venue === 'string' && a.venue !== 'sim' && a.keys === undefined) {
+      issues.push({where: `account '${String(a.id)}' field 'keys'`, message: `a ${a.venue} account needs keys: {keyEnv, secretEnv}`})
+    }
+  }
+  bots.forEach((b, i) => {
+    const name = typeof b.id === 'string' ? `'${b.id}'` : `#${i + 1}`
+    if (typeof b.account === 'string' && !accountIds.includes(b.account)) {
+      issues.push({where: `bot ${name} field 'account'`, message: `unknown account '${b.account}'; use one of: ${accountIds.join(', ')}`})
+    }
+    if (typeof b.strategy !== 'string') return
+    const factory = findStrategy(b.strategy)
+    if (!factory) {
+      const near = closest(b.strategy, STRATEGIES.map((s) => s.name))
+      issues.push({
+        where: `bot ${name} field 'strategy'`,
+        message: `unknown strategy '${b.strategy}'; ${near ? `did you mean '${near}'? ` : ''}choose one of: ${STRATEGIES.map((s) => s.name).join(', ')}`,
+      })
+      return
+    }
+    const p = factory.params.safeParse(b.params ?? {})
+    if (!p.success) for (const e of p.error.issues) issues.push({where: `bot ${name} field 'params.${e.path.join('.')}'`, message: e.message})
+  })
+  return parsed.success && issues.length === 0 ? {fleet: parsed.data, issues} : {issues}
+}
+
+function asList(v: unknown): Record<string, unknown>[] {
+  return Array.isArray(v) ? v.filter((x): x is Record<string, unknown> => typeof x === 'object' && x !== null) : []
+}
+
+/** "bots[2].strategy" → "bot 'momentum-2' field 'strategy'", using the ids present in the raw file. */
+function locate(raw: unknown, path: readonly PropertyKey[]): string {
+  const [top, index, ...rest] = path
+  const field = rest.length > 0 ? ` field '${rest.map(String).join('.')}'` : ''
+  if ((top === 'bots' || top === 'accounts') && typeof index === 'number') {
+    const list = (raw as Record<string, unknown[]> | undefined)?.[top]
+    const id = (list?.[index] as {id?: unknown} | undefined)?.id
+    const kind = top === 'bots' ? 'bot' : 'account'
+    return `${kind} ${typeof id === 'string' ? `'${id}'` : `#${index + 1}`}${field}`
+  }
+  return path.length > 0 ? `field '${path.map(String).join('.')}'` : '(file)'
+}
+
+function explain(i: z.core.$ZodIssue): string {
+  if (i.code === 'unrecognized_keys') return `unknown field(s) ${i.keys.map((k) => `'${k}'`).join(', ')}; remove or correct the spelling`
+  if (i.code === 'invalid_value') return `${i.message}`
+  if (i.code === 'invalid_type' && i.input === undefined) return `missing; add it (${i.message.replace(/^Invalid input: /, '')})`
+  return i.message
+}
+
+function duplicates(ids: readonly string[]): string[] {
+  const seen = new Set<string>()
+  const dup = new Set<string>()
+  for (const id of ids) (seen.has(id) ? dup : seen).add(id)
+  return [...dup]
+}
+
+/** The nearest name by edit distance, when it is close enough to be a typo. */
+function closest(word: string, names: readonly string[]): string | undefined {
+  let best: string | undefined
+  let bestD = Infinity
+  for (const n of names) {
+    const d = editDistance(word.toLowerCase(), n.toLowerCase())
+    if (d < bestD) {
+      bestD = d
+      best = n
+    }
+  }
+  return bestD <= Math.max(2, Math.floor(word.length / 4)) ? best : undefined
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({length: b.length + 1}, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]
+    row[0] = i
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j]
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1))
+      prev = cur
+    }
+  }
+  return row[b.length]
+}
+
+/** JSON Schema of the fleet file, for editors (`trader config schema`). */
+export function fleetJsonSchema(): unknown {
+  return z.toJSONSchema(FleetSchema, {io: 'input'})
+}

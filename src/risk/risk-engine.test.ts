@@ -1,4 +1,5 @@
 import {describe, expect, it} from 'vitest'
+import type {AssetClass} from '../core/instrument.js'
 import type {OrderRequest} from '../core/order.js'
 import {RiskEngine, type RiskState} from './risk-engine.js'
 
@@ -11,7 +12,7 @@ function state(over: Partial<RiskState> & {positions?: Record<string, number>; p
   const prices = over.prices ?? {SPY: 100, IBM: 50, BTCUSDT: 20_000}
   const now = over.now ?? 10 * MIN
   const value = (s: string): number => (positions[s] ?? 0) * (prices[s] ?? 0)
-  const classOf = (s: string) => (s === 'BTCUSDT' ? 'crypto_perp' : 'us_equity') as const
+  const classOf = (s: string): AssetClass => (s === 'BTCUSDT' ? 'crypto_perp' : 'us_equity')
   return {
     now,
     equity: 100_000,

@@ -18,6 +18,10 @@ const LockFileSchema = z.object({
   host: z.string(),
   /** Wall-clock start time of the owner (informational, for `trader status`). */
   startedAt: z.string(),
+  /** Port of the owner's health endpoint, when it serves one (`trader status` asks it). */
+  healthPort: z.number().int().positive().optional(),
+  /** What runs: strategy or bot id, mode (informational). */
+  label: z.string().optional(),
 })
 export type LockInfo = z.infer<typeof LockFileSchema>
 
@@ -57,7 +61,13 @@ export interface HeldLock {
  * Takes the account's lock, or throws InstanceLockedError naming the live owner. `now` is the wall-clock time
  * for the informational start stamp (the caller owns the clock).
  */
-export function acquireLock(stateDir: string, account: string, now: Date, pid = process.pid): HeldLock {
+export function acquireLock(
+  stateDir: string,
+  account: string,
+  now: Date,
+  pid = process.pid,
+  extra: Pick<LockInfo, 'healthPort' | 'label'> = {},
+): HeldLock {
   ensurePrivateDir(stateDir)
   const path = lockPath(stateDir, account)
   const epochPath = join(stateDir, `${account}.epoch`)
@@ -75,7 +85,7 @@ export function acquireLock(stateDir: string, account: string, now: Date, pid = 
       rmSync(path, {force: true})
     }
     const lastEpoch = Math.max(existing?.epoch ?? 0, Number(safeRead(epochPath)) || 0)
-    const info: LockInfo = {account, pid, epoch: lastEpoch + 1, host: hostname(), startedAt: now.toISOString()}
+    const info: LockInfo = {account, pid, epoch: lastEpoch + 1, host: hostname(), startedAt: now.toISOString(), ...extra}
     let fd: number
     try {
       fd = openSync(path, 'wx', FILE_MODE) // O_EXCL: exactly one process wins

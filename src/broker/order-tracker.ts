@@ -8,6 +8,7 @@
  */
 import {ExecutionDeduper, type Fill} from '../core/fill.js'
 import type {OrderRequest, OrderSnapshot, OrderStatus} from '../core/order.js'
+import {sameQty} from '../core/position.js'
 import {canTransition, isTerminal, STATUS_RANK} from '../core/order-state.js'
 
 export interface TrackedOrder {
@@ -122,7 +123,7 @@ export class OrderTracker {
       }
     }
     if (s.filledQty > o.filledQty) {
-      if (s.filledQty > o.request.qty + 1e-9) this.violate(ts, 'fill_exceeds_qty', `${o.request.clientOrderId} filled ${s.filledQty} of ${o.request.qty}`)
+      if (s.filledQty > o.request.qty && !sameQty(s.filledQty, o.request.qty)) this.violate(ts, 'fill_exceeds_qty', `${o.request.clientOrderId} filled ${s.filledQty} of ${o.request.qty}`)
       o.filledQty = Math.min(s.filledQty, o.request.qty)
       o.avgFillPrice = s.avgFillPrice
       changed = true
@@ -142,7 +143,7 @@ export class OrderTracker {
     this.bindVenueId(o, fill.venueOrderId)
     o.execQty += fill.qty
     o.execNotional += fill.price * fill.qty
-    if (o.execQty > o.request.qty + 1e-9) {
+    if (o.execQty > o.request.qty && !sameQty(o.execQty, o.request.qty)) {
       this.violate(ts, 'fill_exceeds_qty', `${o.request.clientOrderId}: fill ${fill.execId} takes it to ${o.execQty} of ${o.request.qty}`)
     }
     o.updatedAt = ts
@@ -151,7 +152,7 @@ export class OrderTracker {
       o.avgFillPrice = o.execNotional / o.execQty
       o.filledQty = Math.min(o.execQty, o.request.qty)
     }
-    const next: OrderStatus = o.filledQty >= o.request.qty - 1e-9 ? 'filled' : 'partially_filled'
+    const next: OrderStatus = o.filledQty >= o.request.qty || sameQty(o.filledQty, o.request.qty) ? 'filled' : 'partially_filled'
     if (next !== o.status) this.setStatus(o, next, ts)
     return true
   }

@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {HedgeLeg, NetPosition, PositionBook, PositionError} from './position.js'
+import {HedgeLeg, NetPosition, PositionBook, PositionError, sameQty} from './position.js'
 
 describe('NetPosition', () => {
   it('adds at the volume-weighted average price', () => {
@@ -126,5 +126,24 @@ describe('PositionBook', () => {
       {symbol: 'BTCUSDT', side: 'short', qty: 1, avgPrice: 100, realizedPnl: 0, ts: 4},
       {symbol: 'ZM', side: 'net', qty: 1, avgPrice: 10, realizedPnl: 0, ts: 5},
     ])
+  })
+})
+
+describe('quantities equal up to float noise', () => {
+  it('a hedge leg built from partial fills closes with the order quantity it was sized from', () => {
+    const leg = new HedgeLeg('BTCUSDT', 'long')
+    // 1000 partial fills of 4.9944: the float sum misses 4994.4 by 4.5e-11, far beyond an absolute 1e-12.
+    for (let i = 0; i < 1000; i++) leg.apply('buy', 4.9944, 100, 1)
+    expect(leg.qty).toBe(4994.399999999955)
+    expect(leg.apply('sell', 4994.4, 101, 2).closed).toBe(4994.4)
+    expect(leg.qty).toBe(0)
+    expect(() => new HedgeLeg('X', 'short').apply('buy', 1, 1, 1)).toThrow(PositionError)
+  })
+
+  it('sameQty is relative: noise passes at any size, a real lot does not', () => {
+    expect(sameQty(4994.39999999998, 4994.4)).toBe(true)
+    expect(sameQty(1e8 + 1e-7, 1e8)).toBe(true)
+    expect(sameQty(4994.399, 4994.4)).toBe(false)
+    expect(sameQty(0.001, 0.002)).toBe(false)
   })
 })

@@ -29,6 +29,14 @@ export interface FillEffect {
 
 const QTY_EPS = 1e-12
 
+/**
+ * Quantities are sums of float fills: two that differ by float noise are the same quantity. The tolerance is
+ * relative (one part in 1e9) so it holds for 0.001 BTC and for 1e8 shares alike.
+ */
+export function sameQty(a: number, b: number): boolean {
+  return Math.abs(a - b) <= Math.max(QTY_EPS, 1e-9 * Math.max(Math.abs(a), Math.abs(b)))
+}
+
 /** A netting position: buys add, sells subtract; crossing zero closes and reopens at the fill price. */
 export class NetPosition {
   qty = 0
@@ -53,7 +61,9 @@ export class NetPosition {
       realized = closed * (price - this.avgPrice) * Math.sign(this.qty)
       const next = this.qty + signed
       opened = qty - closed
-      if (Math.abs(next) < QTY_EPS) {
+      if (sameQty(Math.abs(this.qty), qty)) {
+        closed = qty
+        opened = 0
         this.qty = 0
         this.avgPrice = 0
       } else {
@@ -97,12 +107,12 @@ export class HedgeLeg {
       return {realized: 0, opened: qty, closed: 0}
     }
     // Refused before any change, so a rejected fill leaves the leg exactly as it was.
-    if (qty > this.qty + QTY_EPS) {
+    if (qty > this.qty && !sameQty(qty, this.qty)) {
       throw new PositionError(`${this.symbol} ${this.side} leg: reduce of ${qty} exceeds the leg's ${this.qty}`)
     }
     this.updatedAt = ts
     const realized = qty * (price - this.avgPrice) * (this.side === 'long' ? 1 : -1)
-    this.qty -= qty
+    this.qty = sameQty(qty, this.qty) ? 0 : this.qty - qty
     if (this.qty < QTY_EPS) {
       this.qty = 0
       this.avgPrice = 0

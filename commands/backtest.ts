@@ -69,11 +69,16 @@ The same data, settings and seed always give the same trades and the same journa
       this.logToStderr(`warning: ${job.result.violations.length} invariant violation(s), first: ${job.result.violations[0].rule} ${job.result.violations[0].detail}`)
     }
     if (flags.json) {
-      this.log(JSON.stringify({...report, journalHash: job.result.journalHash}, null, 2))
+      const figures = job.result.figures.length > 0 ? {strategyFigures: job.result.figures} : {}
+      this.log(JSON.stringify({...report, journalHash: job.result.journalHash, ...figures}, null, 2))
       return
     }
     const {renderReport} = await import('../src/report/tables.js')
     this.log(renderReport(report, {color: Boolean(process.stdout.isTTY)}))
+    if (job.result.figures.length > 0) {
+      const {renderFigures} = await import('../src/report/figures.js')
+      this.log(renderFigures(job.result.figures, {color: Boolean(process.stdout.isTTY)}))
+    }
     this.log(`journal sha256 ${job.result.journalHash} (${job.result.journalRecords} records)`)
   }
 }

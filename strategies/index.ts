@@ -2,8 +2,14 @@
 import type {StrategyFactory} from '../src/engine/strategy.js'
 import {buyAndHold} from './buy-and-hold/index.js'
 import {smaCross} from './sma-cross/index.js'
+import {openingRange} from './opening-range/index.js'
+import {parabolicSar} from './parabolic-sar/index.js'
+import {volumeProfile} from './volume-profile/index.js'
+import {consensus} from './consensus/index.js'
+import {momentum} from './momentum/index.js'
+import {grid} from './grid/index.js'
 
-export const STRATEGIES: readonly StrategyFactory<any>[] = [smaCross, buyAndHold]
+export const STRATEGIES: readonly StrategyFactory<any>[] = [smaCross, buyAndHold, openingRange, parabolicSar, volumeProfile, consensus, momentum, grid]
 
 export const DEFAULT_STRATEGY = 'sma-cross'
 

@@ -19,9 +19,10 @@ import {AccountView} from './account-view.js'
 import {type EngineLog, silentLog} from './engine-log.js'
 import {EventLoop} from './event-loop.js'
 import {Journal} from './journal.js'
+import {type MetricSample, MetricsRegistry} from './metrics.js'
 import {OrderGateway} from './order-gateway.js'
 import {RecordingBroker} from './recording-broker.js'
-import type {Strategy, StrategyContext} from './strategy.js'
+import type {Strategy, StrategyContext, StrategyFigure} from './strategy.js'
 import {TradeRecorder} from './trade-recorder.js'
 
 export interface BacktestOptions {
@@ -38,6 +39,23 @@ export interface BacktestOptions {
   /** Called every `progressEvery` bars with the bars done and the current bar time. */
   readonly onProgress?: (bars: number, ts: number) => void
   readonly progressEvery?: number
+  /** Where the run's metrics go (a fresh registry when absent); strategies see it as `ctx.metrics`. */
+  readonly metrics?: MetricsRegistry
+  /**
+   * In-process restarts (ALP-02, ALP-13): at each of these engine times the running strategy is snapshotted,
+   * stopped, and replaced by `rebuild(snapshot)`, started on the same venue with the next fencing epoch.
+   */
+  readonly restartAt?: readonly number[]
+  readonly rebuild?: (snapshot: unknown) => Strategy
+  /** Things done to the account from outside the strategy (a person trading by hand), at their engine times. */
+  readonly outside?: readonly OutsideAction[]
+}
+
+/** An action on the venue by someone other than the strategy, straight on the port (not through the gateway). */
+export interface OutsideAction {
+  readonly at: number
+  readonly label: string
+  readonly run: (venue: import('../broker/port.js').BrokerPort) => Promise<unknown>
 }
 
 export interface BacktestResult {
@@ -58,6 +76,10 @@ export interface BacktestResult {
   readonly violations: readonly Violation[]
   readonly journalHash: string
   readonly journalRecords: number
+  /** The strategy's own figures for the report (empty when it has none). */
+  readonly figures: readonly StrategyFigure[]
+  /** The run's metrics at the end, flattened and sorted. */
+  readonly metrics: readonly MetricSample[]
 }
 
 /** Time allowed after the last bar for in-flight requests and events to land. */
@@ -77,10 +99,21 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
   const epoch = opts.epoch ?? 1
   const rng = new Rng(exchange.config.seed).fork(7)
   const bySymbol = new Map(instruments.map((i) => [i.symbol, i]))
+  const metrics = opts.metrics ?? new MetricsRegistry()
+  const restartAt = [...(opts.restartAt ?? [])].sort((a, b) => a - b)
+  if (restartAt.length > 0 && !opts.rebuild) throw new Error('runBacktest: restartAt needs rebuild (how to build the next strategy instance)')
+  let restarts = 0
+  let current: Strategy = strategy
+  for (const a of opts.outside ?? []) {
+    loop.schedule(a.at, () => {
+      journal.append({t: loop.clock.now(), type: 'outside', data: a.label})
+      a.run(exchange).catch((err: unknown) => journal.append({t: loop.clock.now(), type: 'outside_failed', data: {label: a.label, error: String(err)}}))
+    })
+  }
 
   broker.subscribe((event) => {
     view.apply(event, loop.clock.now())
-    const r = strategy.onEvent?.(event)
+    const r = current.onEvent?.(event)
     if (r) {
       loop.markAsync()
       r.catch((err) => log.error('strategy event handler failed', {error: String(err)}))
@@ -101,8 +134,9 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
       if (!i) throw new Error(`symbol ${s} is not part of this run`)
       return i
     },
-    clientOrderId: (key, leg) => clientOrderId({scope: strategy.name, key, leg, epoch}),
+    clientOrderId: (key, leg) => clientOrderId({scope: current.name, key, leg, epoch: epoch + restarts}),
     record: (type, data) => journal.append({t: loop.clock.now(), type, data}),
+    metrics,
   }
 
   // Equity is sampled once per bar instant, after every bar of that instant has been processed.
@@ -129,12 +163,26 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
   const bar = {symbol: '', index: 0, ts: 0, open: 0, high: 0, low: 0, close: 0, volume: 0} satisfies Bar as {
     -readonly [K in keyof Bar]: Bar[K]
   }
-  const onBar = strategy.onBar?.bind(strategy)
+  let onBar = strategy.onBar?.bind(strategy)
   const progressEvery = opts.progressEvery ?? 1_000_000
   let bars = 0
   let first = NaN
   let lastInstant = -Infinity
   let started = false
+  const restartUntil = async (until: number): Promise<void> => {
+    while (restarts < restartAt.length && restartAt[restarts] <= until) {
+      const at = restartAt[restarts]
+      await loop.runUntil(at)
+      loop.clock.advanceTo(Math.max(at, loop.clock.now()))
+      const snapshot = current.snapshot?.()
+      await current.stop?.()
+      restarts++
+      journal.append({t: loop.clock.now(), type: 'restart', data: {n: restarts, epoch: epoch + restarts}})
+      current = opts.rebuild!(snapshot)
+      onBar = current.onBar?.bind(current)
+      await current.start?.(ctx)
+    }
+  }
 
   // The next chunks are requested before the current one is processed, so DuckDB reads while the engine runs.
   const chunks = stream[Symbol.asyncIterator]()
@@ -158,6 +206,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
         if (lastInstant > -Infinity) sample(lastInstant)
         lastInstant = end
       }
+      if (restarts < restartAt.length && restartAt[restarts] <= end) await restartUntil(end)
       if (loop.nextTime <= end) await loop.runUntil(end)
       loop.clock.advanceTo(end)
       const s = symbol[i]
@@ -180,7 +229,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
 
   if (started) {
     await loop.runUntil(lastInstant + DRAIN_MS)
-    await strategy.stop?.()
+    await current.stop?.()
     exchange.flushHeld()
     await loop.runUntil(loop.clock.now() + DRAIN_MS)
     sample(lastInstant)
@@ -207,6 +256,8 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
     violations: view.orders.violations,
     journalHash: journal.digest(),
     journalRecords: journal.size,
+    figures: current.figures?.() ?? [],
+    metrics: metrics.samples(),
   }
 }
 

@@ -7,7 +7,7 @@ import type {OrderRequest, OrderSnapshot} from '../core/order.js'
 
 /** Queries spent resolving a submission whose answer was lost, before giving up (order stays 'submitted'). */
 const UNKNOWN_OUTCOME_QUERIES = 3
-import {BrokerError, FinalError, isRetryable, RequestTimeoutError} from '../broker/errors.js'
+import {BrokerError, DuplicateClientOrderIdError, FinalError, isRetryable, RequestTimeoutError} from '../broker/errors.js'
 import type {OrderRef, SubmitReceipt, BrokerPort} from '../broker/port.js'
 import type {AccountView} from './account-view.js'
 import type {Clock} from './clock/clock.js'
@@ -20,7 +20,7 @@ export interface OrderMeta {
 
 export type SubmitOutcome =
   | {readonly ok: true; readonly receipt: SubmitReceipt}
-  | {readonly ok: false; readonly final: boolean; readonly code: string; readonly message: string}
+  | {readonly ok: false; readonly final: boolean; readonly code: string; readonly message: string; readonly cause?: BrokerError}
 
 export class OrderGateway {
   /** Rejections by code (venue rejects and local ones), for the report and metrics. */
@@ -57,6 +57,28 @@ export class OrderGateway {
     }
   }
 
+  /**
+   * Sends a tracked order again after its request failed with a retryable answer (rate limit, venue unavailable):
+   * the same request and client order id, so it can never become a second order. If the venue did take the first
+   * attempt it answers "duplicate id" (or the answer is lost), and the order is then found by querying it.
+   */
+  async resend(clientOrderId: string): Promise<SubmitOutcome> {
+    const tracked = this.view.orders.get(clientOrderId)
+    if (!tracked || tracked.status !== 'submitted') {
+      return {ok: false, final: true, code: 'not_resendable', message: `order ${clientOrderId} is ${tracked?.status ?? 'not tracked'}; only a sent order whose request failed can be sent again`}
+    }
+    const req = tracked.request
+    this.journal.append({t: this.clock.now(), type: 'resend', data: {clientOrderId}})
+    try {
+      const receipt = await this.broker.submitOrder(req)
+      this.view.orders.markAccepted(req.clientOrderId, receipt.venueOrderId, this.clock.now())
+      return {ok: true, receipt}
+    } catch (err) {
+      if (err instanceof RequestTimeoutError || err instanceof DuplicateClientOrderIdError) return this.resolveUnknown(req)
+      return this.rejected(req, err)
+    }
+  }
+
   async cancel(ref: OrderRef): Promise<boolean> {
     this.journal.append({t: this.clock.now(), type: 'cancel_intent', data: ref})
     try {
@@ -66,6 +88,19 @@ export class OrderGateway {
       const code = err instanceof BrokerError ? (err.code ?? err.name) : 'error'
       this.journal.append({t: this.clock.now(), type: 'cancel_failed', data: {ref, code}})
       return false
+    }
+  }
+
+  /** Like `cancel`, but returns the venue's error, so a retry policy can honour a rate limit's reset time. */
+  async cancelWithCause(ref: OrderRef): Promise<{readonly ok: true} | {readonly ok: false; readonly code: string; readonly cause: unknown}> {
+    this.journal.append({t: this.clock.now(), type: 'cancel_intent', data: ref})
+    try {
+      await this.broker.cancelOrder(ref)
+      return {ok: true}
+    } catch (err) {
+      const code = err instanceof BrokerError ? (err.code ?? err.name) : 'error'
+      this.journal.append({t: this.clock.now(), type: 'cancel_failed', data: {ref, code}})
+      return {ok: false, code, cause: err}
     }
   }
 
@@ -112,6 +147,6 @@ export class OrderGateway {
       if (this.refused.length < 10_000) this.refused.push({request: req, ts: this.clock.now(), code, message})
     }
     this.journal.append({t: this.clock.now(), type: final ? 'rejected' : 'retryable_error', data: {clientOrderId: req.clientOrderId, code, message}})
-    return {ok: false, final, code, message}
+    return {ok: false, final, code, message, cause: err}
   }
 }

@@ -14,6 +14,10 @@ import {profileFor} from '../sim/venue-profile.js'
 import {findStrategy} from '../../strategies/index.js'
 import {type BacktestResult, runBacktest} from './backtest.js'
 import {Journal} from './journal.js'
+import type {EngineLog} from './engine-log.js'
+import type {MetricsRegistry} from './metrics.js'
+import type {Strategy} from './strategy.js'
+import type {BrokerPort} from '../broker/port.js'
 
 const TIMEFRAMES = Object.keys(TIMEFRAME_MS) as [Timeframe, ...Timeframe[]]
 
@@ -46,6 +50,25 @@ const DataSchema = z.union([
     .strict(),
 ])
 
+/** An order placed on the account by hand (ALP-06, ALP-13): not by the strategy, straight on the venue. */
+const OutsideOrder = z
+  .object({
+    clientOrderId: z.string().min(1),
+    symbol: z.string().min(1),
+    side: z.enum(['buy', 'sell']),
+    type: z.enum(['market', 'limit', 'stop', 'stop_limit']),
+    qty: z.number().positive(),
+    limitPrice: z.number().positive().optional(),
+    stopPrice: z.number().positive().optional(),
+    tif: z.enum(['gtc', 'ioc', 'fok', 'day']).default('gtc'),
+  })
+  .strict()
+
+const OutsideSchema = z
+  .object({at: z.number(), submit: OutsideOrder.optional(), cancel: z.string().min(1).optional()})
+  .strict()
+  .refine((a) => (a.submit === undefined) !== (a.cancel === undefined), {message: 'give exactly one of submit (an order) or cancel (a client order id)'})
+
 const CountRange = z.object({min: z.number().int().min(0).optional(), max: z.number().int().min(0).optional()}).strict()
 
 export const ScenarioSchema = z
@@ -57,6 +80,18 @@ export const ScenarioSchema = z
     params: z.record(z.string(), z.unknown()).default({}),
     data: DataSchema,
     sim: SimConfigSchema.partial().default({}),
+    /** Engine times (UTC ms) at which the strategy is restarted in process from its snapshot (ALP-02, ALP-13). */
+    restartAt: z.array(z.number()).optional(),
+    /** Orders placed or cancelled on the account from outside the strategy, at engine times. */
+    outside: z.array(OutsideSchema).optional(),
+    /**
+     * Several accounts in one run (GRID-09): they share the bars and each has its own venue. `params` and `sim`
+     * override the scenario's for that account (validated once merged). Run with runMultiAccountScenario.
+     */
+    accounts: z
+      .array(z.object({id: z.string().min(1), params: z.record(z.string(), z.unknown()).optional(), sim: z.record(z.string(), z.unknown()).optional()}).strict())
+      .min(1)
+      .optional(),
     expect: z
       .object({
         /** No invariant violation recorded by the order tracker (default true). */
@@ -68,6 +103,8 @@ export const ScenarioSchema = z
         rejections: z.record(z.string(), CountRange).optional(),
         /** Journal records by type, e.g. {"intent": {"max": 4}}. */
         journal: z.record(z.string(), CountRange).optional(),
+        /** Metric samples by key, e.g. {"grid_orphan_orders_total": {"max": 0}, "grid_tp_close_latency_ms_max": {"max": 50}}. */
+        metrics: z.record(z.string(), z.object({min: z.number().optional(), max: z.number().optional()}).strict()).optional(),
       })
       .strict()
       .default({invariants: true}),
@@ -94,21 +131,48 @@ export interface ScenarioOutcome {
   readonly journal: Journal
   /** Expectations that failed, one line each; empty when the scenario passed. */
   readonly failures: readonly string[]
+  /** The strategy instance running at the end (the last one built after restarts). */
+  readonly strategy: Strategy
+}
+
+export interface RunScenarioOptions {
+  /** Runs this strategy instead of the registry's (tests: a deliberately naive variant must fail the same checks). */
+  readonly strategy?: Strategy
+  readonly log?: EngineLog
+  readonly metrics?: MetricsRegistry
+  /** Builds the instance after a restart (default: the registry's factory with the snapshot). */
+  readonly rebuild?: (snapshot: unknown) => Strategy
 }
 
 /** Runs a scenario through the same backtest wiring as `trader backtest`, then checks its expectations. */
-export async function runScenario(scenario: Scenario): Promise<ScenarioOutcome> {
+export async function runScenario(scenario: Scenario, opts: RunScenarioOptions = {}): Promise<ScenarioOutcome> {
+  if (scenario.accounts) {
+    // Several accounts (GRID-09): every account's expectations, prefixed with its id; the first account's run stands for the result.
+    const {runMultiAccountScenario} = await import('./multi-account-scenario.js')
+    const multi = await runMultiAccountScenario(scenario, {logFor: opts.log ? () => opts.log! : undefined, metrics: opts.metrics})
+    const first = multi.accounts[0]
+    return {scenario, result: first.outcome.result, journal: first.journal, failures: multi.failures, strategy: first.strategy}
+  }
   const factory = findStrategy(scenario.strategy)
   if (!factory) throw new ConfigError(`scenario ${scenario.id}: unknown strategy '${scenario.strategy}'`)
   const params = factory.params.safeParse(scenario.params)
   if (!params.success) throw new ConfigError(zodOneLine(params.error, `scenario ${scenario.id} params`))
   const journal = new Journal({keep: true})
   const {stream, instruments, venue} = await scenarioBars(scenario)
-  const result = await runBacktest({stream, instruments, profile: profileFor(venue), strategy: factory.create(params.data), sim: scenario.sim, journal})
-  return {scenario, result, journal, failures: checkExpectations(scenario, result, journal)}
+  const strategy = opts.strategy ?? factory.create(params.data)
+  let last = strategy
+  const build = opts.rebuild ?? ((snapshot: unknown) => factory.create(params.data, snapshot))
+  const rebuild = (snapshot: unknown): Strategy => (last = build(snapshot))
+  const outside = (scenario.outside ?? []).map((a) => ({
+    at: a.at,
+    label: a.submit ? `submit ${a.submit.clientOrderId}` : `cancel ${a.cancel}`,
+    run: (venue: BrokerPort) => (a.submit ? venue.submitOrder(a.submit) : venue.cancelOrder({clientOrderId: a.cancel!})),
+  }))
+  const result = await runBacktest({stream, instruments, profile: profileFor(venue), strategy, sim: scenario.sim, journal, log: opts.log, metrics: opts.metrics, restartAt: scenario.restartAt, rebuild, outside})
+  return {scenario, result, journal, failures: checkExpectations(scenario, result, journal), strategy: last}
 }
 
-async function scenarioBars(scenario: Scenario): Promise<{stream: BarStream; instruments: ReturnType<typeof defaultInstrument>[]; venue: string}> {
+export async function scenarioBars(scenario: Scenario): Promise<{stream: BarStream; instruments: ReturnType<typeof defaultInstrument>[]; venue: string}> {
   const data = scenario.data
   if ('inline' in data) {
     const {timeframe, venue, assetClass, bars} = data.inline
@@ -161,7 +225,7 @@ export function inlineStream(bars: readonly (readonly [string, number, number, n
   return {symbols, timeframe, [Symbol.asyncIterator]: async function* () { yield chunk }}
 }
 
-function checkExpectations(s: Scenario, r: BacktestResult, journal: Journal): string[] {
+export function checkExpectations(s: Scenario, r: BacktestResult, journal: Journal): string[] {
   const failures: string[] = []
   const e = s.expect
   const range = (what: string, n: number, c: z.infer<typeof CountRange> | undefined): void => {
@@ -178,6 +242,14 @@ function checkExpectations(s: Scenario, r: BacktestResult, journal: Journal): st
     const counts = new Map<string, number>()
     for (const rec of journal.records) counts.set(rec.type, (counts.get(rec.type) ?? 0) + 1)
     for (const [type, c] of Object.entries(e.journal)) range(`journal ${type}`, counts.get(type) ?? 0, c)
+  }
+  if (e.metrics) {
+    const values = new Map(r.metrics.map((m) => [m.key, m.value]))
+    for (const [key, c] of Object.entries(e.metrics)) {
+      const v = values.get(key)
+      if (v === undefined) failures.push(`metric ${key}: not reported`)
+      else range(`metric ${key}`, v, c)
+    }
   }
   return failures
 }

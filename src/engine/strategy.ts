@@ -11,6 +11,7 @@ import type {BrokerPort} from '../broker/port.js'
 import type {AccountView} from './account-view.js'
 import type {Clock} from './clock/clock.js'
 import type {EngineLog} from './engine-log.js'
+import type {Metrics} from './metrics.js'
 import type {OrderGateway} from './order-gateway.js'
 import type {Scheduler} from './scheduler.js'
 
@@ -30,6 +31,14 @@ export interface StrategyContext {
   clientOrderId(key: string, leg: string): string
   /** Records a decision (with its inputs) in the run journal. */
   record(type: string, data: unknown): void
+  /** Counters and histograms the session exposes (the operations layer serves them); absent in bare contexts. */
+  readonly metrics?: Metrics
+}
+
+/** One line of a strategy's own figures in the backtest report (TP cycles, levels used, ...). */
+export interface StrategyFigure {
+  readonly label: string
+  readonly value: string | number
 }
 
 export interface Strategy {
@@ -43,6 +52,13 @@ export interface Strategy {
   /** Every venue event, after the engine's account view has applied it. */
   onEvent?(event: BrokerEvent): void | Promise<void>
   stop?(): void | Promise<void>
+  /** Figures of the strategy's own, shown in the report after the run (optional). */
+  figures?(): readonly StrategyFigure[]
+  /**
+   * The state a restarted instance needs (plain data), taken just before `stop()` on an in-process restart and
+   * handed to `StrategyFactory.create` (ALP-02). Strategies without one restart empty.
+   */
+  snapshot?(): unknown
 }
 
 /** How the CLI finds, describes, validates and builds a strategy. */
@@ -50,5 +66,6 @@ export interface StrategyFactory<P = unknown> {
   readonly name: string
   readonly description: string
   readonly params: z.ZodType<P>
-  create(params: P): Strategy
+  /** `restored`: a previous instance's `snapshot()` (a restart); the factory validates it before use. */
+  create(params: P, restored?: unknown): Strategy
 }

@@ -22,13 +22,17 @@ export const FaultRuleSchema = z
     nth: z.array(z.number().int().positive()).optional(),
     /** Chance that a matching message is hit, drawn from the simulator's seed. */
     probability: z.number().min(0).max(1).default(1),
-    action: z.enum(['delay', 'drop', 'duplicate', 'reorder', 'fail', 'rate_limit', 'timeout']),
+    /** 'disconnect' (events): the event stream is down over [from, to); see `disconnectWindows`. */
+    action: z.enum(['delay', 'drop', 'duplicate', 'reorder', 'fail', 'rate_limit', 'timeout', 'disconnect']),
     delayMs: z.number().min(0).default(0),
     /** For rate_limit: when the budget refills, relative to the refusal. */
     resetMs: z.number().min(0).default(1000),
   })
-  .refine((r) => r.target === 'event' ? ['delay', 'drop', 'duplicate', 'reorder'].includes(r.action) : ['delay', 'fail', 'rate_limit', 'timeout'].includes(r.action), {
-    message: 'events take delay / drop / duplicate / reorder; requests take delay / fail / rate_limit / timeout',
+  .refine((r) => r.target === 'event' ? ['delay', 'drop', 'duplicate', 'reorder', 'disconnect'].includes(r.action) : ['delay', 'fail', 'rate_limit', 'timeout'].includes(r.action), {
+    message: 'events take delay / drop / duplicate / reorder / disconnect; requests take delay / fail / rate_limit / timeout',
+  })
+  .refine((r) => r.action !== 'disconnect' || (r.from !== undefined && r.to !== undefined && r.to > r.from), {
+    message: 'a disconnect needs a window: from and to (venue time, UTC ms) with to > from',
   })
 
 export type FaultRule = z.infer<typeof FaultRuleSchema>
@@ -58,6 +62,8 @@ export const SimConfigSchema = z.object({
   /** Stock venues: what happens to a DAY / GTC order that arrives while the market is closed. */
   whenClosed: z.enum(['queue', 'reject']).default('queue'),
   allowShortStocks: z.boolean().default(false),
+  /** The venue's own request budget per account (Bybit: per-UID limits): over it, requests get a rate-limit error. */
+  rateLimit: z.object({requests: z.number().int().positive(), windowMs: z.number().int().positive()}).optional(),
 })
 
 export type SimConfig = z.infer<typeof SimConfigSchema>

@@ -108,6 +108,13 @@ export class SimulatedExchange implements BrokerPort {
   private reservedCash = 0
   private restingCount = 0
   private perpPositions = 0
+  /** Event-stream outages [from, to) from 'disconnect' fault rules, in time order. */
+  private readonly outages: readonly {from: number; to: number}[]
+  /** Events lost because the stream was down when they were due (a real socket loses them too). */
+  eventsLostToOutage = 0
+  /** The venue's request budget: requests counted in the current fixed window. */
+  private rateWindowStart = -Infinity
+  private rateWindowCount = 0
   readonly priceOf = (symbol: string): number => {
     const i = this.symIndex.get(symbol)
     return i === undefined ? 0 : this.last[i]
@@ -134,6 +141,11 @@ export class SimulatedExchange implements BrokerPort {
     const rng = new Rng(this.config.seed)
     this.latency = new LatencyModel(this.config.latency, rng.fork(1).int(2 ** 31), this.config.latencyByKind)
     this.faults = new FaultInjector(this.config.faults, rng.fork(2))
+    this.outages = this.faults.disconnectWindows()
+    for (const w of this.outages) {
+      this.loop.schedule(w.from, () => this.deliverNow({kind: 'connection', ts: w.from, status: 'disconnected'}))
+      this.loop.schedule(w.to, () => this.deliverNow({kind: 'connection', ts: w.to, status: 'connected'}))
+    }
   }
 
   instrument(symbol: string): Instrument {
@@ -270,6 +282,11 @@ export class SimulatedExchange implements BrokerPort {
             this.loop.markAsync()
             fn()
           })
+        const limited = this.overBudget()
+        if (limited !== undefined) {
+          answer(() => reject(new RateLimitError(`simulated ${this.venue}: request budget of ${this.config.rateLimit!.requests} per ${this.config.rateLimit!.windowMs} ms used up (${kind}); retry after ${limited}`, this.venue, limited, '10006')))
+          return
+        }
         if (fault?.action === 'fail') {
           answer(() => reject(new VenueUnavailableError(`simulated ${this.venue}: ${kind} failed (injected fault); retry with the same client order id`, this.venue, '503')))
           return
@@ -783,8 +800,36 @@ export class SimulatedExchange implements BrokerPort {
 
   private deliverAt(at: number, event: BrokerEvent): void {
     this.loop.schedule(at, () => {
+      if (this.outages.length > 0 && this.streamDownAt(at)) {
+        this.eventsLostToOutage++
+        return
+      }
       for (let i = 0; i < this.handlers.length; i++) this.handlers[i](event)
     })
+  }
+
+  private deliverNow(event: BrokerEvent): void {
+    for (let i = 0; i < this.handlers.length; i++) this.handlers[i](event)
+  }
+
+  /** Whether the event stream is down at venue time `t` (a 'disconnect' fault window covers it). */
+  streamDownAt(t: number): boolean {
+    for (const w of this.outages) if (t >= w.from && t < w.to) return true
+    return false
+  }
+
+  /** Counts a request against the venue's budget; returns the reset time when the budget is used up. */
+  private overBudget(): number | undefined {
+    const rl = this.config.rateLimit
+    if (!rl) return undefined
+    const now = this.loop.clock.now()
+    if (now >= this.rateWindowStart + rl.windowMs) {
+      this.rateWindowStart = now - (now % rl.windowMs)
+      this.rateWindowCount = 0
+    }
+    if (this.rateWindowCount >= rl.requests) return this.rateWindowStart + rl.windowMs
+    this.rateWindowCount++
+    return undefined
   }
 
   /** Releases reordered events still held back (when no later event came to pass them). */

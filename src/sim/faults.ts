@@ -18,6 +18,14 @@ export class FaultInjector {
     this.seen = rules.map(() => 0)
   }
 
+  /** The event-stream outages [from, to), from the 'disconnect' rules, in time order. */
+  disconnectWindows(): {from: number; to: number}[] {
+    return this.rules
+      .filter((r) => r.action === 'disconnect' && r.from !== undefined && r.to !== undefined)
+      .map((r) => ({from: r.from!, to: r.to!}))
+      .sort((a, b) => a.from - b.from)
+  }
+
   forEvent(kind: string, symbol: string | undefined, ts: number): FaultRule | undefined {
     return this.rules.length === 0 ? undefined : this.pick('event', kind, symbol, ts)
   }
@@ -48,6 +56,8 @@ export class FaultInjector {
     for (let i = 0; i < this.rules.length; i++) {
       const r = this.rules[i]
       if (r.target !== target) continue
+      // An outage is a window of stream time, not a hit on single messages.
+      if (r.action === 'disconnect') continue
       if (r.kinds && !r.kinds.includes(kind as never)) continue
       if (r.symbol !== undefined && r.symbol !== symbol) continue
       if (r.from !== undefined && ts < r.from) continue

@@ -1,0 +1,317 @@
+/**
+ * Several simulated accounts in one run (GRID-09): the public bar stream is read once and every account's venue
+ * and strategy see each bar; each account keeps its own simulated exchange (so its own orders, positions, ledger,
+ * fault script and request budget), its own engine view, gateway, journal, metrics labels and error record.
+ * Everything an account's strategy runs — bars, events, timers — is guarded: an exception halts that account
+ * only (recorded in its errors), never the run or the other accounts.
+ */
+import type {Instrument} from '../core/instrument.js'
+import {type Bar, type BarStream, TIMEFRAME_MS} from '../core/market-data.js'
+import {clientOrderId} from '../core/ids.js'
+import {Rng} from '../core/rng.js'
+import {RateLimitError} from '../broker/errors.js'
+import type {BrokerPort} from '../broker/port.js'
+import {SimulatedExchange} from '../sim/exchange.js'
+import type {SimConfigInput} from '../sim/config.js'
+import type {VenueProfile} from '../sim/venue-profile.js'
+import {AccountView} from './account-view.js'
+import type {BacktestResult} from './backtest.js'
+import {type EngineLog, silentLog} from './engine-log.js'
+import {EventLoop} from './event-loop.js'
+import {Journal} from './journal.js'
+import {keyOf, type MetricSample, MetricsRegistry} from './metrics.js'
+import {OrderGateway} from './order-gateway.js'
+import {RecordingBroker} from './recording-broker.js'
+import type {Scheduler, TimerHandle} from './scheduler.js'
+import type {Strategy, StrategyContext} from './strategy.js'
+import {TradeRecorder} from './trade-recorder.js'
+
+export interface AccountSpec {
+  /** Account id: labels its metrics, prefixes its venue order ids. Letters, digits, '_' and '-'. */
+  readonly id: string
+  readonly strategy: Strategy
+  /** The account's simulator settings: cash, latency, faults, request budget. */
+  readonly sim?: SimConfigInput
+  readonly log?: EngineLog
+  readonly journal?: Journal
+}
+
+export interface MultiAccountOptions {
+  readonly stream: BarStream
+  readonly instruments: readonly Instrument[]
+  readonly profile: VenueProfile
+  readonly accounts: readonly AccountSpec[]
+  readonly epoch?: number
+  /** One registry for every account; each account's series carry `account="<id>"`. */
+  readonly metrics?: MetricsRegistry
+}
+
+export interface AccountError {
+  readonly ts: number
+  readonly where: string
+  readonly message: string
+}
+
+export interface AccountOutcome {
+  readonly id: string
+  /** The same shape a single-account backtest gives (the run's metrics are in MultiAccountResult). */
+  readonly result: BacktestResult
+  readonly errors: readonly AccountError[]
+  /** True once the account's strategy threw: it was cut off from further bars, events and timers. */
+  readonly halted: boolean
+  readonly barsSeen: number
+  /** Requests the account's venue refused with a rate-limit error. */
+  readonly rateLimited: number
+}
+
+export interface MultiAccountResult {
+  readonly bars: number
+  /** Chunks read from the shared stream (it is read once, whatever the number of accounts). */
+  readonly chunks: number
+  readonly accounts: readonly AccountOutcome[]
+  readonly metrics: readonly MetricSample[]
+}
+
+export class MultiAccountError extends Error {
+  override readonly name = 'MultiAccountError'
+}
+
+const DRAIN_MS = 60_000
+const ACCOUNT_ID = /^[A-Za-z0-9_-]{1,16}$/
+
+interface Account {
+  readonly spec: AccountSpec
+  readonly exchange: SimulatedExchange
+  readonly broker: RecordingBroker
+  readonly view: AccountView
+  readonly gateway: OrderGateway
+  readonly journal: Journal
+  readonly log: EngineLog
+  readonly errors: AccountError[]
+  halted: boolean
+  barsSeen: number
+  rateLimited: number
+  readonly eqTs: number[]
+  readonly eqVal: number[]
+  readonly eqExp: number[]
+}
+
+export async function runMultiAccount(opts: MultiAccountOptions): Promise<MultiAccountResult> {
+  const {stream, instruments} = opts
+  if (opts.accounts.length === 0) throw new MultiAccountError('no accounts: give at least one account to run')
+  const ids = new Set<string>()
+  for (const a of opts.accounts) {
+    if (!ACCOUNT_ID.test(a.id)) throw new MultiAccountError(`account id '${a.id}' is not valid; use 1-16 letters, digits, '_' or '-'`)
+    if (ids.has(a.id)) throw new MultiAccountError(`account id '${a.id}' is given twice; each account needs its own id`)
+    ids.add(a.id)
+  }
+  const tfMs = TIMEFRAME_MS[stream.timeframe]
+  const loop = new EventLoop(0)
+  const metrics = opts.metrics ?? new MetricsRegistry()
+  const epoch = opts.epoch ?? 1
+  const bySymbol = new Map(instruments.map((i) => [i.symbol, i]))
+
+  const accounts: Account[] = opts.accounts.map((spec) => {
+    const exchange = new SimulatedExchange({loop, profile: opts.profile, instruments, config: spec.sim, account: spec.id})
+    const journal = spec.journal ?? new Journal()
+    const account: Account = {
+      spec,
+      exchange,
+      broker: undefined!,
+      view: new AccountView(exchange.config.initialCash),
+      gateway: undefined!,
+      journal,
+      log: spec.log ?? silentLog,
+      errors: [],
+      halted: false,
+      barsSeen: 0,
+      rateLimited: 0,
+      eqTs: [],
+      eqVal: [],
+      eqExp: [],
+    }
+    const counted = countRateLimits(exchange, () => account.rateLimited++)
+    const broker = new RecordingBroker(counted, journal, loop.clock)
+    Object.assign(account, {broker, gateway: new OrderGateway(broker, account.view, loop.clock, journal)})
+    return account
+  })
+
+  const fail = (a: Account, where: string, err: unknown): void => {
+    const message = err instanceof Error ? err.message : String(err)
+    a.errors.push({ts: loop.clock.now(), where, message})
+    if (!a.halted) a.log.error(`account ${a.spec.id}: strategy failed in ${where} (${message}); this account is halted, the others go on`)
+    a.halted = true
+    a.journal.append({t: loop.clock.now(), type: 'account_halted', data: {where, message}})
+  }
+
+  /** Runs one of the account's strategy callbacks, keeping a throw (or a rejected promise) inside the account. */
+  const guard = (a: Account, where: string, fn: () => void | Promise<void>): void | Promise<void> => {
+    if (a.halted) return
+    try {
+      const r = fn()
+      if (r) {
+        loop.markAsync()
+        return r.catch((err: unknown) => fail(a, where, err))
+      }
+    } catch (err) {
+      fail(a, where, err)
+    }
+  }
+
+  const schedulerFor = (a: Account): Scheduler => ({
+    at: (time: number, fn: () => void): TimerHandle => loop.at(time, () => void guard(a, 'timer', fn)),
+    after: (delayMs: number, fn: () => void): TimerHandle => loop.after(delayMs, () => void guard(a, 'timer', fn)),
+    every: (intervalMs: number, fn: () => void, firstAt?: number): TimerHandle => loop.every(intervalMs, () => void guard(a, 'timer', fn), firstAt),
+  })
+
+  const contexts = accounts.map((a): StrategyContext => {
+    a.broker.subscribe((event) => {
+      a.view.apply(event, loop.clock.now())
+      void guard(a, 'onEvent', () => a.spec.strategy.onEvent?.(event))
+    })
+    return {
+      clock: loop.clock,
+      scheduler: schedulerFor(a),
+      rng: new Rng(a.exchange.config.seed).fork(7),
+      broker: a.broker,
+      orders: a.gateway,
+      account: a.view,
+      symbols: stream.symbols,
+      log: a.log,
+      instrument: (s) => {
+        const i = bySymbol.get(s)
+        if (!i) throw new MultiAccountError(`symbol ${s} is not part of this run`)
+        return i
+      },
+      clientOrderId: (key, leg) => clientOrderId({scope: a.spec.strategy.name, key, leg, epoch}),
+      record: (type, data) => a.journal.append({t: loop.clock.now(), type, data}),
+      metrics: metrics.scoped({account: a.spec.id}),
+    }
+  })
+
+  const sample = (t: number): void => {
+    for (const a of accounts) {
+      const totals = a.exchange.ledger.atMarks()
+      a.eqTs.push(t)
+      a.eqVal.push(totals.equity)
+      a.eqExp.push(totals.equity > 0 ? totals.gross / totals.equity : 0)
+    }
+  }
+
+  const symbols = stream.symbols
+  const bar = {symbol: '', index: 0, ts: 0, open: 0, high: 0, low: 0, close: 0, volume: 0} satisfies Bar as {-readonly [K in keyof Bar]: Bar[K]}
+  let bars = 0
+  let chunks = 0
+  let first = NaN
+  let lastInstant = -Infinity
+  let started = false
+
+  for await (const chunk of stream) {
+    chunks++
+    const {length, symbol, ts, open, high, low, close, volume} = chunk
+    for (let i = 0; i < length; i++) {
+      const t = ts[i]
+      const end = t + tfMs
+      if (!started) {
+        started = true
+        first = t
+        loop.clock.advanceTo(t)
+        for (let k = 0; k < accounts.length; k++) {
+          const a = accounts[k]
+          await guard(a, 'start', () => a.spec.strategy.start?.(contexts[k]))
+        }
+        await loop.runUntil(t)
+      }
+      if (end !== lastInstant) {
+        if (lastInstant > -Infinity) sample(lastInstant)
+        lastInstant = end
+      }
+      if (loop.nextTime <= end) await loop.runUntil(end)
+      loop.clock.advanceTo(end)
+      const s = symbol[i]
+      bar.symbol = symbols[s]
+      bar.index = s
+      bar.ts = t
+      bar.open = open[i]
+      bar.high = high[i]
+      bar.low = low[i]
+      bar.close = close[i]
+      bar.volume = volume[i]
+      for (const a of accounts) {
+        a.exchange.onBar(s, t, tfMs, open[i], high[i], low[i], close[i], volume[i])
+        if (a.halted) continue
+        a.barsSeen++
+        const r = guard(a, 'onBar', () => a.spec.strategy.onBar?.(bar))
+        if (r) await r
+      }
+      bars++
+    }
+  }
+
+  if (started) {
+    await loop.runUntil(lastInstant + DRAIN_MS)
+    for (const a of accounts) await guard(a, 'stop', () => a.spec.strategy.stop?.())
+    for (const a of accounts) a.exchange.flushHeld()
+    await loop.runUntil(loop.clock.now() + DRAIN_MS)
+    sample(lastInstant)
+  }
+
+  const outcomes = accounts.map((a): AccountOutcome => {
+    const recorder = new TradeRecorder((id) => a.gateway.reasonOf(id))
+    for (const f of a.exchange.executions) recorder.apply(f)
+    recorder.closeOpen(lastInstant, a.exchange.priceOf)
+    const n = a.eqVal.length
+    const result: BacktestResult = {
+      bars,
+      from: first,
+      to: lastInstant,
+      symbols,
+      initialCash: a.exchange.config.initialCash,
+      finalEquity: n > 0 ? a.eqVal[n - 1] : a.exchange.config.initialCash,
+      trades: recorder.trades,
+      equity: {ts: Float64Array.from(a.eqTs), equity: Float64Array.from(a.eqVal), exposure: Float64Array.from(a.eqExp)},
+      orders: a.exchange.orderSnapshots(),
+      refused: a.gateway.refused,
+      fills: a.exchange.executions,
+      fees: a.exchange.ledger.fees,
+      rejections: Object.fromEntries([...a.gateway.rejections.entries()].sort()),
+      violations: a.view.orders.violations,
+      journalHash: a.journal.digest(),
+      journalRecords: a.journal.size,
+      figures: a.halted ? [] : (a.spec.strategy.figures?.() ?? []),
+      // The account's own series, keyed as in a single-account run (without the account label).
+      metrics: metrics
+        .samples()
+        .filter((m) => m.labels.account === a.spec.id)
+        .map((m) => {
+          const labels = Object.fromEntries(Object.entries(m.labels).filter(([k]) => k !== 'account'))
+          return {...m, labels, key: keyOf(m.name, labels)}
+        }),
+    }
+    return {id: a.spec.id, result, errors: a.errors, halted: a.halted, barsSeen: a.barsSeen, rateLimited: a.rateLimited}
+  })
+  return {bars, chunks, accounts: outcomes, metrics: metrics.samples()}
+}
+
+/** The port with every rate-limit refusal counted (the account's own budget, as its venue enforces it). */
+function countRateLimits(inner: BrokerPort, onLimited: () => void): BrokerPort {
+  const watch = <T>(p: Promise<T>): Promise<T> =>
+    p.catch((err: unknown) => {
+      if (err instanceof RateLimitError) onLimited()
+      throw err
+    })
+  return {
+    venue: inner.venue,
+    positionMode: inner.positionMode,
+    instrument: (s) => inner.instrument(s),
+    submitOrder: (r) => watch(inner.submitOrder(r)),
+    cancelOrder: (r) => watch(inner.cancelOrder(r)),
+    amendOrder: (r, c) => watch(inner.amendOrder(r, c)),
+    getOrder: (r) => watch(inner.getOrder(r)),
+    openOrders: (s) => watch(inner.openOrders(s)),
+    positions: () => watch(inner.positions()),
+    account: () => watch(inner.account()),
+    executionsSince: (t) => watch(inner.executionsSince(t)),
+    subscribe: (h) => inner.subscribe(h),
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * The stock pipeline: scanner → buyer → monitor → seller, plus order following and reconciliation, composed on one
+ * engine context. The services share nothing mutable but the state store (one writer lease, held here) and talk
+ * through a synchronous bus; each runs on its own schedule, and venue events are handled as they arrive (a fill
+ * updates the position at once, not at the next tick). Nothing here knows whether the venue is simulated.
+ *
+ * Start: take the writer lease, then reconcile with the broker; no service decides anything before that is done.
+ * Stop: cancel every timer and pending retry and end the lease, so nothing of this instance acts afterwards —
+ * which is what makes an in-process restart (a new Pipeline over a restored store) safe.
+ */
+import type {BrokerEvent} from '../core/events.js'
+import type {Bar} from '../core/market-data.js'
+import {RequestBudget} from '../broker/request-budget.js'
+import {RetryPolicy} from '../broker/retry.js'
+import {EventBus} from '../engine/event-bus.js'
+import type {StrategyContext} from '../engine/strategy.js'
+import {NS, type OrderRecord} from '../state/pipeline-state.js'
+import type {StateStore, StoreWriter} from '../state/store.js'
+import {Buyer} from './buyer.js'
+import type {PipelineConfig} from './config.js'
+import type {PipelineEvents, ServiceDeps} from './context.js'
+import {Monitor} from './monitor.js'
+import {isFinal, OrderFollower} from './order-follower.js'
+import {Reconciler} from './reconciler.js'
+import {Scanner} from './scanner.js'
+import {Seller} from './seller.js'
+import {SessionFilter} from './session.js'
+import {SignalFeed} from './signal-feed.js'
+
+export interface PipelineOptions {
+  readonly config: PipelineConfig
+  readonly ctx: StrategyContext
+  readonly store: StateStore
+  /** Scope of signal ids. */
+  readonly strategy: string
+  /** Started from a restored store (a restart) rather than fresh. */
+  readonly resumed: boolean
+}
+
+export class Pipeline {
+  readonly writer: StoreWriter
+  readonly follower: OrderFollower
+  readonly scanner: Scanner
+  readonly buyer: Buyer
+  readonly monitor: Monitor
+  readonly seller: Seller
+  readonly reconciler: Reconciler
+  readonly budget: RequestBudget
+  private readonly retry: RetryPolicy
+  private readonly feed: SignalFeed
+  private readonly session: SessionFilter
+  private readonly universe: boolean[]
+  private readonly deps: ServiceDeps
+  private stopped = false
+
+  constructor(private readonly o: PipelineOptions) {
+    const {ctx, config, store} = o
+    this.writer = store.acquireWriter(`${o.strategy} pipeline`)
+    const wanted = config.universe ? new Set(config.universe.map((s) => s.toUpperCase())) : undefined
+    this.universe = ctx.symbols.map((s) => !wanted || wanted.has(s.toUpperCase()))
+    this.session = new SessionFilter(ctx.symbols.map((s) => config.regularHoursOnly && ctx.instrument(s).assetClass === 'us_equity'))
+    const bus = new EventBus<PipelineEvents>()
+    this.deps = {
+      ctx,
+      store,
+      writer: this.writer,
+      bus,
+      session: this.session,
+      config,
+      strategy: o.strategy,
+      universe: this.universe,
+      indexOf: new Map(ctx.symbols.map((s, i) => [s, i])),
+      isReady: () => this.reconciler.ready && !this.stopped,
+    }
+    const r = config.requests
+    this.budget = new RequestBudget(ctx.scheduler, ctx.clock, r.limit, r.windowMs)
+    this.retry = new RetryPolicy(
+      {
+        scheduler: ctx.scheduler,
+        clock: ctx.clock,
+        rng: ctx.rng.fork(31),
+        budget: this.budget,
+        onBackoff: (b) => ctx.record('backoff', b),
+      },
+      {maxAttempts: r.maxAttempts, baseDelayMs: r.baseDelayMs, maxDelayMs: r.maxDelayMs, maxRateLimitWaits: 50},
+    )
+    this.follower = new OrderFollower({ctx, store, writer: this.writer, retry: this.retry, config: config.orders, onUpdate: (next) => this.route(next)})
+    this.scanner = new Scanner(this.deps)
+    this.buyer = new Buyer(this.deps, this.follower)
+    this.monitor = new Monitor(this.deps)
+    this.seller = new Seller(this.deps, this.follower)
+    this.reconciler = new Reconciler(this.deps, this.follower, this.retry, () => this.onReady())
+    this.feed = new SignalFeed(this.deps)
+  }
+
+  start(): void {
+    if (this.o.config.feed.length > 0) this.feed.start(this.o.resumed)
+    this.reconciler.start()
+  }
+
+  get ready(): boolean {
+    return this.deps.isReady()
+  }
+
+  onBar(bar: Bar): void {
+    if (this.stopped) return
+    this.session.observe(bar.index, bar.ts)
+    this.follower.onBar(bar.symbol)
+    if (!this.universe[bar.index]) return
+    if (this.o.config.scan) this.scanner.onBar(bar)
+    this.buyer.onBar(bar)
+    this.monitor.onBar(bar)
+    this.seller.onBar(bar)
+    this.reconciler.onBar()
+  }
+
+  onEvent(e: BrokerEvent): void {
+    if (this.stopped) return
+    this.follower.onEvent(e)
+  }
+
+  /** Positions as the pipeline records them (symbol → quantity), for checks against the venue. */
+  positions(): Record<string, number> {
+    const out: Record<string, number> = {}
+    for (const p of this.o.store.values(NS.positions)) if (p.qty !== 0) out[p.symbol] = p.qty
+    return out
+  }
+
+  stop(): void {
+    if (this.stopped) return
+    this.stopped = true
+    for (const t of [this.scanner.timer, this.buyer.timer, this.monitor.timer, this.seller.timer]) t.stop()
+    this.reconciler.stop()
+    this.feed.stop()
+    this.follower.stop()
+    this.retry.stop()
+    this.budget.clear()
+    this.writer.release()
+  }
+
+  /** Order changes go to the service that owns the order's purpose. */
+  private route(rec: OrderRecord): void {
+    if (rec.purpose === 'entry') this.buyer.onOrderUpdate(rec)
+    else if (rec.purpose === 'exit') this.seller.onOrderUpdate(rec)
+    else if (isFinal(rec.status) && rec.settled) this.writer.delete(NS.orders, rec.clientOrderId)
+    // An entry that changes a position being exited may complete the exit.
+    if (rec.purpose === 'entry' && isFinal(rec.status) && this.o.store.has(NS.sellSignals, rec.symbol)) this.seller.wake()
+  }
+
+  private onReady(): void {
+    this.o.ctx.record('pipeline_ready', {resumed: this.o.resumed})
+    this.deps.bus.emit('ready', {kind: 'startup'})
+    this.scanner.wake()
+    this.buyer.wake()
+    this.monitor.wake()
+    this.seller.wake()
+  }
+}

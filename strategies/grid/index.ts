@@ -1,0 +1,26 @@
+/** The hedge-mode grid strategy: registry entry and public surface. */
+import type {StrategyFactory} from '../../src/engine/strategy.js'
+import {GridStrategy} from './grid-strategy.js'
+import {type GridParams, GridParamsSchema} from './params.js'
+import {GridStateError, GridStateSchema} from './state.js'
+
+export {GridConfigError, type GridInput, type GridNote, type GridOptions, GridStrategy} from './grid-strategy.js'
+export {EmergencyMonitor} from './emergency.js'
+export {GridMetrics} from './grid-metrics.js'
+export {AccountInbox, type TraceEntry} from './inbox.js'
+export type {Leg, LegSide, Slot, SymbolGrid} from './model.js'
+export {parseGridId, type OrderTag, type Role} from './order-ids.js'
+export {type EmergencyLimits, type GridParams, GridParamsSchema} from './params.js'
+export {GRID_STATE_RECORD, GridStateError, type GridStateRecord, GridStateSchema, lastGridState, type StateSink, StateWriter} from './state.js'
+
+export const grid: StrategyFactory<GridParams> = {
+  name: 'grid',
+  description: 'Bybit hedge-mode grid on perpetuals: long and short legs, averaging entries a grid step apart, reduce-only take-profits, reopen after a take-profit.',
+  params: GridParamsSchema,
+  create: (p, restored) => {
+    if (restored === undefined) return new GridStrategy(p)
+    const parsed = GridStateSchema.safeParse(restored)
+    if (!parsed.success) throw new GridStateError(`grid: the state to restart from is malformed (${parsed.error.issues[0]?.message ?? 'invalid'}); start without it or fix the record`)
+    return new GridStrategy(p, {restoreFrom: parsed.data})
+  },
+}

@@ -1,0 +1,143 @@
+/**
+ * The grid's persisted state (GRID-02): the whole model taken as ONE record in one synchronous step, so no update
+ * can land between taking it and handing it to the writer, and written in the order taken, one at a time, so a
+ * slow write can never land after a newer one. For now records go into the run journal ('grid_state'); durable
+ * files (temp file, fsync, rename) come with the state layer. A restart reads the last record back with zod.
+ */
+import {z} from 'zod'
+import type {JournalRecord} from '../../src/engine/journal.js'
+import {ConfigError} from '../../src/ops/errors.js'
+
+const SlotRecord = z.object({
+  cid: z.string(),
+  level: z.number().int(),
+  qty: z.number(),
+  price: z.number(),
+  placedAtMarket: z.number(),
+  cycle: z.number().int(),
+})
+
+const LegRecord = z.object({
+  side: z.enum(['long', 'short']),
+  size: z.number().min(0),
+  avg: z.number().min(0),
+  level: z.number().int(),
+  lastEntryPrice: z.number(),
+  wantOpen: z.boolean(),
+  opening: SlotRecord.nullable(),
+  tp: SlotRecord.nullable(),
+  entry: SlotRecord.nullable(),
+})
+
+export const GridStateSchema = z.object({
+  v: z.literal(1),
+  /** Engine time the record was taken. */
+  t: z.number(),
+  /** Next grid order number: ids are never reused across a restart. */
+  nextOrderNo: z.number().int().min(1),
+  emergency: z.object({
+    active: z.boolean(),
+    reason: z.string().nullable(),
+    since: z.number().nullable(),
+    stops: z.array(z.number()),
+    disconnects: z.array(z.number()),
+    failedTpInRow: z.number().int().min(0),
+    baselineEquity: z.number().nullable(),
+  }),
+  grids: z.array(
+    z.object({
+      symbol: z.string(),
+      phase: z.enum(['idle', 'running', 'cycling']),
+      cycle: z.number().int().min(0),
+      /** null: the level's reference quantity is not set. */
+      refs: z.array(z.number().nullable()),
+      legs: z.tuple([LegRecord, LegRecord]),
+    }),
+  ),
+})
+
+export type GridStateRecord = z.infer<typeof GridStateSchema>
+export const GRID_STATE_RECORD = 'grid_state'
+
+export class GridStateError extends ConfigError {
+  override readonly name = 'GridStateError'
+}
+
+/** Where state records go. The default writes into the run journal; a durable file store will implement it later. */
+export interface StateSink {
+  write(record: GridStateRecord): void | Promise<void>
+}
+
+/**
+ * Writes records in the order they were taken, one at a time. A sink that fails leaves the previous complete
+ * record as the latest (never a partial one); the next save writes the whole current state again.
+ */
+export class StateWriter {
+  private readonly queue: GridStateRecord[] = []
+  private writing = false
+  /** Records offered, records the sink accepted, and writes that failed. */
+  offered = 0
+  writes = 0
+  failures = 0
+  /** The newest record the sink has accepted. */
+  lastWritten: GridStateRecord | undefined
+
+  constructor(private readonly sink: StateSink, private readonly onError: (err: unknown) => void) {}
+
+  save(record: GridStateRecord): void {
+    this.offered++
+    this.queue.push(record)
+    if (!this.writing) this.pump()
+  }
+
+  private pump(): void {
+    this.writing = true
+    while (this.queue.length > 0) {
+      // Only the newest waiting record matters: every record is the whole state.
+      const record = this.queue.splice(0, this.queue.length).pop()!
+      let r: void | Promise<void>
+      try {
+        r = this.sink.write(record)
+      } catch (err) {
+        this.failed(err)
+        continue
+      }
+      if (r && typeof (r as Promise<void>).then === 'function') {
+        ;(r as Promise<void>).then(
+          () => {
+            this.done(record)
+            this.pump()
+          },
+          (err: unknown) => {
+            this.failed(err)
+            this.pump()
+          },
+        )
+        return
+      }
+      this.done(record)
+    }
+    this.writing = false
+  }
+
+  private done(record: GridStateRecord): void {
+    this.writes++
+    this.lastWritten = record
+  }
+
+  private failed(err: unknown): void {
+    this.failures++
+    this.onError(err)
+  }
+}
+
+/** The last grid state in a journal's records, parsed; undefined when there is none. */
+export function lastGridState(records: readonly JournalRecord[]): GridStateRecord | undefined {
+  for (let i = records.length - 1; i >= 0; i--) {
+    if (records[i].type !== GRID_STATE_RECORD) continue
+    const parsed = GridStateSchema.safeParse(records[i].data)
+    if (!parsed.success) throw new GridStateError(`grid state record at t=${records[i].t} is malformed (${parsed.error.issues[0]?.message ?? 'invalid'}); delete it or restore an older journal`)
+    return parsed.data
+  }
+  return undefined
+}

@@ -18,7 +18,7 @@ The same data, settings and seed always give the same trades and the same journa
   ]
 
   static override flags = {
-    strategy: Flags.string({char: 's', description: 'strategy name (sma-cross, buy-and-hold)'}),
+    strategy: Flags.string({char: 's', description: 'strategy: sma-cross (default), buy-and-hold, momentum, grid, opening-range, parabolic-sar, volume-profile, consensus'}),
     params: Flags.string({description: 'strategy parameters as JSON, e.g. \'{"fast":5,"slow":20}\''}),
     symbols: Flags.string({description: 'comma-separated symbols (default: every symbol of one venue in the store)'}),
     from: Flags.string({description: 'start: YYYY-MM-DD (UTC), ISO date-time or epoch ms'}),

@@ -9,6 +9,7 @@
 import type {BrokerEvent} from '../core/events.js'
 import type {Fill} from '../core/fill.js'
 import type {OrderRequest, OrderSnapshot, TimeInForce} from '../core/order.js'
+import {STATUS_RANK} from '../core/order-state.js'
 import {isRetryable} from '../broker/errors.js'
 import {RetryAbortedError, type RetryPolicy} from '../broker/retry.js'
 import type {TimerHandle} from '../engine/scheduler.js'
@@ -32,19 +33,8 @@ export interface PlaceRequest {
   readonly remainder: 'cancel' | 'keep'
 }
 
-const RANK: Record<RecordStatus, number> = {
-  intent: 0,
-  submitted: 1,
-  accepted: 2,
-  pending_update: 3,
-  pending_cancel: 3,
-  partially_filled: 4,
-  filled: 5,
-  canceled: 5,
-  rejected: 5,
-  expired: 5,
-  lost: 5,
-}
+/** The core order ranks, plus 'intent' (not sent yet) and 'lost' (the venue never knew it: final). */
+const RANK: Record<RecordStatus, number> = {...STATUS_RANK, intent: STATUS_RANK.initialized, lost: STATUS_RANK.filled}
 
 export function isFinal(status: RecordStatus): boolean {
   return RANK[status] === 5

@@ -13,6 +13,8 @@ import type {AccountView} from './account-view.js'
 import type {Clock} from './clock/clock.js'
 import type {JournalSink} from './journal.js'
 
+export type PreTradeDecision = {readonly ok: true} | {readonly ok: false; readonly code: string; readonly reason: string}
+
 export interface OrderMeta {
   /** Why the order was sent: 'entry', 'signal', 'stop_loss', ... (kept for the trade list). */
   readonly reason?: string
@@ -30,6 +32,9 @@ export class OrderGateway {
   readonly refused: {readonly request: OrderRequest; readonly ts: number; readonly code: string; readonly message: string}[] = []
   submitted = 0
 
+  /** The pre-trade check every order passes before the port (the risk engine); none by default. */
+  preTrade: ((req: OrderRequest) => PreTradeDecision) | undefined
+
   constructor(
     private readonly broker: BrokerPort,
     private readonly view: AccountView,
@@ -39,10 +44,17 @@ export class OrderGateway {
 
   async submit(req: OrderRequest, meta: OrderMeta = {}): Promise<SubmitOutcome> {
     const t = this.clock.now()
-    const tracked = this.view.orders.track(req, t)
-    if (tracked.status !== 'initialized') {
+    if (this.view.orders.get(req.clientOrderId)) {
       return {ok: false, final: true, code: 'duplicate_intent', message: `order ${req.clientOrderId} was already sent`}
     }
+    const check = this.preTrade?.(req)
+    if (check && !check.ok) {
+      // Refused before the venue: journaled and counted with its reason, never sent.
+      this.journal.append({t, type: 'risk_rejected', data: {clientOrderId: req.clientOrderId, symbol: req.symbol, code: check.code, reason: check.reason}})
+      this.rejections.set(`risk:${check.code}`, (this.rejections.get(`risk:${check.code}`) ?? 0) + 1)
+      return {ok: false, final: true, code: `risk:${check.code}`, message: check.reason}
+    }
+    this.view.orders.track(req, t)
     if (meta.reason) this.reasons.set(req.clientOrderId, meta.reason)
     this.journal.append({t, type: 'intent', data: {request: req, reason: meta.reason}})
     this.view.orders.markSubmitted(req.clientOrderId, t)

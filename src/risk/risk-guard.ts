@@ -1,0 +1,66 @@
+/**
+ * Binds the risk engine to a session: the account as the venue reported it (AccountView), the data as the bar
+ * loop saw it (MarketTracker), the instruments and the clock. The gateway calls `check` before every order; the
+ * session calls `observeEquity` as equity changes, which may trip the kill switch.
+ */
+import type {Instrument} from '../core/instrument.js'
+import type {OrderRequest} from '../core/order.js'
+import type {AccountView} from '../engine/account-view.js'
+import type {Clock} from '../engine/clock/clock.js'
+import type {MarketTracker} from './market-tracker.js'
+import type {RiskDecision, RiskEngine, RiskState} from './risk-engine.js'
+
+export class RiskGuard {
+  private lastOrderAt = -Infinity
+
+  constructor(
+    readonly engine: RiskEngine,
+    private readonly view: AccountView,
+    private readonly market: MarketTracker,
+    private readonly clock: Clock,
+    private readonly instrumentOf: (symbol: string) => Instrument,
+    /** Equity as the venue last reported it, or as the session computes it. */
+    private readonly equity: () => number,
+  ) {}
+
+  check(req: OrderRequest): RiskDecision {
+    const d = this.engine.check(req, this.state())
+    if (d.ok) this.lastOrderAt = this.clock.now()
+    return d
+  }
+
+  observeEquity(): boolean {
+    return this.engine.observeEquity(this.equity(), this.clock.now())
+  }
+
+  private state(): RiskState {
+    const view = this.view
+    const market = this.market
+    const now = this.clock.now()
+    const valueOf = (symbol: string): number => {
+      let v = 0
+      for (const side of ['net', 'long', 'short'] as const) v += Math.abs(view.positions.qty(symbol, side)) * market.price(symbol)
+      return v
+    }
+    const exposure = (filter: (i: Instrument) => boolean): number => {
+      let e = 0
+      for (const p of view.positions.list) if (p.qty !== 0 && filter(this.instrumentOf(p.symbol))) e += Math.abs(p.qty) * market.price(p.symbol)
+      return e
+    }
+    return {
+      now,
+      equity: this.equity(),
+      openOrders: view.orders.open,
+      lastOrderAt: this.lastOrderAt,
+      assetClassOf: (s) => this.instrumentOf(s).assetClass,
+      positionQty: (s, side) => view.positions.qty(s, side ?? 'net'),
+      exposure: (cls) => exposure((i) => i.assetClass === cls),
+      grossExposure: () => exposure(() => true),
+      positionValue: valueOf,
+      price: (s) => market.price(s),
+      lastDataAt: (s) => market.lastDataAt(s),
+      dataPoints: (s) => market.dataPoints(s),
+      staleFraction: () => market.staleFraction(now, this.engine.limits.staleDataMs),
+    }
+  }
+}

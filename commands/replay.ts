@@ -3,19 +3,25 @@ import {TraderCommand} from '../src/ops/cli-command.js'
 import {UserInputError} from '../src/ops/errors.js'
 
 export default class Replay extends TraderCommand {
-  static override summary = 'Run scenario files (data slice + fault script + expectations) and report every unmet expectation.'
+  static override summary = 'Replay session journals or run scenario files, and report every divergence, invariant violation or unmet expectation.'
 
-  static override description = `Each scenario runs through the same engine, simulator and strategy code as a backtest, on a virtual clock,
-and checks its expectations and the general invariants. Exits 1 when any scenario fails.
-A directory runs every *.json in it. (Replaying a recorded session journal comes with the durability work.)`
+  static override description = `A journal (written by \`trader backtest --journal\`; *.journal, *.jsonl or any checksum-framed journal file) is fed
+back through the same wiring and strategy code on a virtual clock: the recorded venue messages arrive at their
+recorded times, each request is answered from the recording. Divergences (a request the recording did not have, one
+it had that replay did not make, a changed price, size or side, any other record that differs) and invariant
+violations are printed; a faithful replay ends with the recording's journal hash.
+A scenario (*.json: data slice + fault script + expectations) runs through the same engine and simulator as a
+backtest and checks its expectations and the general invariants. A directory runs every *.json in it.
+Exits 1 when anything diverges or fails.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> fixtures/scenarios',
     '<%= config.bin %> <%= command.id %> fixtures/scenarios/ALP-01.json --json',
+    '<%= config.bin %> <%= command.id %> run.journal',
   ]
 
   static override strict = false
-  static override args = {paths: Args.string({description: 'scenario files or directories', required: true})}
+  static override args = {paths: Args.string({description: 'journal files, scenario files or directories of scenarios', required: true})}
   static override flags = {json: Flags.boolean({description: 'print the results as JSON'})}
 
   async run(): Promise<void> {
@@ -24,16 +30,30 @@ A directory runs every *.json in it. (Replaying a recorded session journal comes
     const {join} = await import('node:path')
     const files: string[] = []
     for (const p of argv as string[]) {
-      if (!existsSync(p)) throw new UserInputError(`${p} does not exist; give scenario files or a directory of them`)
+      if (!existsSync(p)) throw new UserInputError(`${p} does not exist; give journal files, scenario files or a directory of scenarios`)
       if (statSync(p).isDirectory()) files.push(...readdirSync(p).filter((f) => f.endsWith('.json')).sort().map((f) => join(p, f)))
       else files.push(p)
     }
     if (files.length === 0) throw new UserInputError(`no scenario files (*.json) in ${(argv as string[]).join(' ')}`)
-    const {loadScenario, runScenario} = await import('../src/engine/scenario.js')
-    const results: {file: string; id: string; ok: boolean; failures: readonly string[]; ms: number}[] = []
+    const {isJournalFile} = await import('../src/engine/replay-input.js')
+    const results: {file: string; id: string; ok: boolean; failures: readonly string[]; ms: number; replay?: unknown}[] = []
     for (const file of files) {
-      const scenario = await loadScenario(file)
       const started = performance.now()
+      if (isJournalFile(file)) {
+        const {replayJournal} = await import('../src/engine/replay.js')
+        const r = await replayJournal(file)
+        const failures = [
+          ...r.divergences.map((d) => `divergence ${d.kind} at ${d.t}: ${d.detail}`),
+          ...(r.divergenceCount > r.divergences.length ? [`… ${r.divergenceCount - r.divergences.length} more divergences`] : []),
+          ...r.violations.map((v) => `invariant ${v.rule}: ${v.detail}`),
+          ...(r.recordedHash === r.replayedHash ? [] : [`journal hash ${r.replayedHash} differs from the recording's ${r.recordedHash}`]),
+        ]
+        const replay = {records: r.recordedRecords, replayed: r.replayedRecords, delivered: r.delivered, bars: r.bars, recordedHash: r.recordedHash, replayedHash: r.replayedHash, divergences: r.divergenceCount, violations: r.violations.length, eventsPerSecond: Math.round(r.eventsPerSecond)}
+        results.push({file, id: `${r.header.mode}:${r.header.strategy}`, ok: r.ok, failures, ms: Math.round(performance.now() - started), replay})
+        continue
+      }
+      const {loadScenario, runScenario} = await import('../src/engine/scenario.js')
+      const scenario = await loadScenario(file)
       const out = await runScenario(scenario)
       results.push({file, id: scenario.id, ok: out.failures.length === 0, failures: out.failures, ms: Math.round(performance.now() - started)})
     }
@@ -41,7 +61,12 @@ A directory runs every *.json in it. (Replaying a recorded session journal comes
     else {
       for (const r of results) {
         this.log(`${r.ok ? 'pass' : 'FAIL'}  ${r.id.padEnd(16)} ${String(r.ms).padStart(6)} ms  ${r.file}`)
-        for (const f of r.failures) this.log(`      ${f}`)
+        if (r.replay) {
+          const x = r.replay as {records: number; delivered: number; bars: number; replayedHash: string; eventsPerSecond: number}
+          this.log(`      ${x.records} records, ${x.delivered} venue messages, ${x.bars} bars, ${x.eventsPerSecond.toLocaleString('en-US')} records/s, journal sha256 ${x.replayedHash}`)
+        }
+        for (const f of r.failures.slice(0, 50)) this.log(`      ${f}`)
+        if (r.failures.length > 50) this.log(`      … ${r.failures.length - 50} more (see --json)`)
       }
       const failed = results.filter((r) => !r.ok).length
       this.log(`${results.length - failed} passed, ${failed} failed`)

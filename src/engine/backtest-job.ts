@@ -5,7 +5,7 @@
 import {readFile} from 'node:fs/promises'
 import {z} from 'zod'
 import {defaultInstrument, type Instrument} from '../core/instrument.js'
-import {TIMEFRAME_MS, type Timeframe} from '../core/market-data.js'
+import {type BarStream, TIMEFRAME_MS, type Timeframe} from '../core/market-data.js'
 import {ConfigError, UserInputError} from '../ops/errors.js'
 import {parseTimeInput} from '../ops/time-input.js'
 import {zodOneLine} from '../ops/zod-message.js'
@@ -13,7 +13,8 @@ import {type SimConfigInput, SimConfigSchema} from '../sim/config.js'
 import {profileFor} from '../sim/venue-profile.js'
 import {DEFAULT_STRATEGY, findStrategy, STRATEGIES} from '../../strategies/index.js'
 import {type BacktestResult, runBacktest} from './backtest.js'
-import {Journal} from './journal.js'
+import type {Journal} from './journal.js'
+import type {SessionHeader} from './session-header.js'
 
 const TIMEFRAMES = Object.keys(TIMEFRAME_MS) as [Timeframe, ...Timeframe[]]
 
@@ -150,11 +151,21 @@ export interface BacktestJobOptions {
   readonly journal?: Journal
 }
 
+/** The bars and instruments of a planned run: the stream (read on a worker thread) and what the store said. */
+export interface BacktestData {
+  readonly stream: BarStream
+  readonly instruments: readonly Instrument[]
+  readonly venue: string
+  readonly totalRows: number
+  readonly symbols: readonly string[]
+  readonly notices: readonly string[]
+}
+
 /**
- * Opens the store (importing the bundled sample on first use), plans the bar stream, closes the store, then runs
- * the strategy over bars read on a worker thread (the reader and the engine use one core each).
+ * Opens the store (importing the bundled sample on first use), plans the bar stream and closes the store; the
+ * bars are then read on a worker thread (the reader and the engine use one core each). Replay uses it too.
  */
-export async function runBacktestJob(plan: BacktestPlan, opts: BacktestJobOptions = {}): Promise<BacktestJobResult> {
+export async function openBacktestData(plan: BacktestPlan): Promise<BacktestData> {
   const {MarketDataStore} = await import('../data/store.js')
   const {defaultDatabasePath, ensureSampleData} = await import('../data/sample.js')
   const {threadedBarStream} = await import('../data/threaded-stream.js')
@@ -169,19 +180,47 @@ export async function runBacktestJob(plan: BacktestPlan, opts: BacktestJobOption
     store.close()
   }
   const {streamPlan, instruments, venue, totalRows} = prepared
+  return {stream: threadedBarStream(dbPath, streamPlan), instruments, venue, totalRows, symbols: streamPlan.symbols, notices}
+}
+
+/** The journal's first record for a backtest of `plan` over `data`. */
+export function backtestHeader(plan: BacktestPlan, data: BacktestData, epoch = 1): SessionHeader {
+  return {
+    format: 1,
+    mode: 'backtest',
+    strategy: plan.strategy,
+    params: plan.params ?? {},
+    symbols: [...data.symbols].sort(),
+    timeframe: plan.timeframe,
+    from: plan.from ?? null,
+    to: plan.to ?? null,
+    source: plan.db ? {db: plan.db} : 'sample',
+    rows: data.totalRows,
+    venue: data.venue,
+    sim: plan.sim as Record<string, unknown>,
+    seed: SimConfigSchema.parse(plan.sim).seed,
+    epoch,
+  }
+}
+
+/** Runs the planned backtest; the journal starts with the session header, so the run can be replayed. */
+export async function runBacktestJob(plan: BacktestPlan, opts: BacktestJobOptions = {}): Promise<BacktestJobResult> {
+  const data = await openBacktestData(plan)
+  const {stream, instruments, venue, totalRows} = data
   const factory = findStrategy(plan.strategy)!
   const result = await runBacktest({
-    stream: threadedBarStream(dbPath, streamPlan),
+    stream,
     instruments,
     profile: profileFor(venue),
     strategy: factory.create(plan.params),
     sim: plan.sim,
     journal: opts.journal,
+    header: backtestHeader(plan, data),
     onProgress: opts.onProgress ? (bars, ts) => opts.onProgress!(bars, ts, totalRows) : undefined,
     progressEvery: 50_000,
   })
-  if (result.bars === 0) throw new UserInputError(`no bars for ${streamPlan.symbols.join(',')} in the chosen period; check --from / --to against \`trader data list\``)
-  return {plan, result, instruments, notices}
+  if (result.bars === 0) throw new UserInputError(`no bars for ${data.symbols.join(',')} in the chosen period; check --from / --to against \`trader data list\``)
+  return {plan, result, instruments, notices: data.notices}
 }
 
 /** Chooses the symbols, checks they share one venue, and plans the stream while the store is open. */

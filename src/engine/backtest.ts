@@ -5,24 +5,21 @@
  * runs as a plain synchronous loop over typed arrays.
  */
 import type {Instrument} from '../core/instrument.js'
-import {type Bar, type BarStream, TIMEFRAME_MS} from '../core/market-data.js'
-import {Rng} from '../core/rng.js'
+import type {BarStream} from '../core/market-data.js'
 import type {EquityCurve} from '../core/trade.js'
 import type {OrderSnapshot} from '../core/order.js'
 import type {Fill} from '../core/fill.js'
-import {clientOrderId} from '../core/ids.js'
 import type {Violation} from '../broker/order-tracker.js'
 import {SimulatedExchange} from '../sim/exchange.js'
 import type {SimConfigInput} from '../sim/config.js'
 import type {VenueProfile} from '../sim/venue-profile.js'
-import {AccountView} from './account-view.js'
-import {type EngineLog, silentLog} from './engine-log.js'
+import type {EngineLog} from './engine-log.js'
 import {EventLoop} from './event-loop.js'
-import {Journal} from './journal.js'
-import {type MetricSample, MetricsRegistry} from './metrics.js'
-import {OrderGateway} from './order-gateway.js'
-import {RecordingBroker} from './recording-broker.js'
-import type {Strategy, StrategyContext, StrategyFigure} from './strategy.js'
+import type {Journal} from './journal.js'
+import type {MetricSample, MetricsRegistry} from './metrics.js'
+import type {OrderGateway} from './order-gateway.js'
+import {runSession} from './session-runner.js'
+import type {Strategy, StrategyFigure} from './strategy.js'
 import {TradeRecorder} from './trade-recorder.js'
 
 export interface BacktestOptions {
@@ -49,6 +46,8 @@ export interface BacktestOptions {
   readonly rebuild?: (snapshot: unknown) => Strategy
   /** Things done to the account from outside the strategy (a person trading by hand), at their engine times. */
   readonly outside?: readonly OutsideAction[]
+  /** The session header (what replay needs to rebuild the run), written as the journal's first record. */
+  readonly header?: unknown
 }
 
 /** An action on the venue by someone other than the strategy, straight on the port (not through the gateway). */
@@ -82,62 +81,10 @@ export interface BacktestResult {
   readonly metrics: readonly MetricSample[]
 }
 
-/** Time allowed after the last bar for in-flight requests and events to land. */
-const DRAIN_MS = 60_000
-
 export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult> {
-  const {stream, instruments, strategy} = opts
-  const tfMs = TIMEFRAME_MS[stream.timeframe]
+  const {stream, instruments} = opts
   const loop = new EventLoop(0)
-  const journal = opts.journal ?? new Journal()
-  const log = opts.log ?? silentLog
   const exchange = new SimulatedExchange({loop, profile: opts.profile, instruments, config: opts.sim})
-  const broker = new RecordingBroker(exchange, journal, loop.clock)
-  const view = new AccountView(exchange.config.initialCash)
-  const gateway = new OrderGateway(broker, view, loop.clock, journal)
-  const recorder = new TradeRecorder((id) => gateway.reasonOf(id))
-  const epoch = opts.epoch ?? 1
-  const rng = new Rng(exchange.config.seed).fork(7)
-  const bySymbol = new Map(instruments.map((i) => [i.symbol, i]))
-  const metrics = opts.metrics ?? new MetricsRegistry()
-  const restartAt = [...(opts.restartAt ?? [])].sort((a, b) => a - b)
-  if (restartAt.length > 0 && !opts.rebuild) throw new Error('runBacktest: restartAt needs rebuild (how to build the next strategy instance)')
-  let restarts = 0
-  let current: Strategy = strategy
-  for (const a of opts.outside ?? []) {
-    loop.schedule(a.at, () => {
-      journal.append({t: loop.clock.now(), type: 'outside', data: a.label})
-      a.run(exchange).catch((err: unknown) => journal.append({t: loop.clock.now(), type: 'outside_failed', data: {label: a.label, error: String(err)}}))
-    })
-  }
-
-  broker.subscribe((event) => {
-    view.apply(event, loop.clock.now())
-    const r = current.onEvent?.(event)
-    if (r) {
-      loop.markAsync()
-      r.catch((err) => log.error('strategy event handler failed', {error: String(err)}))
-    }
-  })
-
-  const ctx: StrategyContext = {
-    clock: loop.clock,
-    scheduler: loop,
-    rng,
-    broker,
-    orders: gateway,
-    account: view,
-    symbols: stream.symbols,
-    log,
-    instrument: (s) => {
-      const i = bySymbol.get(s)
-      if (!i) throw new Error(`symbol ${s} is not part of this run`)
-      return i
-    },
-    clientOrderId: (key, leg) => clientOrderId({scope: current.name, key, leg, epoch: epoch + restarts}),
-    record: (type, data) => journal.append({t: loop.clock.now(), type, data}),
-    metrics,
-  }
 
   // Equity is sampled once per bar instant, after every bar of that instant has been processed.
   let cap = 1024
@@ -159,91 +106,39 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
     samples++
   }
 
-  const symbols = stream.symbols
-  const bar = {symbol: '', index: 0, ts: 0, open: 0, high: 0, low: 0, close: 0, volume: 0} satisfies Bar as {
-    -readonly [K in keyof Bar]: Bar[K]
-  }
-  let onBar = strategy.onBar?.bind(strategy)
-  const progressEvery = opts.progressEvery ?? 1_000_000
-  let bars = 0
-  let first = NaN
-  let lastInstant = -Infinity
-  let started = false
-  const restartUntil = async (until: number): Promise<void> => {
-    while (restarts < restartAt.length && restartAt[restarts] <= until) {
-      const at = restartAt[restarts]
-      await loop.runUntil(at)
-      loop.clock.advanceTo(Math.max(at, loop.clock.now()))
-      const snapshot = current.snapshot?.()
-      await current.stop?.()
-      restarts++
-      journal.append({t: loop.clock.now(), type: 'restart', data: {n: restarts, epoch: epoch + restarts}})
-      current = opts.rebuild!(snapshot)
-      onBar = current.onBar?.bind(current)
-      await current.start?.(ctx)
-    }
-  }
+  // The bar loop, the wiring and the strategy context are shared with replay (session-runner.ts).
+  const run = await runSession({
+    stream,
+    instruments,
+    venue: exchange,
+    loop,
+    strategy: opts.strategy,
+    initialCash: exchange.config.initialCash,
+    seed: exchange.config.seed,
+    epoch: opts.epoch,
+    journal: opts.journal,
+    header: opts.header,
+    log: opts.log,
+    onProgress: opts.onProgress,
+    progressEvery: opts.progressEvery,
+    metrics: opts.metrics,
+    restartAt: opts.restartAt,
+    rebuild: opts.rebuild,
+    outside: opts.outside,
+    onInstant: sample,
+  })
+  const {gateway, view, journal, metrics, lastInstant} = run
 
-  // The next chunks are requested before the current one is processed, so DuckDB reads while the engine runs.
-  const chunks = stream[Symbol.asyncIterator]()
-  const ahead = [chunks.next(), chunks.next()]
-  for (;;) {
-    const step = await ahead.shift()!
-    if (step.done) break
-    ahead.push(chunks.next())
-    const {length, symbol, ts, open, high, low, close, volume} = step.value
-    for (let i = 0; i < length; i++) {
-      const t = ts[i]
-      const end = t + tfMs
-      if (!started) {
-        started = true
-        first = t
-        loop.clock.advanceTo(t)
-        await strategy.start?.(ctx)
-        await loop.runUntil(t)
-      }
-      if (end !== lastInstant) {
-        if (lastInstant > -Infinity) sample(lastInstant)
-        lastInstant = end
-      }
-      if (restarts < restartAt.length && restartAt[restarts] <= end) await restartUntil(end)
-      if (loop.nextTime <= end) await loop.runUntil(end)
-      loop.clock.advanceTo(end)
-      const s = symbol[i]
-      exchange.onBar(s, t, tfMs, open[i], high[i], low[i], close[i], volume[i])
-      if (onBar) {
-        bar.symbol = symbols[s]
-        bar.index = s
-        bar.ts = t
-        bar.open = open[i]
-        bar.high = high[i]
-        bar.low = low[i]
-        bar.close = close[i]
-        bar.volume = volume[i]
-        const r = onBar(bar)
-        if (r) await r
-      }
-      if (++bars % progressEvery === 0) opts.onProgress?.(bars, t)
-    }
-  }
-
-  if (started) {
-    await loop.runUntil(lastInstant + DRAIN_MS)
-    await current.stop?.()
-    exchange.flushHeld()
-    await loop.runUntil(loop.clock.now() + DRAIN_MS)
-    sample(lastInstant)
-  }
-
+  const recorder = new TradeRecorder((id) => gateway.reasonOf(id))
   for (const f of exchange.executions) recorder.apply(f)
   recorder.closeOpen(lastInstant, exchange.priceOf)
   const finalEquity = samples > 0 ? eqVal[samples - 1] : exchange.config.initialCash
 
   return {
-    bars,
-    from: first,
+    bars: run.bars,
+    from: run.first,
     to: lastInstant,
-    symbols,
+    symbols: stream.symbols,
     initialCash: exchange.config.initialCash,
     finalEquity,
     trades: recorder.trades,
@@ -256,7 +151,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
     violations: view.orders.violations,
     journalHash: journal.digest(),
     journalRecords: journal.size,
-    figures: current.figures?.() ?? [],
+    figures: run.strategy.figures?.() ?? [],
     metrics: metrics.samples(),
   }
 }

@@ -44,6 +44,11 @@ export class EventLoop implements Scheduler {
     this.queue.push(Math.max(time, this.clock.now()), task)
   }
 
+  /** Like `schedule`, but ahead of every item scheduled with `schedule` at the same time (see EventQueue.pushFirst). */
+  scheduleFirst(time: number, task: Task): void {
+    this.queue.pushFirst(Math.max(time, this.clock.now()), task)
+  }
+
   at(time: number, fn: () => void): TimerHandle {
     let live = true
     this.schedule(time, () => {

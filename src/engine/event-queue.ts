@@ -9,6 +9,8 @@ export class EventQueue {
   private seqs: number[] = []
   private tasks: (Task | null)[] = []
   private seq = 0
+  /** Sequence numbers of `pushFirst` items count down from -1, so they sort before every `push` at their time. */
+  private firstSeq = -1
 
   get size(): number {
     return this.times.length
@@ -22,6 +24,19 @@ export class EventQueue {
   /** Schedules `task` at `time`; returns its sequence number (stable identity for cancellation). */
   push(time: number, task: Task): number {
     const s = this.seq++
+    this.times.push(time)
+    this.seqs.push(s)
+    this.tasks.push(task)
+    this.up(this.times.length - 1)
+    return s
+  }
+
+  /**
+   * Schedules `task` at `time` ahead of every item already (or later) pushed with `push` at that time. Replay
+   * uses it to deliver a recorded message right after the work that preceded it in the recording.
+   */
+  pushFirst(time: number, task: Task): number {
+    const s = this.firstSeq--
     this.times.push(time)
     this.seqs.push(s)
     this.tasks.push(task)

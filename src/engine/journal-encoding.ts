@@ -46,6 +46,8 @@ function encodeRequest(r: OrderRequest): string {
 
 interface Call {
   readonly op: string
+  /** Request number (pairs an answer with its request); absent in journals written before it existed. */
+  readonly n?: number
   readonly args?: unknown
   readonly result?: unknown
   readonly error?: unknown
@@ -62,13 +64,13 @@ export function encodeRecord(type: string, data: unknown): string {
     }
     case 'request': {
       const c = data as Call
-      return c.op === 'submit' ? `submit|${encodeRequest(c.args as OrderRequest)}` : JSON.stringify(data)
+      return c.op === 'submit' ? `submit|${opt(c.n)}|${encodeRequest(c.args as OrderRequest)}` : JSON.stringify(data)
     }
     case 'response': {
       const c = data as Call
       if (c.op === 'submit' && c.result) {
         const r = c.result as {clientOrderId: string; venueOrderId: string; ts: number}
-        return `submit|${r.clientOrderId}|${r.venueOrderId}|${r.ts}`
+        return `submit|${opt(c.n)}|${r.clientOrderId}|${r.venueOrderId}|${r.ts}`
       }
       return JSON.stringify(data)
     }

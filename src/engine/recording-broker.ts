@@ -4,7 +4,7 @@
  */
 import type {BrokerEvent} from '../core/events.js'
 import type {OrderRequest} from '../core/order.js'
-import {BrokerError} from '../broker/errors.js'
+import {BrokerError, RateLimitError} from '../broker/errors.js'
 import type {AmendRequest, BrokerEventHandler, BrokerPort, OrderRef, SubmitReceipt, Unsubscribe} from '../broker/port.js'
 import type {Clock} from './clock/clock.js'
 import type {JournalSink} from './journal.js'
@@ -61,16 +61,33 @@ export class RecordingBroker implements BrokerPort {
     })
   }
 
+  /** Requests are numbered so replay pairs each answer with its request even when answers overtake each other. */
+  private requests = 0
+
   private async call<T>(op: string, args: unknown, fn: () => Promise<T>): Promise<T> {
-    this.journal.append({t: this.clock.now(), type: 'request', data: {op, args}})
+    const n = ++this.requests
+    this.journal.append({t: this.clock.now(), type: 'request', data: {op, n, args}})
     try {
       const result = await fn()
-      this.journal.append({t: this.clock.now(), type: 'response', data: {op, result: result ?? null}})
+      this.journal.append({t: this.clock.now(), type: 'response', data: {op, n, result: result ?? null}})
       return result
     } catch (err) {
-      const e = err instanceof BrokerError ? {name: err.name, code: err.code ?? null, message: err.message} : {name: 'Error', message: String(err)}
-      this.journal.append({t: this.clock.now(), type: 'response', data: {op, error: e}})
+      this.journal.append({t: this.clock.now(), type: 'response', data: {op, n, error: recordedError(err)}})
       throw err
     }
   }
+}
+
+/** A venue error as journaled: enough to rebuild the same typed error on replay (rate limits keep their reset time). */
+export interface RecordedError {
+  readonly name: string
+  readonly code?: string | null
+  readonly message: string
+  readonly resetAt?: number
+}
+
+function recordedError(err: unknown): RecordedError {
+  if (!(err instanceof BrokerError)) return {name: 'Error', message: String(err)}
+  const e = {name: err.name, code: err.code ?? null, message: err.message}
+  return err instanceof RateLimitError ? {...e, resetAt: err.resetAt} : e
 }

@@ -1,0 +1,100 @@
+/**
+ * Compares a replayed journal with the recorded one as it is written: a cursor walks the recording, each
+ * replayed record must equal the record at the cursor (same time, type and canonical encoding). A replayed
+ * record found a little further on means the ones in between were never reproduced (missing); one not found
+ * is extra. The search never passes a recorded inbound message that has not been delivered yet, so the
+ * cursor tells the replay venue exactly when the recording's next venue message is due.
+ */
+import {encodeRecord} from './journal-encoding.js'
+import type {JournalRecord, JournalSink} from './journal.js'
+
+export type DivergenceKind =
+  | 'record_missing'
+  | 'record_extra'
+  | 'record_differs'
+  | 'unexpected_request'
+  | 'request_differs'
+  | 'missing_request'
+  | 'data_differs'
+
+export interface Divergence {
+  readonly kind: DivergenceKind
+  /** Engine time (replay's for extras, the recording's otherwise). */
+  readonly t: number
+  /** Index of the recorded record concerned, when there is one. */
+  readonly index?: number
+  readonly detail: string
+}
+
+/** Divergences kept in full; further ones are only counted. */
+const KEEP = 1_000
+/** How far ahead a replayed record is looked for before it counts as extra. */
+const LOOKAHEAD = 256
+
+export const isInbound = (type: string): boolean => type === 'event' || type === 'response'
+
+export class JournalMatcher implements JournalSink {
+  cursor = 0
+  readonly divergences: Divergence[] = []
+  count = 0
+  /** Called whenever the cursor moves (the replay venue delivers the next recorded message then). */
+  onAdvance: () => void = () => {}
+
+  constructor(private readonly recorded: readonly JournalRecord[]) {}
+
+  report(d: Divergence): void {
+    this.count++
+    if (this.divergences.length < KEEP) this.divergences.push(d)
+  }
+
+  append(rec: JournalRecord): void {
+    const rs = this.recorded
+    const k = this.cursor
+    const r = rs[k]
+    // Fast path: a delivered venue message is the recorded object itself.
+    if (r !== undefined && rec.data === r.data && rec.t === r.t && rec.type === r.type) return this.advance(k + 1)
+    const line = lineOf(rec)
+    if (r !== undefined && line === lineOf(r)) return this.advance(k + 1)
+    const end = Math.min(rs.length, k + LOOKAHEAD)
+    for (let j = k + 1; j < end && !isInbound(rs[j - 1].type); j++) {
+      if (rs[j].t > rec.t) break
+      if (lineOf(rs[j]) === line) {
+        for (let m = k; m < j; m++) this.missing(m)
+        return this.advance(j + 1)
+      }
+    }
+    if (r !== undefined && r.type === rec.type && r.t === rec.t && !isInbound(r.type)) {
+      // The same kind of record at the same instant, with other contents: a changed decision, not an extra one.
+      this.report({kind: 'record_differs', t: rec.t, index: k, detail: `replay wrote ${rec.type} ${clip(line)} where the recording has ${clip(lineOf(r))}`})
+      return this.advance(k + 1)
+    }
+    this.report({kind: 'record_extra', t: rec.t, detail: `replay wrote ${rec.type} ${clip(line)} where the recording has ${r ? `${r.type} ${clip(lineOf(r))}` : 'nothing more'}`})
+  }
+
+  /** Gives up on the recorded records before `index` (the replay never wrote them) and moves the cursor there. */
+  skipTo(index: number): void {
+    for (let m = this.cursor; m < index; m++) this.missing(m)
+    this.advance(index)
+  }
+
+  /** At the end: every recorded record the replay did not reach is missing. */
+  finish(): void {
+    this.skipTo(this.recorded.length)
+  }
+
+  private missing(m: number): void {
+    const r = this.recorded[m]
+    this.report({kind: 'record_missing', t: r.t, index: m, detail: `the recording has ${r.type} ${clip(lineOf(r))}; replay did not write it`})
+  }
+
+  private advance(to: number): void {
+    this.cursor = to
+    this.onAdvance()
+  }
+}
+
+function lineOf(r: JournalRecord): string {
+  return `${r.t}\t${r.type}\t${encodeRecord(r.type, r.data)}`
+}
+
+const clip = (s: string): string => (s.length > 200 ? `${s.slice(0, 200)}…` : s)

@@ -1,0 +1,293 @@
+/**
+ * The venue of a replay: the recording. Inbound venue messages (events, answers to requests) are delivered at
+ * their recorded receive times, each right after the work that preceded it in the recording (the journal
+ * matcher's cursor says when that is); each request the strategy makes is matched to the recorded request (by
+ * kind and client order id, by kind and arguments for queries) and answered with the recorded answer.
+ * Requests the recording does not have, recorded requests never made and changed fields are divergences.
+ */
+import type {BrokerEvent} from '../core/events.js'
+import type {Instrument} from '../core/instrument.js'
+import type {OrderRequest} from '../core/order.js'
+import * as errors from '../broker/errors.js'
+import type {AmendRequest, BrokerEventHandler, OrderRef, SubmitReceipt, Unsubscribe} from '../broker/port.js'
+import type {VenueProfile} from '../sim/venue-profile.js'
+import type {EventLoop} from './event-loop.js'
+import type {JournalRecord} from './journal.js'
+import {isInbound, type JournalMatcher} from './journal-matcher.js'
+import type {RecordedError} from './recording-broker.js'
+import type {SessionVenue} from './session-runner.js'
+
+interface Call {
+  readonly op: string
+  readonly n?: number
+  readonly args?: unknown
+  readonly result?: unknown
+  readonly error?: RecordedError
+}
+
+interface Pending {
+  resolve(v: unknown): void
+  reject(e: unknown): void
+}
+
+const refKey = (ref: OrderRef | undefined): string =>
+  ref === undefined || ref === null ? '' : 'clientOrderId' in ref ? `c:${ref.clientOrderId}` : `v:${(ref as {venueOrderId: string}).venueOrderId}`
+
+/** The key a request is matched by: its kind and the order it is about (or its arguments, for queries). */
+function requestKey(op: string, args: unknown): string {
+  switch (op) {
+    case 'submit':
+      return `submit|${(args as OrderRequest).clientOrderId}`
+    case 'cancel':
+    case 'getOrder':
+      return `${op}|${refKey(args as OrderRef)}`
+    case 'amend':
+      return `amend|${refKey((args as {ref: OrderRef}).ref)}`
+    default:
+      return `${op}|${JSON.stringify(args ?? null)}`
+  }
+}
+
+const SUBMIT_FIELDS = ['symbol', 'side', 'type', 'tif', 'qty', 'limitPrice', 'stopPrice', 'reduceOnly', 'postOnly', 'positionSide'] as const
+
+export class ReplayVenue implements SessionVenue {
+  readonly venue: string
+  readonly positionMode: SessionVenue['positionMode']
+  private readonly handlers: BrokerEventHandler[] = []
+  private readonly bySymbol: Map<string, Instrument>
+  /** Indices of the recorded inbound records, in journal order, and the next one to deliver. */
+  private readonly inbound: number[] = []
+  private next = 0
+  private armedFor = -1
+  /** Recorded requests by match key (indices, oldest first), with a read position per key. */
+  private readonly requests = new Map<string, {list: number[]; head: number}>()
+  private readonly consumed = new Set<number>()
+  /** Recorded answer index of each recorded request index. */
+  private readonly answerOf = new Map<number, number>()
+  /** Replayed requests waiting for their recorded answer, by the answer's index. */
+  private readonly pending = new Map<number, Pending>()
+  delivered = 0
+
+  constructor(
+    private readonly records: readonly JournalRecord[],
+    private readonly loop: EventLoop,
+    private readonly matcher: JournalMatcher,
+    profile: VenueProfile,
+    instruments: readonly Instrument[],
+  ) {
+    this.venue = profile.name
+    this.positionMode = profile.positionMode
+    this.bySymbol = new Map(instruments.map((i) => [i.symbol, i]))
+    const byN = new Map<number, number>()
+    const unnumbered = new Map<string, number[]>()
+    records.forEach((r, i) => {
+      if (isInbound(r.type)) this.inbound.push(i)
+      if (r.type === 'request') {
+        const c = r.data as Call
+        const key = requestKey(c.op, c.args)
+        const q = this.requests.get(key)
+        if (q) q.list.push(i)
+        else this.requests.set(key, {list: [i], head: 0})
+        if (c.n !== undefined) byN.set(c.n, i)
+        else (unnumbered.get(c.op) ?? unnumbered.set(c.op, []).get(c.op)!).push(i)
+      } else if (r.type === 'response') {
+        const c = r.data as Call
+        // Answers carry their request's number; older journals pair them in order per kind.
+        const req = c.n !== undefined ? byN.get(c.n) : unnumbered.get(c.op)?.shift()
+        if (req !== undefined) this.answerOf.set(req, i)
+      }
+    })
+    matcher.onAdvance = () => this.onAdvance()
+  }
+
+  /** Arms delivery of the first recorded message; call once the session is wired (before bars flow). */
+  start(): void {
+    this.arm()
+  }
+
+  instrument(symbol: string): Instrument {
+    const i = this.bySymbol.get(symbol)
+    if (!i) throw new errors.InvalidOrderError(`symbol ${symbol} is not part of the recorded session`, this.venue)
+    return i
+  }
+
+  submitOrder(req: OrderRequest): Promise<SubmitReceipt> {
+    return this.answer('submit', req, (rec) => {
+      const r = (rec.data as Call).args as OrderRequest
+      const diffs = SUBMIT_FIELDS.filter((f) => r[f] !== req[f]).map((f) => `${f} ${String(r[f])} recorded, ${String(req[f])} in replay`)
+      return diffs.length > 0 ? `order ${req.clientOrderId}: ${diffs.join(', ')}` : undefined
+    }) as Promise<SubmitReceipt>
+  }
+
+  cancelOrder(ref: OrderRef): Promise<void> {
+    return this.answer('cancel', ref) as Promise<void>
+  }
+
+  amendOrder(ref: OrderRef, changes: AmendRequest): Promise<void> {
+    return this.answer('amend', {ref, changes}, (rec) => {
+      const was = JSON.stringify(((rec.data as Call).args as {changes: AmendRequest}).changes)
+      const now = JSON.stringify(changes)
+      return was === now ? undefined : `amend ${refKey(ref)}: ${was} recorded, ${now} in replay`
+    }) as Promise<void>
+  }
+
+  getOrder(ref: OrderRef): ReturnType<SessionVenue['getOrder']> {
+    return this.answer('getOrder', ref) as ReturnType<SessionVenue['getOrder']>
+  }
+
+  openOrders(symbol?: string): ReturnType<SessionVenue['openOrders']> {
+    return this.answer('openOrders', symbol ?? null) as ReturnType<SessionVenue['openOrders']>
+  }
+
+  positions(): ReturnType<SessionVenue['positions']> {
+    return this.answer('positions', null) as ReturnType<SessionVenue['positions']>
+  }
+
+  account(): ReturnType<SessionVenue['account']> {
+    return this.answer('account', null) as ReturnType<SessionVenue['account']>
+  }
+
+  executionsSince(since: number): ReturnType<SessionVenue['executionsSince']> {
+    return this.answer('executions', since) as ReturnType<SessionVenue['executionsSince']>
+  }
+
+  subscribe(handler: BrokerEventHandler): Unsubscribe {
+    this.handlers.push(handler)
+    return () => {
+      const i = this.handlers.indexOf(handler)
+      if (i >= 0) this.handlers.splice(i, 1)
+    }
+  }
+
+  /** Recorded requests the replay never made (call at the end). */
+  unmadeRequests(): number[] {
+    const out: number[] = []
+    for (const q of this.requests.values()) for (let k = q.head; k < q.list.length; k++) if (!this.consumed.has(q.list[k])) out.push(q.list[k])
+    return out.sort((a, b) => a - b)
+  }
+
+  private answer(op: string, args: unknown, differs?: (rec: JournalRecord) => string | undefined): Promise<unknown> {
+    const key = requestKey(op, args)
+    const q = this.requests.get(key)
+    const now = this.loop.clock.now()
+    if (!q || q.head >= q.list.length) {
+      this.matcher.report({kind: 'unexpected_request', t: now, detail: `replay sent ${op} ${JSON.stringify(args)}; the recording has no such request`})
+      // Nothing recorded can answer it: it stays unanswered, as a request lost on the wire would.
+      return new Promise(() => {})
+    }
+    const index = q.list[q.head++]
+    this.consumed.add(index)
+    const d = differs?.(this.records[index])
+    if (d) this.matcher.report({kind: 'request_differs', t: now, index, detail: d})
+    const answer = this.answerOf.get(index)
+    if (answer === undefined) return new Promise(() => {})
+    return new Promise((resolve, reject) => this.pending.set(answer, {resolve, reject}))
+  }
+
+  private pumping = false
+
+  private onAdvance(): void {
+    // Inside the pump the loop goes on by itself; outside, the next message is due right after the current work.
+    if (this.pumping || this.next >= this.inbound.length) return
+    const i = this.inbound[this.next]
+    const now = this.loop.clock.now()
+    if (this.records[i].t > now) this.arm()
+    else if (this.matcher.cursor === i) this.loop.scheduleFirst(now, this.pump)
+  }
+
+  private arm(): void {
+    if (this.next >= this.inbound.length) return
+    const i = this.inbound[this.next]
+    if (this.armedFor === i) return
+    this.armedFor = i
+    this.loop.scheduleFirst(this.records[i].t, this.pump)
+  }
+
+  /** Delivers every recorded message that is due: its time has come and the recording's preceding records are reproduced. */
+  private readonly pump = (): void => {
+    this.pumping = true
+    try {
+      this.deliverDue()
+    } finally {
+      this.pumping = false
+    }
+  }
+
+  private deliverDue(): void {
+    const now = this.loop.clock.now()
+    while (this.next < this.inbound.length) {
+      const i = this.inbound[this.next]
+      const rec = this.records[i]
+      if (rec.t > now) return this.arm()
+      if (this.matcher.cursor > i) {
+        // Passed without delivery (cannot happen while the matcher stops at undelivered messages); keep going.
+        this.next++
+        continue
+      }
+      if (this.matcher.cursor < i) {
+        // What preceded it in the recording has not happened yet: wait for it, but not past this instant.
+        if (now > rec.t) this.matcher.skipTo(i)
+        else {
+          this.loop.schedule(rec.t + 1, this.pump)
+          return
+        }
+      }
+      this.next++
+      this.delivered++
+      if (rec.type === 'event') {
+        const event = rec.data as BrokerEvent
+        for (const h of this.handlers) h(event)
+        continue
+      }
+      const p = this.pending.get(i)
+      if (!p) {
+        // An answer to a request the replay never made: skip it (reported with the unmade requests).
+        this.matcher.skipTo(i + 1)
+        continue
+      }
+      this.pending.delete(i)
+      const c = rec.data as Call
+      // Settling a promise starts its caller's continuation: the loop must let it run before time moves on.
+      this.loop.markAsync()
+      if (c.error) p.reject(rebuildError(c.error, this.venue))
+      else p.resolve(c.result === null ? undefined : c.result)
+      // Its record is written by that continuation; the matcher's advance brings the pump back.
+      return
+    }
+  }
+}
+
+/** The typed broker error a recorded answer carried, so the engine takes the same branch as in the session. */
+export function rebuildError(e: RecordedError, venue: string): Error {
+  const code = e.code ?? undefined
+  switch (e.name) {
+    case 'RateLimitError':
+      return new errors.RateLimitError(e.message, venue, e.resetAt ?? 0, code)
+    case 'NetworkError':
+      return new errors.NetworkError(e.message, venue, code)
+    case 'RequestTimeoutError':
+      return new errors.RequestTimeoutError(e.message, venue, code)
+    case 'VenueUnavailableError':
+      return new errors.VenueUnavailableError(e.message, venue, code)
+    case 'RetryableError':
+      return new errors.RetryableError(e.message, venue, code)
+    case 'OrderRejectedError':
+      return new errors.OrderRejectedError(e.message, venue, code)
+    case 'InsufficientFundsError':
+      return new errors.InsufficientFundsError(e.message, venue, code)
+    case 'InvalidOrderError':
+      return new errors.InvalidOrderError(e.message, venue, code)
+    case 'MarketClosedError':
+      return new errors.MarketClosedError(e.message, venue, code)
+    case 'DuplicateClientOrderIdError':
+      return new errors.DuplicateClientOrderIdError(e.message, venue, code)
+    case 'OrderNotFoundError':
+      return new errors.OrderNotFoundError(e.message, venue, code)
+    case 'AuthenticationError':
+      return new errors.AuthenticationError(e.message, venue, code)
+    case 'FinalError':
+      return new errors.FinalError(e.message, venue, code)
+    default:
+      return new Error(e.message)
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * `replayJournal`: feeds a recorded session journal back through the same wiring (session-runner.ts), strategy
+ * and decoding code on a virtual clock. The header (first record) rebuilds the run: strategy and parameters,
+ * the same bars from the same data source, the seed and epoch; the venue is the recording (ReplayVenue). The
+ * replayed journal is compared with the recording as it is written, so a replay of a simulated session that
+ * reproduces it exactly ends with no divergence and the recording's hash.
+ */
+import {profileFor} from '../sim/venue-profile.js'
+import {SimConfigSchema} from '../sim/config.js'
+import {findStrategy} from '../../strategies/index.js'
+import type {Violation} from '../broker/order-tracker.js'
+import type {BarStream} from '../core/market-data.js'
+import type {Instrument} from '../core/instrument.js'
+import type {BrokerEvent} from '../core/events.js'
+import {EventLoop} from './event-loop.js'
+import {FillConsistency} from './fill-consistency.js'
+import {Journal, type JournalRecord} from './journal.js'
+import {type Divergence, JournalMatcher} from './journal-matcher.js'
+import {ReplayVenue} from './replay-venue.js'
+import {ReplayInputError, type SessionHeader, sessionHeaderOf} from './session-header.js'
+import {runSession} from './session-runner.js'
+
+export interface ReplayReport {
+  readonly header: SessionHeader
+  /** The first divergences (at most 1,000 kept) and how many there were in all. */
+  readonly divergences: readonly Divergence[]
+  readonly divergenceCount: number
+  readonly violations: readonly Violation[]
+  readonly recordedHash: string
+  readonly replayedHash: string
+  readonly recordedRecords: number
+  readonly replayedRecords: number
+  readonly bars: number
+  /** Recorded venue messages delivered. */
+  readonly delivered: number
+  readonly seconds: number
+  /** Journal records replayed per second of wall time (loading the file not included). */
+  readonly eventsPerSecond: number
+  /** Replay reproduced the recording: no divergence, no invariant violation, equal hashes. */
+  readonly ok: boolean
+}
+
+/** Where the bars come from; by default the header's data source, read as `trader backtest` reads it. */
+export interface ReplayData {
+  readonly stream: BarStream
+  readonly instruments: readonly Instrument[]
+}
+
+export interface ReplayOptions {
+  /** Names the journal in messages. */
+  readonly source?: string
+  /** Overrides the header's data source (tests, or data moved elsewhere). */
+  readonly data?: (header: SessionHeader) => Promise<ReplayData>
+}
+
+/** Replays a journal file (checksum-framed lines) or its records. */
+export async function replayJournal(input: string | readonly JournalRecord[], opts: ReplayOptions = {}): Promise<ReplayReport> {
+  let records: readonly JournalRecord[]
+  let where = opts.source ?? 'journal'
+  if (typeof input === 'string') {
+    const {readJournal, assertJournal} = await import('../state/journal-file.js')
+    assertJournal(input)
+    const read = readJournal(input)
+    if (read.tornTail) {
+      throw new ReplayInputError(`${input}: ${read.tornTail.reason} at byte ${read.tornTail.offset}; the journal is torn or edited — replay needs every record intact`)
+    }
+    records = read.records
+    where = input
+  } else records = input
+  const header = sessionHeaderOf(records, where)
+
+  const factory = findStrategy(header.strategy)
+  if (!factory) throw new ReplayInputError(`${where}: the recorded strategy '${header.strategy}' is not registered in this build`)
+  const params = factory.params.safeParse(header.params)
+  if (!params.success) throw new ReplayInputError(`${where}: the recorded parameters of ${header.strategy} no longer validate (${params.error.issues[0]?.message}); replay with the version that wrote it`)
+  const sim = SimConfigSchema.parse(header.sim)
+  const data = await (opts.data ?? headerData)(header)
+
+  const recordedHash = hashOf(records)
+  const matcher = new JournalMatcher(records)
+  const journal = new Journal({sinks: [matcher]})
+  const loop = new EventLoop(0)
+  const venue = new ReplayVenue(records, loop, matcher, profileFor(header.venue), data.instruments)
+  venue.start()
+  const started = performance.now()
+  const run = await runSession({
+    stream: data.stream,
+    instruments: data.instruments,
+    venue,
+    loop,
+    strategy: factory.create(params.data),
+    initialCash: sim.initialCash,
+    seed: header.seed,
+    epoch: header.epoch,
+    journal,
+    header: records[0].data,
+  })
+  matcher.finish()
+  for (const index of venue.unmadeRequests()) {
+    const r = records[index]
+    matcher.report({kind: 'missing_request', t: r.t, index, detail: `the recording sent ${JSON.stringify(r.data)}; replay did not`})
+  }
+  const seconds = (performance.now() - started) / 1000
+  const replayedHash = journal.digest()
+  const fills = new FillConsistency()
+  for (const r of records) if (r.type === 'event') fills.apply(r.data as BrokerEvent, r.t)
+  const violations = [...run.view.orders.violations, ...fills.violations]
+  return {
+    header,
+    divergences: matcher.divergences,
+    divergenceCount: matcher.count,
+    violations,
+    recordedHash,
+    replayedHash,
+    recordedRecords: records.length,
+    replayedRecords: journal.size,
+    bars: run.bars,
+    delivered: venue.delivered,
+    seconds,
+    eventsPerSecond: records.length / Math.max(seconds, 1e-9),
+    ok: matcher.count === 0 && violations.length === 0 && recordedHash === replayedHash,
+  }
+}
+
+/** The recording's hash, computed as the session computed it. */
+export function hashOf(records: readonly JournalRecord[]): string {
+  const j = new Journal()
+  for (const r of records) j.append(r)
+  return j.digest()
+}
+
+/** The bars of the recorded run: the same store, symbols, timeframe and period as the header names. */
+async function headerData(header: SessionHeader): Promise<ReplayData> {
+  const {openBacktestData} = await import('./backtest-job.js')
+  const data = await openBacktestData({
+    strategy: header.strategy,
+    params: header.params,
+    symbols: header.symbols,
+    from: header.from ?? undefined,
+    to: header.to ?? undefined,
+    timeframe: header.timeframe,
+    db: header.source === 'sample' ? undefined : header.source.db,
+    sim: header.sim,
+  })
+  if (data.totalRows !== header.rows) {
+    throw new ReplayInputError(`the data source has ${data.totalRows} bars for the recorded symbols and period, the recording read ${header.rows}; the store changed since — replay against the data it was recorded on`)
+  }
+  return data
+}

@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   const sim = {seed: 3, latency: {fixedMs: 40, jitterMs: 25}}
   const header: SessionHeader = {
     format: 1, mode: 'backtest', strategy: 'sma-cross', params, symbols: [...streamSymbols], timeframe: '1m', from: null, to: null,
-    source: {db: data.dbPath}, rows: chunks.reduce((n, c) => n + c.length, 0), venue: instruments[0].venue, sim, seed: sim.seed, epoch: 1,
+    source: {db: data.dbPath}, rows: chunks.reduce((n, c) => n + c.length, 0), venue: instruments[0].venue, sim, seed: sim.seed, epoch: 1, risk: null,
   }
   const dir = mkdtempSync(join(tmpdir(), 'trader-replay-bench-'))
   const file = join(dir, 'bench.journal')

@@ -33,6 +33,7 @@ The same data, settings and seed always give the same trades and the same journa
     db: Flags.string({description: 'market-data database (default: $TRADER_DATA_DB or data/trader.duckdb)'}),
     out: Flags.string({char: 'o', description: 'write orders, fills, trades and the equity curve as CSV and Parquet into this directory'}),
     json: Flags.boolean({description: 'print the report as JSON on stdout'}),
+    risk: Flags.boolean({default: true, allowNo: true, description: 'pre-trade risk checks (exposure cap, open orders, spacing, staleness, kill switch); --no-risk turns them off'}),
     journal: Flags.string({description: 'also write the session journal (checksum-framed JSON lines) to this file; see `trader journal inspect`'}),
   }
 

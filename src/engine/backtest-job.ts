@@ -10,6 +10,7 @@ import {ConfigError, UserInputError} from '../ops/errors.js'
 import {parseTimeInput} from '../ops/time-input.js'
 import {zodOneLine} from '../ops/zod-message.js'
 import {type SimConfigInput, SimConfigSchema} from '../sim/config.js'
+import {type RiskLimits, RiskLimitsSchema} from '../risk/risk-engine.js'
 import {profileFor} from '../sim/venue-profile.js'
 import {DEFAULT_STRATEGY, findStrategy, STRATEGIES} from '../../strategies/index.js'
 import {type BacktestResult, runBacktest} from './backtest.js'
@@ -31,6 +32,8 @@ export const BacktestConfigSchema = z
     timeframe: z.enum(TIMEFRAMES).optional(),
     db: z.string().optional(),
     sim: SimConfigSchema.partial().optional(),
+    /** Pre-trade risk limits (src/risk/risk-engine.ts); the defaults apply when absent. */
+    risk: RiskLimitsSchema.partial().optional(),
   })
   .strict()
 export type BacktestConfig = z.infer<typeof BacktestConfigSchema>
@@ -49,6 +52,8 @@ export interface BacktestFlags {
   config?: string
   db?: string
   params?: string
+  /** false turns the pre-trade risk checks off (--no-risk). */
+  risk?: boolean
 }
 
 export interface BacktestPlan {
@@ -60,6 +65,8 @@ export interface BacktestPlan {
   readonly timeframe: Timeframe
   readonly db: string | undefined
   readonly sim: SimConfigInput
+  /** Risk limits on top of the strategy's and the product's defaults; null when risk is off. */
+  readonly risk: Partial<RiskLimits> | null
 }
 
 export async function loadBacktestConfig(path: string): Promise<BacktestConfig> {
@@ -121,7 +128,8 @@ export async function planBacktest(flags: BacktestFlags): Promise<BacktestPlan> 
   const simParsed = SimConfigSchema.safeParse(sim)
   if (!simParsed.success) throw new UserInputError(zodOneLine(simParsed.error, 'simulator settings'))
 
-  return {strategy, params: params.data, symbols, from: fromMs, to: toMs, timeframe, db: flags.db ?? cfg.db, sim: simParsed.data}
+  const risk = flags.risk === false ? null : {...factory.riskDefaults, ...cfg.risk}
+  return {strategy, params: params.data, symbols, from: fromMs, to: toMs, timeframe, db: flags.db ?? cfg.db, sim: simParsed.data, risk}
 }
 
 /** `--slippage 2` or `2bps` (basis points), `1tick` / `1ticks` (ticks). */
@@ -200,6 +208,7 @@ export function backtestHeader(plan: BacktestPlan, data: BacktestData, epoch = 1
     sim: plan.sim as Record<string, unknown>,
     seed: SimConfigSchema.parse(plan.sim).seed,
     epoch,
+    risk: plan.risk,
   }
 }
 
@@ -216,6 +225,7 @@ export async function runBacktestJob(plan: BacktestPlan, opts: BacktestJobOption
     sim: plan.sim,
     journal: opts.journal,
     header: backtestHeader(plan, data),
+    risk: plan.risk ? {limits: plan.risk} : undefined,
     onProgress: opts.onProgress ? (bars, ts) => opts.onProgress!(bars, ts, totalRows) : undefined,
     progressEvery: 50_000,
   })

@@ -18,7 +18,8 @@ import {EventLoop} from './event-loop.js'
 import type {Journal} from './journal.js'
 import type {MetricSample, MetricsRegistry} from './metrics.js'
 import type {OrderGateway} from './order-gateway.js'
-import {runSession} from './session-runner.js'
+import type {KillSwitch} from '../risk/risk-engine.js'
+import {runSession, type SessionOptions} from './session-runner.js'
 import type {Strategy, StrategyFigure} from './strategy.js'
 import {TradeRecorder} from './trade-recorder.js'
 
@@ -48,6 +49,8 @@ export interface BacktestOptions {
   readonly outside?: readonly OutsideAction[]
   /** The session header (what replay needs to rebuild the run), written as the journal's first record. */
   readonly header?: unknown
+  /** Pre-trade risk limits (see src/risk/risk-engine.ts); off when absent. */
+  readonly risk?: SessionOptions['risk']
 }
 
 /** An action on the venue by someone other than the strategy, straight on the port (not through the gateway). */
@@ -79,6 +82,8 @@ export interface BacktestResult {
   readonly figures: readonly StrategyFigure[]
   /** The run's metrics at the end, flattened and sorted. */
   readonly metrics: readonly MetricSample[]
+  /** The kill switch's state when it engaged during the run. */
+  readonly killSwitch?: KillSwitch
 }
 
 export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult> {
@@ -126,6 +131,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
     rebuild: opts.rebuild,
     outside: opts.outside,
     onInstant: sample,
+    risk: opts.risk,
   })
   const {gateway, view, journal, metrics, lastInstant} = run
 
@@ -153,6 +159,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
     journalRecords: journal.size,
     figures: run.strategy.figures?.() ?? [],
     metrics: metrics.samples(),
+    killSwitch: run.risk?.kill.engaged ? {...run.risk.kill} : undefined,
   }
 }
 

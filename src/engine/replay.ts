@@ -94,6 +94,7 @@ export async function replayJournal(input: string | readonly JournalRecord[], op
     epoch: header.epoch,
     journal,
     header: records[0].data,
+    risk: header.risk ? {limits: header.risk} : undefined,
   })
   matcher.finish()
   for (const index of venue.unmadeRequests()) {
@@ -141,6 +142,7 @@ async function headerData(header: SessionHeader): Promise<ReplayData> {
     timeframe: header.timeframe,
     db: header.source === 'sample' ? undefined : header.source.db,
     sim: header.sim,
+    risk: header.risk,
   })
   if (data.totalRows !== header.rows) {
     throw new ReplayInputError(`the data source has ${data.totalRows} bars for the recorded symbols and period, the recording read ${header.rows}; the store changed since — replay against the data it was recorded on`)

@@ -32,6 +32,8 @@ export const SessionHeaderSchema = z
     sim: z.record(z.string(), z.unknown()),
     seed: z.number(),
     epoch: z.number().int(),
+    /** Pre-trade risk limits the session ran with (null: risk off). */
+    risk: z.record(z.string(), z.unknown()).nullable().default(null),
   })
   .strict()
 

@@ -18,6 +18,9 @@ import {MetricsRegistry} from './metrics.js'
 import {OrderGateway} from './order-gateway.js'
 import {RecordingBroker} from './recording-broker.js'
 import type {Strategy, StrategyContext} from './strategy.js'
+import {MarketTracker} from '../risk/market-tracker.js'
+import {type KillSwitch, RiskEngine, type RiskLimits} from '../risk/risk-engine.js'
+import {RiskGuard} from '../risk/risk-guard.js'
 
 /** The venue behind the port, plus the hooks the bar loop drives when the venue needs them. */
 export interface SessionVenue extends BrokerPort {
@@ -61,6 +64,11 @@ export interface SessionOptions {
   readonly outside?: readonly SessionOutsideAction[]
   /** Called once per bar instant after every bar of that instant (and once more after the drain). */
   readonly onInstant?: (t: number) => void
+  /**
+   * Pre-trade risk: every order passes the risk engine before the port, and the kill switch watches equity at
+   * every bar instant. Off when absent. `kill` is the persisted kill-switch state to start from.
+   */
+  readonly risk?: {readonly limits: Partial<RiskLimits>; readonly kill?: KillSwitch}
 }
 
 export interface SessionRun {
@@ -76,6 +84,8 @@ export interface SessionRun {
   /** The strategy instance running at the end (the last one built after restarts). */
   readonly strategy: Strategy
   readonly metrics: MetricsRegistry
+  /** The risk engine (rejections by code, kill-switch state), when risk was on. */
+  readonly risk: RiskEngine | undefined
 }
 
 /** Time allowed after the last bar for in-flight requests and events to land. */
@@ -106,6 +116,25 @@ export async function runSession(opts: SessionOptions): Promise<SessionRun> {
     })
   }
 
+  const instrumentOf = (s: string): Instrument => {
+    const i = bySymbol.get(s)
+    if (!i) throw new Error(`symbol ${s} is not part of this run`)
+    return i
+  }
+  const market = opts.risk ? new MarketTracker(stream.symbols) : undefined
+  const guard = opts.risk && market ? new RiskGuard(new RiskEngine(opts.risk.limits, opts.risk.kill), view, market, loop.clock, instrumentOf) : undefined
+  if (guard) gateway.preTrade = (req) => guard.check(req)
+  /** Once per bar instant: the kill switch looks at equity; on tripping it journals, and flattens by policy. */
+  const watchRisk = (t: number): void => {
+    if (!guard?.observeEquity()) return
+    const kill = guard.engine.kill
+    journal.append({t, type: 'kill_switch', data: {reason: kill.reason, policy: guard.engine.limits.killPolicy}})
+    log.error('kill switch engaged', {reason: kill.reason})
+    if (guard.engine.limits.killPolicy !== 'flatten') return
+    const ids = (symbol: string, leg: string): string => clientOrderId({scope: current.name, key: `${symbol}${t}`, leg, epoch: epoch + restarts})
+    for (const req of guard.flattenOrders(ids)) void gateway.submit(req, {reason: 'kill_switch'})
+  }
+
   broker.subscribe((event) => {
     view.apply(event, loop.clock.now())
     const r = current.onEvent?.(event)
@@ -124,11 +153,7 @@ export async function runSession(opts: SessionOptions): Promise<SessionRun> {
     account: view,
     symbols: stream.symbols,
     log,
-    instrument: (s) => {
-      const i = bySymbol.get(s)
-      if (!i) throw new Error(`symbol ${s} is not part of this run`)
-      return i
-    },
+    instrument: instrumentOf,
     clientOrderId: (key, leg) => clientOrderId({scope: current.name, key, leg, epoch: epoch + restarts}),
     record: (type, data) => journal.append({t: loop.clock.now(), type, data}),
     metrics,
@@ -179,13 +204,17 @@ export async function runSession(opts: SessionOptions): Promise<SessionRun> {
         await loop.runUntil(t)
       }
       if (end !== lastInstant) {
-        if (lastInstant > -Infinity && onInstant) onInstant(lastInstant)
+        if (lastInstant > -Infinity) {
+          if (guard) watchRisk(lastInstant)
+          if (onInstant) onInstant(lastInstant)
+        }
         lastInstant = end
       }
       if (restarts < restartAt.length && restartAt[restarts] <= end) await restartUntil(end)
       if (loop.nextTime <= end) await loop.runUntil(end)
       loop.clock.advanceTo(end)
       const s = symbol[i]
+      if (market) market.onBar(s, end, close[i])
       if (venueBar) venueBar(s, t, tfMs, open[i], high[i], low[i], close[i], volume[i])
       if (onBar) {
         bar.symbol = symbols[s]
@@ -211,5 +240,5 @@ export async function runSession(opts: SessionOptions): Promise<SessionRun> {
     if (onInstant) onInstant(lastInstant)
   }
 
-  return {bars, first, lastInstant, journal, broker, view, gateway, strategy: current, metrics}
+  return {bars, first, lastInstant, journal, broker, view, gateway, strategy: current, metrics, risk: guard?.engine}
 }

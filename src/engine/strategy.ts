@@ -68,4 +68,9 @@ export interface StrategyFactory<P = unknown> {
   readonly params: z.ZodType<P>
   /** `restored`: a previous instance's `snapshot()` (a restart); the factory validates it before use. */
   create(params: P, restored?: unknown): Strategy
+  /**
+   * Risk limits this strategy needs instead of the product defaults (a grid places several orders at one
+   * instant, so it cannot live with a 1 s global order spacing). Config and fleet overrides still win.
+   */
+  readonly riskDefaults?: Readonly<Record<string, unknown>>
 }

@@ -8,6 +8,8 @@ export class MarketTracker {
   readonly count: Float64Array
   readonly lastClose: Float64Array
   private readonly index: Map<string, number>
+  /** When the first bar of the session arrived: a symbol not seen yet is only stale once it had time to arrive. */
+  private start = Infinity
 
   constructor(readonly symbols: readonly string[]) {
     this.index = new Map(symbols.map((s, i) => [s, i]))
@@ -17,6 +19,7 @@ export class MarketTracker {
   }
 
   onBar(index: number, receivedAt: number, close: number): void {
+    if (receivedAt < this.start) this.start = receivedAt
     this.lastTs[index] = receivedAt
     this.count[index]++
     this.lastClose[index] = close
@@ -41,11 +44,17 @@ export class MarketTracker {
     return i < 0 ? 0 : this.lastClose[i]
   }
 
-  /** Fraction of symbols whose last bar arrived more than `maxAgeMs` before `now` (never-seen symbols count). */
+  /**
+   * Fraction of symbols whose last bar arrived more than `maxAgeMs` before `now`. A symbol with no bar yet counts
+   * as stale once the session has run longer than `maxAgeMs` (before that its first bar may simply not be due).
+   */
   staleFraction(now: number, maxAgeMs: number): number {
     if (this.symbols.length === 0) return 0
     let stale = 0
-    for (let i = 0; i < this.lastTs.length; i++) if (!(now - this.lastTs[i] <= maxAgeMs)) stale++
+    for (let i = 0; i < this.lastTs.length; i++) {
+      const since = this.lastTs[i] === -Infinity ? this.start : this.lastTs[i]
+      if (!(now - since <= maxAgeMs)) stale++
+    }
     return stale / this.symbols.length
   }
 }

@@ -16,7 +16,7 @@ function setup() {
     market.onBar(0, 70 * MIN + i * MIN, 50)
     market.onBar(1, 70 * MIN + i * MIN, 100)
   }
-  const guard = new RiskGuard(new RiskEngine({minOrderSpacingMs: 1000}), view, market, clock, (s) => defaultInstrument(s, 'us_equity', 'alpaca'), () => 100_000)
+  const guard = new RiskGuard(new RiskEngine({minOrderSpacingMs: 1000}), view, market, clock, (s) => defaultInstrument(s, 'us_equity', 'alpaca'))
   return {clock, view, market, guard}
 }
 

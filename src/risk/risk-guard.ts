@@ -19,9 +19,22 @@ export class RiskGuard {
     private readonly market: MarketTracker,
     private readonly clock: Clock,
     private readonly instrumentOf: (symbol: string) => Instrument,
-    /** Equity as the venue last reported it, or as the session computes it. */
-    private readonly equity: () => number,
   ) {}
+
+  /**
+   * Equity at the latest closes: the venue's last reported cash plus the positions marked at the bar loop's
+   * prices (perpetuals by their unrealised PnL), so the kill switch sees every bar, not only fills.
+   */
+  equity(): number {
+    let eq = this.view.cash
+    for (const p of this.view.positions.list) {
+      if (p.qty === 0) continue
+      const mark = this.market.price(p.symbol) || p.avgPrice
+      if (this.instrumentOf(p.symbol).contract === 'linear_perpetual') eq += p.unrealized(mark)
+      else eq += p.qty * mark
+    }
+    return eq
+  }
 
   check(req: OrderRequest): RiskDecision {
     const d = this.engine.check(req, this.state())
@@ -29,8 +42,31 @@ export class RiskGuard {
     return d
   }
 
+  /** Updates the drawdown watch; true when the kill switch trips now. */
   observeEquity(): boolean {
     return this.engine.observeEquity(this.equity(), this.clock.now())
+  }
+
+  /** Orders that close every open position (the kill switch's flatten policy). */
+  flattenOrders(idOf: (symbol: string, leg: string) => string): OrderRequest[] {
+    const out: OrderRequest[] = []
+    for (const p of this.view.positions.list) {
+      if (p.qty === 0) continue
+      const leg = 'side' in p ? p.side : 'net'
+      const side = leg === 'short' || (leg === 'net' && p.qty < 0) ? 'buy' : 'sell'
+      const inst = this.instrumentOf(p.symbol)
+      out.push({
+        clientOrderId: idOf(p.symbol, `kill${leg === 'net' ? '' : leg[0]}`),
+        symbol: p.symbol,
+        side,
+        type: 'market',
+        qty: Math.abs(p.qty),
+        tif: inst.assetClass === 'us_equity' ? 'day' : 'gtc',
+        reduceOnly: inst.contract === 'linear_perpetual' ? true : undefined,
+        ...(leg === 'net' ? {} : {positionSide: leg}),
+      })
+    }
+    return out
   }
 
   private state(): RiskState {

@@ -49,5 +49,7 @@ export const buyAndHold: StrategyFactory<BuyAndHoldParams> = {
   name: 'buy-and-hold',
   description: 'Baseline: buy an equal share of cash in every symbol on its first bar and hold.',
   params: BuyAndHoldParams,
+  // The baseline buys every symbol on its first bar: no indicator to warm up, all orders at one instant.
+  riskDefaults: {minDataPoints: 1, minOrderSpacingMs: 0},
   create: (p) => new BuyAndHold(p),
 }

@@ -17,6 +17,8 @@ export const grid: StrategyFactory<GridParams> = {
   name: 'grid',
   description: 'Bybit hedge-mode grid on perpetuals: long and short legs, averaging entries a grid step apart, reduce-only take-profits, reopen after a take-profit.',
   params: GridParamsSchema,
+  // A grid opens both legs and places its averaging entries and take-profits at one instant, from its first bar.
+  riskDefaults: {minOrderSpacingMs: 0, minDataPoints: 0},
   create: (p, restored) => {
     if (restored === undefined) return new GridStrategy(p)
     const parsed = GridStateSchema.safeParse(restored)

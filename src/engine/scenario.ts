@@ -10,6 +10,7 @@ import {type BarChunk, type BarStream, TIMEFRAME_MS, type Timeframe} from '../co
 import {ConfigError} from '../ops/errors.js'
 import {zodOneLine} from '../ops/zod-message.js'
 import {SimConfigSchema} from '../sim/config.js'
+import {RiskLimitsSchema} from '../risk/risk-engine.js'
 import {profileFor} from '../sim/venue-profile.js'
 import {findStrategy} from '../../strategies/index.js'
 import {type BacktestResult, runBacktest} from './backtest.js'
@@ -80,6 +81,8 @@ export const ScenarioSchema = z
     params: z.record(z.string(), z.unknown()).default({}),
     data: DataSchema,
     sim: SimConfigSchema.partial().default({}),
+    /** Pre-trade risk limits (src/risk/risk-engine.ts); risk is off when absent. */
+    risk: RiskLimitsSchema.partial().optional(),
     /** Engine times (UTC ms) at which the strategy is restarted in process from its snapshot (ALP-02, ALP-13). */
     restartAt: z.array(z.number()).optional(),
     /** Orders placed or cancelled on the account from outside the strategy, at engine times. */
@@ -105,6 +108,10 @@ export const ScenarioSchema = z
         journal: z.record(z.string(), CountRange).optional(),
         /** Metric samples by key, e.g. {"grid_orphan_orders_total": {"max": 0}, "grid_tp_close_latency_ms_max": {"max": 50}}. */
         metrics: z.record(z.string(), z.object({min: z.number().optional(), max: z.number().optional()}).strict()).optional(),
+        /** Largest gross exposure / equity over the equity samples. */
+        maxExposure: z.number().min(0).optional(),
+        /** Whether the risk kill switch must have engaged (true) or must not have (false). */
+        killSwitch: z.boolean().optional(),
       })
       .strict()
       .default({invariants: true}),
@@ -168,7 +175,7 @@ export async function runScenario(scenario: Scenario, opts: RunScenarioOptions =
     label: a.submit ? `submit ${a.submit.clientOrderId}` : `cancel ${a.cancel}`,
     run: (venue: BrokerPort) => (a.submit ? venue.submitOrder(a.submit) : venue.cancelOrder({clientOrderId: a.cancel!})),
   }))
-  const result = await runBacktest({stream, instruments, profile: profileFor(venue), strategy, sim: scenario.sim, journal, log: opts.log, metrics: opts.metrics, restartAt: scenario.restartAt, rebuild, outside})
+  const result = await runBacktest({stream, instruments, profile: profileFor(venue), strategy, sim: scenario.sim, journal, log: opts.log, metrics: opts.metrics, restartAt: scenario.restartAt, rebuild, outside, risk: scenario.risk ? {limits: scenario.risk} : undefined})
   return {scenario, result, journal, failures: checkExpectations(scenario, result, journal), strategy: last}
 }
 
@@ -238,6 +245,13 @@ export function checkExpectations(s: Scenario, r: BacktestResult, journal: Journ
   range('orders', r.orders.length, e.orders)
   range('fills', r.fills.length, e.fills)
   for (const [code, c] of Object.entries(e.rejections ?? {})) range(`rejections ${code}`, r.rejections[code] ?? 0, c)
+  if (e.maxExposure !== undefined) {
+    const peak = r.equity.exposure.reduce((m, x) => Math.max(m, x), 0)
+    if (peak > e.maxExposure) failures.push(`exposure: peak ${peak.toFixed(4)} > max ${e.maxExposure}`)
+  }
+  if (e.killSwitch !== undefined && Boolean(r.killSwitch) !== e.killSwitch) {
+    failures.push(`kill switch: ${r.killSwitch ? `engaged (${r.killSwitch.reason})` : 'not engaged'}, expected ${e.killSwitch ? 'engaged' : 'not engaged'}`)
+  }
   if (e.journal) {
     const counts = new Map<string, number>()
     for (const rec of journal.records) counts.set(rec.type, (counts.get(rec.type) ?? 0) + 1)

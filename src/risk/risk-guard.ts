@@ -78,9 +78,16 @@ export class RiskGuard {
       for (const side of ['net', 'long', 'short'] as const) v += Math.abs(view.positions.qty(symbol, side)) * market.price(symbol)
       return v
     }
+    // Exposure counts what is held and what working orders will add: two entries sent at one instant must not
+    // each pass against the same empty book.
     const exposure = (filter: (i: Instrument) => boolean): number => {
       let e = 0
       for (const p of view.positions.list) if (p.qty !== 0 && filter(this.instrumentOf(p.symbol))) e += Math.abs(p.qty) * market.price(p.symbol)
+      for (const o of view.orders.openOrders()) {
+        const r = o.request
+        if (r.reduceOnly || !filter(this.instrumentOf(r.symbol))) continue
+        e += Math.max(0, r.qty - o.filledQty) * (r.limitPrice ?? market.price(r.symbol))
+      }
       return e
     }
     return {

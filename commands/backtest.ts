@@ -35,6 +35,9 @@ The same data, settings and seed always give the same trades and the same journa
     json: Flags.boolean({description: 'print the report as JSON on stdout'}),
     risk: Flags.boolean({default: true, allowNo: true, description: 'pre-trade risk checks (exposure cap, open orders, spacing, staleness, kill switch); --no-risk turns them off'}),
     journal: Flags.string({description: 'also write the session journal (checksum-framed JSON lines) to this file; see `trader journal inspect`'}),
+    audit: Flags.string({description: 'audit trail: append every order and fill to CSV in this directory as it happens (Parquet copies at the end); entries pause while it cannot be written'}),
+    account: Flags.string({description: "account id: start from its persisted kill switch (<state>/<account>.risk.json) and persist it when it trips; see `trader risk status`"}),
+    'state-dir': Flags.string({description: 'state directory for --account (default: $TRADER_STATE_DIR or $TRADER_HOME/state or ~/.trader/state)'}),
   }
 
   async run(): Promise<void> {
@@ -51,8 +54,10 @@ The same data, settings and seed always give the same trades and the same journa
       throw new UserInputError(`--journal ${flags.journal} already exists; a backtest writes a new journal, so choose another file or delete it`)
     }
     const journalFile = flags.journal ? new JournalFile(flags.journal) : undefined
+    const session = await this.sessionOptions(flags)
     const job = await runBacktestJob(plan, {
       journal: new Journal({sinks: journalFile ? [journalFile] : []}),
+      ...session,
       onProgress: progress
         ? (bars, ts, total) => process.stderr.write(`\r${bars.toLocaleString('en-US')} / ${total.toLocaleString('en-US')} bars  ${new Date(ts).toISOString().slice(0, 16)}Z `)
         : undefined,
@@ -65,6 +70,11 @@ The same data, settings and seed always give the same trades and the same journa
       const {writeRunOutputs} = await import('../src/report/output.js')
       const files = await writeRunOutputs(flags.out, outputsOf(job.result))
       if (!flags.json) this.logToStderr(`wrote ${files.length} files to ${flags.out}`)
+    }
+    if (job.result.killSwitch && flags.account) this.logToStderr(`kill switch engaged for ${flags.account}: ${job.result.killSwitch.reason ?? ''}; clear it with \`trader risk clear --account ${flags.account}\``)
+    const audit = job.result.audit
+    if (audit && (audit.outages > 0 || audit.unwritten > 0)) {
+      this.logToStderr(`warning: audit trail ${audit.dir} was unavailable ${audit.outages} time(s); ${audit.unwritten} line(s) still unwritten`)
     }
     if (job.result.violations.length > 0) {
       this.logToStderr(`warning: ${job.result.violations.length} invariant violation(s), first: ${job.result.violations[0].rule} ${job.result.violations[0].detail}`)
@@ -81,5 +91,33 @@ The same data, settings and seed always give the same trades and the same journa
       this.log(renderFigures(job.result.figures, {color: Boolean(process.stdout.isTTY)}))
     }
     this.log(`journal sha256 ${job.result.journalHash} (${job.result.journalRecords} records)`)
+  }
+
+  /** The kill switch of --account (from the state directory) and the audit trail of --audit. */
+  private async sessionOptions(flags: {account?: string; 'state-dir'?: string; audit?: string; risk: boolean}) {
+    const out: {kill?: import('../src/risk/risk-engine.js').KillSwitch; onKill?: (k: import('../src/risk/risk-engine.js').KillSwitch) => void; audit?: import('../src/risk/audit-trail.js').AuditTrail} = {}
+    if (flags.account) {
+      const {resolveRoots} = await import('../src/ops/paths.js')
+      const {loadKillSwitch, saveKillSwitch, KillSwitchFileError} = await import('../src/risk/kill-switch-file.js')
+      const stateDir = resolveRoots({flags: {state: flags['state-dir']}}).state
+      const account = flags.account
+      try {
+        out.kill = loadKillSwitch(stateDir, account)
+      } catch (err) {
+        if (err instanceof KillSwitchFileError) throw new UserInputError(err.message)
+        throw err
+      }
+      if (out.kill?.engaged) {
+        this.logToStderr(`kill switch of ${account} is ENGAGED (${out.kill.reason ?? 'no reason recorded'}): new entries are refused; \`trader risk clear --account ${account}\` clears it`)
+        if (!flags.risk) throw new UserInputError(`--no-risk cannot be used with --account ${account}: its kill switch is engaged; clear it first with \`trader risk clear --account ${account}\``)
+      }
+      out.onKill = (kill) => void saveKillSwitch(stateDir, account, kill)
+    }
+    if (flags.audit) {
+      const {AuditTrail} = await import('../src/risk/audit-trail.js')
+      const {createLogger, engineLog} = await import('../src/ops/log.js')
+      out.audit = new AuditTrail({dir: flags.audit}, engineLog(await createLogger({level: 'warn', pretty: true})))
+    }
+    return out
   }
 }

@@ -10,7 +10,8 @@ import {ConfigError, UserInputError} from '../ops/errors.js'
 import {parseTimeInput} from '../ops/time-input.js'
 import {zodOneLine} from '../ops/zod-message.js'
 import {type SimConfigInput, SimConfigSchema} from '../sim/config.js'
-import {type RiskLimits, RiskLimitsSchema} from '../risk/risk-engine.js'
+import {type KillSwitch, type RiskLimits, RiskLimitsSchema} from '../risk/risk-engine.js'
+import type {AuditTrail} from '../risk/audit-trail.js'
 import {profileFor} from '../sim/venue-profile.js'
 import {DEFAULT_STRATEGY, findStrategy, STRATEGIES} from '../../strategies/index.js'
 import {type BacktestResult, runBacktest} from './backtest.js'
@@ -157,6 +158,11 @@ export interface BacktestJobResult {
 export interface BacktestJobOptions {
   readonly onProgress?: (bars: number, ts: number, totalRows: number) => void
   readonly journal?: Journal
+  /** The account's persisted kill switch to start from, and where to persist it when it trips. */
+  readonly kill?: KillSwitch
+  readonly onKill?: (kill: KillSwitch) => void
+  /** The audit trail (RISK-04). */
+  readonly audit?: AuditTrail
 }
 
 /** The bars and instruments of a planned run: the stream (read on a worker thread) and what the store said. */
@@ -225,7 +231,8 @@ export async function runBacktestJob(plan: BacktestPlan, opts: BacktestJobOption
     sim: plan.sim,
     journal: opts.journal,
     header: backtestHeader(plan, data),
-    risk: plan.risk ? {limits: plan.risk} : undefined,
+    risk: plan.risk ? {limits: plan.risk, kill: opts.kill, onKill: opts.onKill} : undefined,
+    audit: opts.audit,
     onProgress: opts.onProgress ? (bars, ts) => opts.onProgress!(bars, ts, totalRows) : undefined,
     progressEvery: 50_000,
   })

@@ -51,6 +51,8 @@ export interface BacktestOptions {
   readonly header?: unknown
   /** Pre-trade risk limits (see src/risk/risk-engine.ts); off when absent. */
   readonly risk?: SessionOptions['risk']
+  /** The audit trail of orders and fills (RISK-04); off when absent. */
+  readonly audit?: SessionOptions['audit']
 }
 
 /** An action on the venue by someone other than the strategy, straight on the port (not through the gateway). */
@@ -84,6 +86,8 @@ export interface BacktestResult {
   readonly metrics: readonly MetricSample[]
   /** The kill switch's state when it engaged during the run. */
   readonly killSwitch?: KillSwitch
+  /** The audit trail's outages and what stayed unwritten, when it was on. */
+  readonly audit?: {readonly dir: string; readonly outages: number; readonly retries: number; readonly unwritten: number}
 }
 
 export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult> {
@@ -132,6 +136,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
     outside: opts.outside,
     onInstant: sample,
     risk: opts.risk,
+    audit: opts.audit,
   })
   const {gateway, view, journal, metrics, lastInstant} = run
 
@@ -160,6 +165,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
     figures: run.strategy.figures?.() ?? [],
     metrics: metrics.samples(),
     killSwitch: run.risk?.kill.engaged ? {...run.risk.kill} : undefined,
+    audit: run.audit ? {dir: run.audit.dir, outages: run.audit.outages.length, retries: run.audit.retries, unwritten: run.auditUnwritten} : undefined,
   }
 }
 

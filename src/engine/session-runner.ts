@@ -21,6 +21,8 @@ import type {Strategy, StrategyContext} from './strategy.js'
 import {MarketTracker} from '../risk/market-tracker.js'
 import {type KillSwitch, RiskEngine, type RiskLimits} from '../risk/risk-engine.js'
 import {RiskGuard} from '../risk/risk-guard.js'
+import {reduces} from '../risk/risk-engine.js'
+import type {AuditTrail} from '../risk/audit-trail.js'
 
 /** The venue behind the port, plus the hooks the bar loop drives when the venue needs them. */
 export interface SessionVenue extends BrokerPort {
@@ -68,7 +70,17 @@ export interface SessionOptions {
    * Pre-trade risk: every order passes the risk engine before the port, and the kill switch watches equity at
    * every bar instant. Off when absent. `kill` is the persisted kill-switch state to start from.
    */
-  readonly risk?: {readonly limits: Partial<RiskLimits>; readonly kill?: KillSwitch}
+  readonly risk?: {
+    readonly limits: Partial<RiskLimits>
+    readonly kill?: KillSwitch
+    /** Called when the kill switch trips, to persist it (e.g. `<state>/<account>.risk.json`). */
+    readonly onKill?: (kill: KillSwitch) => void
+  }
+  /**
+   * The audit trail (RISK-04): every order and fill written as it happens; while it cannot be written, new entries
+   * are refused before the port (`audit_unavailable`), exits still go out, and the write is retried each instant.
+   */
+  readonly audit?: AuditTrail
 }
 
 export interface SessionRun {
@@ -86,6 +98,10 @@ export interface SessionRun {
   readonly metrics: MetricsRegistry
   /** The risk engine (rejections by code, kill-switch state), when risk was on. */
   readonly risk: RiskEngine | undefined
+  /** The audit trail, when on (outages, retries, lines still unwritten after close). */
+  readonly audit: AuditTrail | undefined
+  /** Audit lines that could not be written by the end of the session (0 when complete or off). */
+  readonly auditUnwritten: number
 }
 
 /** Time allowed after the last bar for in-flight requests and events to land. */
@@ -124,11 +140,35 @@ export async function runSession(opts: SessionOptions): Promise<SessionRun> {
   const market = opts.risk ? new MarketTracker(stream.symbols) : undefined
   const guard = opts.risk && market ? new RiskGuard(new RiskEngine(opts.risk.limits, opts.risk.kill), view, market, loop.clock, instrumentOf) : undefined
   if (guard) gateway.preTrade = (req) => guard.check(req)
+  const audit = opts.audit
+  if (audit) {
+    const riskCheck = gateway.preTrade
+    // Entries go out only once their intent is on the trail; exits go out regardless (their line waits if need be).
+    gateway.preTrade = (req) => {
+      const t = loop.clock.now()
+      const exit = reduces(req, view.positions.qty(req.symbol, req.positionSide ?? 'net'))
+      if (!exit && !audit.available) {
+        audit.refused(t, req, 'audit_unavailable')
+        return {ok: false, code: 'audit_unavailable', reason: `audit trail ${audit.dir} cannot be written; new entries are paused until it can`}
+      }
+      const d = riskCheck ? riskCheck(req) : ({ok: true} as const)
+      if (!d.ok) {
+        audit.refused(t, req, d.code)
+        return d
+      }
+      if (exit) audit.intent(t, req, undefined)
+      else if (!audit.tryIntent(t, req, undefined)) {
+        return {ok: false, code: 'audit_unavailable', reason: `audit trail ${audit.dir} cannot be written; new entries are paused until it can`}
+      }
+      return d
+    }
+  }
   /** Once per bar instant: the kill switch looks at equity; on tripping it journals, and flattens by policy. */
   const watchRisk = (t: number): void => {
     if (!guard?.observeEquity()) return
     const kill = guard.engine.kill
     journal.append({t, type: 'kill_switch', data: {reason: kill.reason, policy: guard.engine.limits.killPolicy}})
+    opts.risk?.onKill?.({...kill})
     log.error('kill switch engaged', {reason: kill.reason})
     if (guard.engine.limits.killPolicy !== 'flatten') return
     const ids = (symbol: string, leg: string): string => clientOrderId({scope: current.name, key: `${symbol}${t}`, leg, epoch: epoch + restarts})
@@ -137,6 +177,10 @@ export async function runSession(opts: SessionOptions): Promise<SessionRun> {
 
   broker.subscribe((event) => {
     view.apply(event, loop.clock.now())
+    if (audit) {
+      if (event.kind === 'order') audit.order(loop.clock.now(), event.order)
+      else if (event.kind === 'execution') audit.fill(loop.clock.now(), event.fill)
+    }
     const r = current.onEvent?.(event)
     if (r) {
       loop.markAsync()
@@ -206,6 +250,7 @@ export async function runSession(opts: SessionOptions): Promise<SessionRun> {
       if (end !== lastInstant) {
         if (lastInstant > -Infinity) {
           if (guard) watchRisk(lastInstant)
+          if (audit) audit.tick(lastInstant)
           if (onInstant) onInstant(lastInstant)
         }
         lastInstant = end
@@ -240,5 +285,6 @@ export async function runSession(opts: SessionOptions): Promise<SessionRun> {
     if (onInstant) onInstant(lastInstant)
   }
 
-  return {bars, first, lastInstant, journal, broker, view, gateway, strategy: current, metrics, risk: guard?.engine}
+  const auditUnwritten = audit ? await audit.close(loop.clock.now()) : 0
+  return {bars, first, lastInstant, journal, broker, view, gateway, strategy: current, metrics, risk: guard?.engine, audit, auditUnwritten}
 }

@@ -12,7 +12,8 @@ import pino, {type DestinationStream, type Logger, type LoggerOptions} from 'pin
 import type {EngineLog} from '../engine/engine-log.js'
 import {DIR_MODE} from '../state/atomic-file.js'
 
-/** Field names that carry credentials, at any depth pino's redaction reaches (top level and two levels down). */
+/** Field names that carry credentials, at any depth pino's redaction reaches (top level and three levels down: an
+ * HTTP client's `response.config.headers`). */
 const SECRET_FIELDS = [
   'key',
   'secret',
@@ -40,7 +41,7 @@ const SECRET_FIELDS = [
 export const REDACT_PATHS: string[] = SECRET_FIELDS.flatMap((f) => {
   const p = /^[A-Za-z_$][\w$]*$/.test(f) ? f : `["${f}"]`
   const dot = p.startsWith('[') ? p : `.${p}`
-  return [p, `*${dot}`, `*.*${dot}`]
+  return [p, `*${dot}`, `*.*${dot}`, `*.*.*${dot}`]
 })
 
 export const REDACTED = '[redacted]'

@@ -37,7 +37,7 @@ import {AccountInbox, type TraceEntry} from './inbox.js'
 import {closingSide, entryPrice, type Leg, type LegSide, levelForSize, marginOf, newGrid, openingSide, qtyFor, SIDES, type Slot, type SlotStatus, type SymbolGrid, tpPrice} from './model.js'
 import {idKey, idLeg, parseGridId, type Role} from './order-ids.js'
 import type {GridParams} from './params.js'
-import {GRID_STATE_RECORD, type GridStateRecord, type StateSink, StateWriter} from './state.js'
+import {GRID_STATE_RECORD, GridStateFile, type GridStateRecord, type StateSink, StateWriter} from './state.js'
 
 /** A grid set up for what it cannot trade (a netting venue, a non-perpetual): one line for the user. */
 export class GridConfigError extends ConfigError {
@@ -118,7 +118,9 @@ export class GridStrategy implements Strategy {
   start(ctx: StrategyContext): void {
     this.ctx = ctx
     this.metrics = new GridMetrics(ctx.metrics ?? new MetricsRegistry())
-    this.writer = new StateWriter(this.opts.sink ?? {write: (r) => ctx.record(GRID_STATE_RECORD, r)}, (err) =>
+    // With stateDir the records (emergency flag included) replace one file atomically, and a start recovers from it.
+    const file = this.params.stateDir !== undefined ? new GridStateFile(this.params.stateDir) : undefined
+    this.writer = new StateWriter(this.opts.sink ?? file ?? {write: (r) => ctx.record(GRID_STATE_RECORD, r)}, (err) =>
       ctx.log.error('grid: state write failed; the previous record stays the latest and the next change writes the whole state again', {error: String(err)}),
     )
     if (ctx.broker.positionMode !== 'hedge') {
@@ -140,7 +142,9 @@ export class GridStrategy implements Strategy {
       (err, input) => this.handlerError(err, input),
       {trace: this.opts.trace},
     )
-    if (this.opts.restoreFrom) this.load(this.opts.restoreFrom)
+    const restoreFrom = this.opts.restoreFrom ?? file?.read()
+    if (file) ctx.record('grid_state_recovered', {path: file.path, t: restoreFrom?.t ?? null})
+    if (restoreFrom) this.load(restoreFrom)
     if (this.params.clearEmergencyStop && this.emergency.active) this.clearEmergencyStop('the clearEmergencyStop parameter')
     this.metrics.stopped.set(this.emergency.active ? 1 : 0)
     if (this.emergency.active) ctx.log.error(`grid: starting under a persisted EMERGENCY STOP (${this.emergency.reason}); no new orders until it is cleared`)

@@ -41,6 +41,8 @@ export const GridParamsSchema = z
     emergency: EmergencyLimitsSchema.default({maxLossPct: 5, maxDisconnectsPerHour: 5, maxFailedTpInRow: 2, maxStopsPerHour: 3}),
     /** Clears a persisted emergency stop at start (it is refused after repeated stops within the hour). */
     clearEmergencyStop: z.boolean().default(false),
+    /** Directory of the durable grid state (grid.state.json, replaced atomically); absent: records go to the run journal. */
+    stateDir: z.string().min(1).optional(),
   })
   .strict()
 

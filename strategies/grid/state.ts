@@ -1,10 +1,14 @@
 /**
  * The grid's persisted state (GRID-02): the whole model taken as ONE record in one synchronous step, so no update
  * can land between taking it and handing it to the writer, and written in the order taken, one at a time, so a
- * slow write can never land after a newer one. For now records go into the run journal ('grid_state'); durable
- * files (temp file, fsync, rename) come with the state layer. A restart reads the last record back with zod.
+ * slow write can never land after a newer one. Records go into the run journal ('grid_state'), or with `stateDir`
+ * into one file replaced atomically (`GridStateFile`: temp file, fsync, rename). A restart reads the last record
+ * back with zod.
  */
+import {existsSync, readFileSync} from 'node:fs'
+import {join} from 'node:path'
 import {z} from 'zod'
+import {writeFileAtomic} from '../../src/state/atomic-file.js'
 import type {JournalRecord} from '../../src/engine/journal.js'
 import {ConfigError} from '../../src/ops/errors.js'
 
@@ -140,4 +144,37 @@ export function lastGridState(records: readonly JournalRecord[]): GridStateRecor
     return parsed.data
   }
   return undefined
+}
+
+export const GRID_STATE_FILE = 'grid.state.json'
+
+/**
+ * The durable sink: each record (the whole state, emergency flag included) replaces `grid.state.json` in `dir`
+ * with the full atomic recipe (temp file, fsync, rename, fsync the directory), so a crash during a save leaves
+ * the previous record or the new one, never a mix (GRID-02). Files 0600 in a 0700 directory.
+ */
+export class GridStateFile implements StateSink {
+  readonly path: string
+
+  constructor(readonly dir: string) {
+    this.path = join(dir, GRID_STATE_FILE)
+  }
+
+  write(record: GridStateRecord): void {
+    writeFileAtomic(this.path, JSON.stringify(record))
+  }
+
+  /** The last record written, parsed; undefined when there is none yet. */
+  read(): GridStateRecord | undefined {
+    if (!existsSync(this.path)) return undefined
+    let raw: unknown
+    try {
+      raw = JSON.parse(readFileSync(this.path, 'utf8'))
+    } catch (err) {
+      throw new GridStateError(`grid state file ${this.path} is not valid JSON (${(err as Error).message}); it is written atomically, so it was changed by hand — restore it from a backup or delete it to start flat`)
+    }
+    const parsed = GridStateSchema.safeParse(raw)
+    if (!parsed.success) throw new GridStateError(`grid state file ${this.path} is malformed (${parsed.error.issues[0]?.message ?? 'invalid'}); restore it from a backup or delete it to start flat`)
+    return parsed.data
+  }
 }

@@ -126,6 +126,9 @@ export async function planBacktest(flags: BacktestFlags): Promise<BacktestPlan> 
   if (flags.fee !== undefined) sim.fees = {...(cfg.sim?.fees ?? {}), makerRate: flags.fee, takerRate: flags.fee}
   if (flags.slippage !== undefined) sim.slippage = parseSlippage(flags.slippage)
   if (flags.latency !== undefined) sim.latency = parseLatency(flags.latency)
+  // A wire takes time: 20 ms unless told otherwise. At 0 ms a venue message can land at the very instant of a bar,
+  // and a recording cannot tell on which side of that bar it arrived, so its replay is not exact.
+  else if (cfg.sim?.latency === undefined) sim.latency = DEFAULT_LATENCY
   const simParsed = SimConfigSchema.safeParse(sim)
   if (!simParsed.success) throw new UserInputError(zodOneLine(simParsed.error, 'simulator settings'))
 
@@ -140,6 +143,9 @@ export function parseSlippage(v: string): {bps: number; ticks: number} {
   const n = Number(m[1])
   return m[2].startsWith('tick') ? {bps: 0, ticks: n} : {bps: n, ticks: 0}
 }
+
+/** Venue latency of a backtest when neither the flags nor the config set one. */
+export const DEFAULT_LATENCY = {fixedMs: 20, jitterMs: 0}
 
 /** `--latency 50` (fixed ms) or `50:20` (fixed ms : seeded jitter ms). */
 export function parseLatency(v: string): {fixedMs: number; jitterMs: number} {

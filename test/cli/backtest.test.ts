@@ -71,6 +71,10 @@ describe('trader backtest', () => {
     expect(s.distinctOrders).toBe(s.intents)
     expect(s.executions).toBe(s.distinctExecutions)
     expect(s.byType.request).toBe(s.byType.response)
+    // The recording replays exactly through the same code (default settings: 20 ms venue latency).
+    const replay = trader('replay', 'run.journal', '--json')
+    expect(replay.code, replay.stdout + replay.stderr).toBe(0)
+    expect(JSON.parse(replay.stdout)[0]).toMatchObject({ok: true, failures: []})
     const again = trader('backtest', '--symbols', 'SPY', '--journal', 'run.journal')
     expect(again.code).toBe(2)
     expectOneLine(again.stderr, /already exists/)

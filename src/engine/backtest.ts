@@ -4,8 +4,6 @@
  * their virtual times. The loop only awaits when something asynchronous is due, so a quiet stretch of bars
  * runs as a plain synchronous loop over typed arrays.
  */
-import type {Instrument} from '../core/instrument.js'
-import type {BarStream} from '../core/market-data.js'
 import type {EquityCurve} from '../core/trade.js'
 import type {OrderSnapshot} from '../core/order.js'
 import type {Fill} from '../core/fill.js'
@@ -13,54 +11,43 @@ import type {Violation} from '../broker/order-tracker.js'
 import {SimulatedExchange} from '../sim/exchange.js'
 import type {SimConfigInput} from '../sim/config.js'
 import type {VenueProfile} from '../sim/venue-profile.js'
-import type {EngineLog} from './engine-log.js'
 import {EventLoop} from './event-loop.js'
-import type {Journal} from './journal.js'
-import type {MetricSample, MetricsRegistry} from './metrics.js'
+import type {MetricSample} from './metrics.js'
 import type {OrderGateway} from './order-gateway.js'
 import type {KillSwitch} from '../risk/risk-engine.js'
-import {runSession, type SessionOptions} from './session-runner.js'
-import type {Strategy, StrategyFigure} from './strategy.js'
+import {runSession, type SessionOptions, type SessionOutsideAction} from './session-runner.js'
+import type {StrategyFigure} from './strategy.js'
 import {TradeRecorder} from './trade-recorder.js'
 
-export interface BacktestOptions {
-  readonly stream: BarStream
-  /** One per stream symbol, in the stream's order. */
-  readonly instruments: readonly Instrument[]
+/**
+ * A backtest is a session on the simulated exchange: the session's options (documented in session-runner.ts),
+ * minus what the backtest builds itself (the venue, the loop, cash and seed, which come from `sim`).
+ */
+export interface BacktestOptions
+  extends Pick<
+    SessionOptions,
+    | 'stream'
+    | 'instruments'
+    | 'strategy'
+    | 'epoch'
+    | 'journal'
+    | 'log'
+    | 'onProgress'
+    | 'progressEvery'
+    | 'metrics'
+    | 'restartAt'
+    | 'rebuild'
+    | 'outside'
+    | 'header'
+    | 'risk'
+    | 'audit'
+  > {
   readonly profile: VenueProfile
-  readonly strategy: Strategy
   readonly sim?: SimConfigInput
-  /** Fencing epoch put into client order ids. */
-  readonly epoch?: number
-  readonly journal?: Journal
-  readonly log?: EngineLog
-  /** Called every `progressEvery` bars with the bars done and the current bar time. */
-  readonly onProgress?: (bars: number, ts: number) => void
-  readonly progressEvery?: number
-  /** Where the run's metrics go (a fresh registry when absent); strategies see it as `ctx.metrics`. */
-  readonly metrics?: MetricsRegistry
-  /**
-   * In-process restarts (ALP-02, ALP-13): at each of these engine times the running strategy is snapshotted,
-   * stopped, and replaced by `rebuild(snapshot)`, started on the same venue with the next fencing epoch.
-   */
-  readonly restartAt?: readonly number[]
-  readonly rebuild?: (snapshot: unknown) => Strategy
-  /** Things done to the account from outside the strategy (a person trading by hand), at their engine times. */
-  readonly outside?: readonly OutsideAction[]
-  /** The session header (what replay needs to rebuild the run), written as the journal's first record. */
-  readonly header?: unknown
-  /** Pre-trade risk limits (see src/risk/risk-engine.ts); off when absent. */
-  readonly risk?: SessionOptions['risk']
-  /** The audit trail of orders and fills (RISK-04); off when absent. */
-  readonly audit?: SessionOptions['audit']
 }
 
-/** An action on the venue by someone other than the strategy, straight on the port (not through the gateway). */
-export interface OutsideAction {
-  readonly at: number
-  readonly label: string
-  readonly run: (venue: import('../broker/port.js').BrokerPort) => Promise<unknown>
-}
+/** An action on the venue by someone other than the strategy (see SessionOptions.outside). */
+export type OutsideAction = SessionOutsideAction
 
 export interface BacktestResult {
   readonly bars: number

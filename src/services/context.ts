@@ -6,7 +6,7 @@
 import type {EventBus} from '../engine/event-bus.js'
 import type {StrategyContext} from '../engine/strategy.js'
 import {NS} from '../state/pipeline-state.js'
-import type {StateStore, StoreWriter} from '../state/store.js'
+import {type StateStore, StoreFencedError, type StoreWriter} from '../state/store.js'
 import type {PipelineConfig} from './config.js'
 import type {SessionFilter} from './session.js'
 
@@ -49,4 +49,20 @@ export function tifFor(assetClass: string): 'day' | 'gtc' {
 /** Adds one to a counter in the store (dropped signals by reason, ...). */
 export function count(deps: Pick<ServiceDeps, 'store' | 'writer'>, name: string): void {
   deps.writer.update(NS.counters, name, (n) => (n ?? 0) + 1)
+}
+
+/**
+ * Runs a continuation of a service unless the service was torn down meanwhile (a restart). A fenced store write
+ * is what a torn-down service's late continuation gets, so it is expected there, not an error; anything else is
+ * reported through `onError` and rethrown.
+ */
+export function unlessStopped(stopped: () => boolean, fn: () => void, onError?: (err: unknown) => void): void {
+  if (stopped()) return
+  try {
+    fn()
+  } catch (err) {
+    if (err instanceof StoreFencedError) return
+    onError?.(err)
+    throw err
+  }
 }

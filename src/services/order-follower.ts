@@ -16,8 +16,9 @@ import type {TimerHandle} from '../engine/scheduler.js'
 import type {StrategyContext} from '../engine/strategy.js'
 import type {SubmitOutcome} from '../engine/order-gateway.js'
 import {NS, type OrderPurpose, type OrderRecord, type RecordStatus} from '../state/pipeline-state.js'
-import {StoreFencedError, type StateStore, type StoreWriter} from '../state/store.js'
+import type {StateStore, StoreWriter} from '../state/store.js'
 import type {PipelineConfig} from './config.js'
+import {unlessStopped} from './context.js'
 
 const EPS = 1e-9
 
@@ -372,16 +373,8 @@ export class OrderFollower {
     for (const set of this.bySymbol.values()) set.delete(id)
   }
 
-  /** Continuations of a torn-down follower do nothing; a fenced write is expected there, not an error. */
   private guard(fn: () => void): void {
-    if (this.stopped) return
-    try {
-      fn()
-    } catch (err) {
-      if (err instanceof StoreFencedError) return
-      this.d.ctx.log.error('order follower failed', {error: String(err)})
-      throw err
-    }
+    unlessStopped(() => this.stopped, fn, (err) => this.d.ctx.log.error('order follower failed', {error: String(err)}))
   }
 }
 

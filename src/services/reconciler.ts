@@ -12,8 +12,7 @@ import type {OrderSnapshot} from '../core/order.js'
 import type {PositionSnapshot} from '../core/position.js'
 import {RetryAbortedError, type RetryPolicy} from '../broker/retry.js'
 import {NS, type OrderRecord} from '../state/pipeline-state.js'
-import {StoreFencedError} from '../state/store.js'
-import {count, type ServiceDeps} from './context.js'
+import {count, type ServiceDeps, unlessStopped} from './context.js'
 import {isFinal, type OrderFollower} from './order-follower.js'
 import {figures, refreshPosition} from './position-book.js'
 import {ServiceTimer} from './service-timer.js'
@@ -219,12 +218,6 @@ export class Reconciler {
   }
 
   private guard(fn: () => void): void {
-    if (this.stopped) return
-    try {
-      fn()
-    } catch (err) {
-      if (err instanceof StoreFencedError) return
-      throw err
-    }
+    unlessStopped(() => this.stopped, fn)
   }
 }

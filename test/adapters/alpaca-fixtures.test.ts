@@ -11,10 +11,9 @@ import type {Page, VenueBar, VenueTrade} from '../../src/adapters/decode.js'
 import type {AccountSnapshot} from '../../src/core/ledger.js'
 import type {OrderSnapshot} from '../../src/core/order.js'
 import type {PositionSnapshot} from '../../src/core/position.js'
-import {alpacaCases, type PayloadCase, payloadFiles} from './fixture-routes.js'
+import {alpacaCases, describeFixtureCoverage, loadFixtureSet} from './fixture-routes.js'
 
 const ROOT = path.resolve(import.meta.dirname, '../../fixtures/alpaca')
-const files = payloadFiles(ROOT)
 
 const MCP = 'alpaca-mcp-server/extracted'
 const CCXT_REST = 'ccxt/ts/src/test/static/response/alpaca.httpResponses.excerpt.json'
@@ -28,44 +27,12 @@ const EXPECTED_FAILURES: Record<string, RegExp> = {
   [`${CCXT_REST}#GET /v1beta3/crypto/us/snapshots?symbols=BTC/USD (fetchTicker)`]: /^no decoder: market snapshots/,
 }
 
-const all = new Map<string, PayloadCase>()
-for (const f of files) for (const c of alpacaCases(ROOT, f)) all.set(c.label, c)
+const fixtures = loadFixtureSet(ROOT, alpacaCases)
+const value = fixtures.value
 
 const raw = (file: string) => JSON.parse(readFileSync(path.join(ROOT, file), 'utf8'))
-const value = <T>(label: string): T => {
-  const c = all.get(label)
-  if (!c?.ok) throw new Error(`${label} did not decode: ${c?.reason}`)
-  return c.value as T
-}
 
-describe('Alpaca fixtures: every payload decodes or fails for its stated reason', () => {
-  it('finds the copied fixtures', () => {
-    expect(files.length).toBe(32)
-  })
-
-  for (const file of files) {
-    it(file, () => {
-      const cases = alpacaCases(ROOT, file)
-      expect(cases.length).toBeGreaterThan(0)
-      for (const c of cases) {
-        const expected = EXPECTED_FAILURES[c.label]
-        if (expected) {
-          expect(c.ok, `${c.label} should not decode`).toBe(false)
-          expect(c.reason).toMatch(expected)
-        } else {
-          expect(c.ok, `${c.label}: ${c.reason}`).toBe(true)
-        }
-      }
-    })
-  }
-
-  it('counts: 37 payloads decode, 4 do not (as listed)', () => {
-    const decoded = [...all.values()].filter((c) => c.ok).length
-    const failed = [...all.values()].filter((c) => !c.ok).map((c) => c.label)
-    expect(failed.sort()).toEqual(Object.keys(EXPECTED_FAILURES).sort())
-    expect(decoded).toBe(37)
-  })
-})
+describeFixtureCoverage('Alpaca', fixtures, alpacaCases, EXPECTED_FAILURES, {files: 32, decoded: 37})
 
 describe('Alpaca fixtures: decoded values equal the raw files', () => {
   it('a limit order: qty, price, status, ids, times', () => {

@@ -13,10 +13,9 @@ import type {Instrument} from '../../src/core/instrument.js'
 import type {AccountSnapshot} from '../../src/core/ledger.js'
 import type {OrderSnapshot} from '../../src/core/order.js'
 import type {PositionSnapshot} from '../../src/core/position.js'
-import {bybitCases, bybitNetEndpoint, type PayloadCase, payloadFiles, readJson, readText, transcript} from './fixture-routes.js'
+import {bybitCases, bybitNetEndpoint, describeFixtureCoverage, loadFixtureSet, readJson, readText, transcript} from './fixture-routes.js'
 
 const ROOT = path.resolve(import.meta.dirname, '../../fixtures/bybit')
-const files = payloadFiles(ROOT)
 
 const NET = 'Bybit.Net/Bybit.UnitTests'
 const HIRO = 'hirokisan-bybit'
@@ -32,44 +31,12 @@ const EXPECTED_FAILURES: Record<string, RegExp> = {
   [`${HIRO}/integrationtest-ws/v5/testdata/public-v5-ticker-inverse.json`]: /^data\.symbol: .*received undefined/,
 }
 
-const all = new Map<string, PayloadCase>()
-for (const f of files) for (const c of bybitCases(ROOT, f)) all.set(c.label, c)
+const fixtures = loadFixtureSet(ROOT, bybitCases)
+const value = fixtures.value
 
-const value = <T>(label: string): T => {
-  const c = all.get(label)
-  if (!c?.ok) throw new Error(`${label} did not decode: ${c?.reason}`)
-  return c.value as T
-}
 const pushed = (file: string) => transcript(readText(path.join(ROOT, file))).find((e) => e.dir === '=')!.json as {data: Record<string, string>[]}
 
-describe('Bybit fixtures: every payload decodes or fails for its stated reason', () => {
-  it('finds the copied fixtures', () => {
-    expect(files.length).toBe(49)
-  })
-
-  for (const file of files) {
-    it(file, () => {
-      const cases = bybitCases(ROOT, file)
-      expect(cases.length).toBeGreaterThan(0)
-      for (const c of cases) {
-        const expected = EXPECTED_FAILURES[c.label]
-        if (expected) {
-          expect(c.ok, `${c.label} should not decode`).toBe(false)
-          expect(c.reason).toMatch(expected)
-        } else {
-          expect(c.ok, `${c.label}: ${c.reason}`).toBe(true)
-        }
-      }
-    })
-  }
-
-  it('counts: 85 payloads decode, 5 do not (as listed)', () => {
-    const decoded = [...all.values()].filter((c) => c.ok).length
-    const failed = [...all.values()].filter((c) => !c.ok).map((c) => c.label)
-    expect(failed.sort()).toEqual(Object.keys(EXPECTED_FAILURES).sort())
-    expect(decoded).toBe(85)
-  })
-})
+describeFixtureCoverage('Bybit', fixtures, bybitCases, EXPECTED_FAILURES, {files: 49, decoded: 85})
 
 describe('Bybit fixtures: decoded values equal the raw files', () => {
   it('an open order: qty, price, status, hedge leg, link id', () => {

@@ -6,6 +6,7 @@
 import {readdirSync, readFileSync} from 'node:fs'
 import path from 'node:path'
 import {gunzipSync} from 'node:zlib'
+import {describe, expect, it} from 'vitest'
 import {
   decodeAlpacaAccount, decodeAlpacaBars, decodeAlpacaClock, decodeAlpacaErrorBody, decodeAlpacaOrder, decodeAlpacaOrderbooks,
   decodeAlpacaPosition, decodeAlpacaStreamFrame, decodeAlpacaTrades,
@@ -225,4 +226,70 @@ export function bybitCases(root: string, file: string, opts: {envelopeOnly?: boo
   const restPath = HIROKISAN[base]
   if (restPath) return [fromDecoded(file, BYBIT_PATHS[restPath](raw, undefined, `bybit:rest:${restPath}`))]
   return [{label: file, ok: false, reason: 'no route for this file'}]
+}
+
+/** A venue's copied fixtures, decoded once: every payload case by label. */
+export interface FixtureSet {
+  readonly root: string
+  readonly files: readonly string[]
+  readonly all: ReadonlyMap<string, PayloadCase>
+  /** The decoded value of a payload; throws when it did not decode. */
+  value<T>(label: string): T
+}
+
+export function loadFixtureSet(root: string, casesOf: (root: string, file: string) => PayloadCase[]): FixtureSet {
+  const files = payloadFiles(root)
+  const all = new Map<string, PayloadCase>()
+  for (const f of files) for (const c of casesOf(root, f)) all.set(c.label, c)
+  return {
+    root,
+    files,
+    all,
+    value<T>(label: string): T {
+      const c = all.get(label)
+      if (!c?.ok) throw new Error(`${label} did not decode: ${c?.reason}`)
+      return c.value as T
+    },
+  }
+}
+
+/**
+ * One test per fixture file (adding a file adds a case): every payload decodes, except those listed with the reason
+ * they must fail for; then the totals, so a payload that silently stops decoding is noticed.
+ */
+export function describeFixtureCoverage(
+  venue: string,
+  set: FixtureSet,
+  casesOf: (root: string, file: string) => PayloadCase[],
+  expectedFailures: Readonly<Record<string, RegExp>>,
+  counts: {readonly files: number; readonly decoded: number},
+): void {
+  describe(`${venue} fixtures: every payload decodes or fails for its stated reason`, () => {
+    it('finds the copied fixtures', () => {
+      expect(set.files.length).toBe(counts.files)
+    })
+
+    for (const file of set.files) {
+      it(file, () => {
+        const cases = casesOf(set.root, file)
+        expect(cases.length).toBeGreaterThan(0)
+        for (const c of cases) {
+          const expected = expectedFailures[c.label]
+          if (expected) {
+            expect(c.ok, `${c.label} should not decode`).toBe(false)
+            expect(c.reason).toMatch(expected)
+          } else {
+            expect(c.ok, `${c.label}: ${c.reason}`).toBe(true)
+          }
+        }
+      })
+    }
+
+    it(`counts: ${counts.decoded} payloads decode, ${Object.keys(expectedFailures).length} do not (as listed)`, () => {
+      const decoded = [...set.all.values()].filter((c) => c.ok).length
+      const failed = [...set.all.values()].filter((c) => !c.ok).map((c) => c.label)
+      expect(failed.sort()).toEqual(Object.keys(expectedFailures).sort())
+      expect(decoded).toBe(counts.decoded)
+    })
+  })
 }

@@ -136,3 +136,21 @@ describe('EventLoop timers', () => {
     expect(fired).toEqual([10, 20, 30])
   })
 })
+
+describe('EventLoop: an answer before a timer of the same millisecond', () => {
+  it('runs the continuation of a settled promise before the next task of the same instant', async () => {
+    const loop = new EventLoop(0)
+    const order: string[] = []
+    let resolve!: () => void
+    const answer = new Promise<void>((r) => (resolve = r))
+    void answer.then(() => order.push('continuation'))
+    loop.schedule(10, () => {
+      loop.markAsync()
+      resolve()
+      order.push('answer')
+    })
+    loop.schedule(10, () => order.push('timer'))
+    await loop.runUntil(10)
+    expect(order).toEqual(['answer', 'continuation', 'timer'])
+  })
+})

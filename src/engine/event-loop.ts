@@ -95,6 +95,9 @@ export class EventLoop implements Scheduler {
           if (++steps > this.maxStepsPerInstant) {
             throw new SimulationError(`more than ${this.maxStepsPerInstant} events at t=${t}: a task reschedules itself without advancing time`)
           }
+          // A task that settled a promise: its continuation runs before the next task, as on a real event loop,
+          // so an answer's effect always precedes a timer due in the same millisecond.
+          if (this.asyncPending) break
         }
         await this.settle()
       }

@@ -80,6 +80,17 @@ describe('trader backtest', () => {
     expectOneLine(again.stderr, /already exists/)
   })
 
+  it('replays the journals of timer-driven strategies exactly too (momentum, grid)', () => {
+    for (const [strategy, symbols] of [['momentum', 'SPY,IBM'], ['grid', 'BTCUSDT']]) {
+      const file = `${strategy}.journal`
+      const r = trader('backtest', '--strategy', strategy, '--symbols', symbols, '--journal', file, '--json')
+      expect(r.code, r.stderr).toBe(0)
+      const replay = trader('replay', file, '--json')
+      expect(replay.code, replay.stdout.slice(0, 2000)).toBe(0)
+      expect(JSON.parse(replay.stdout)[0]).toMatchObject({ok: true, failures: []})
+    }
+  })
+
   it('shows examples in --help', () => {
     const r = trader('backtest', '--help')
     expect(r.code).toBe(0)

@@ -1,7 +1,7 @@
 /** Text rendering of a BacktestReport: summary, per-symbol, exit-reason and (when any) rejection tables. */
-import Table from 'cli-table3'
 import {money, NOT_AVAILABLE, percent, ratio, signedMoney, signedPercent, utcTime} from './format.js'
 import type {BacktestReport, TradeSummary} from './schema.js'
+import {textTable as table} from './text-table.js'
 
 export interface RenderOptions {
   /** ANSI colours in table heads and borders; pass false when stdout is not a TTY (the default). */
@@ -98,13 +98,4 @@ function trade(t: TradeSummary | null): string {
 
 function section(title: string, body: string): string {
   return `${title}\n${body}`
-}
-
-function table(head: string[], color: boolean, colAligns: Table.HorizontalAlignment[]): Table.Table {
-  return new Table({
-    head,
-    colAligns,
-    // compact: no rule between body rows. Empty head/border styles: no ANSI escapes in piped output.
-    style: color ? {compact: true} : {compact: true, head: [], border: []},
-  })
 }

@@ -7,21 +7,17 @@
  */
 import type {Instrument} from '../core/instrument.js'
 import {type Bar, type BarStream, TIMEFRAME_MS} from '../core/market-data.js'
-import {Rng} from '../core/rng.js'
-import {clientOrderId} from '../core/ids.js'
 import type {BrokerPort} from '../broker/port.js'
-import {AccountView} from './account-view.js'
 import {type EngineLog, silentLog} from './engine-log.js'
 import type {EventLoop} from './event-loop.js'
 import {Journal} from './journal.js'
 import {MetricsRegistry} from './metrics.js'
-import {OrderGateway} from './order-gateway.js'
 import {RecordingBroker} from './recording-broker.js'
-import type {Strategy, StrategyContext} from './strategy.js'
-import {MarketTracker} from '../risk/market-tracker.js'
+import type {Strategy} from './strategy.js'
+import {wireSession} from './session-wiring.js'
+import type {AccountView} from './account-view.js'
+import type {OrderGateway} from './order-gateway.js'
 import {type KillSwitch, RiskEngine, type RiskLimits} from '../risk/risk-engine.js'
-import {RiskGuard} from '../risk/risk-guard.js'
-import {reduces} from '../risk/risk-engine.js'
 import type {AuditTrail} from '../risk/audit-trail.js'
 
 /** The venue behind the port, plus the hooks the bar loop drives when the venue needs them. */
@@ -113,96 +109,19 @@ export async function runSession(opts: SessionOptions): Promise<SessionRun> {
   const journal = opts.journal ?? new Journal()
   const log = opts.log ?? silentLog
   if (opts.header !== undefined) journal.append({t: loop.clock.now(), type: 'session', data: opts.header})
-  const broker = new RecordingBroker(venue, journal, loop.clock)
-  const view = new AccountView(opts.initialCash)
-  const gateway = new OrderGateway(broker, view, loop.clock, journal)
-  const epoch = opts.epoch ?? 1
-  const rng = new Rng(opts.seed).fork(7)
-  const bySymbol = new Map(instruments.map((i) => [i.symbol, i]))
-  const metrics = opts.metrics ?? new MetricsRegistry()
+  const w = wireSession({
+    venue, loop, journal, strategy, log, symbols: stream.symbols, instruments, initialCash: opts.initialCash, seed: opts.seed,
+    epoch: opts.epoch, metrics: opts.metrics, risk: opts.risk, audit: opts.audit, onInstant: opts.onInstant,
+  })
+  const {broker, view, gateway, metrics, market, audit, ctx} = w
   const restartAt = [...(opts.restartAt ?? [])].sort((a, b) => a - b)
   if (restartAt.length > 0 && !opts.rebuild) throw new Error('runSession: restartAt needs rebuild (how to build the next strategy instance)')
-  const onInstant = opts.onInstant
-  let restarts = 0
-  let current: Strategy = strategy
   for (const a of opts.outside ?? []) {
     loop.schedule(a.at, () => {
       journal.append({t: loop.clock.now(), type: 'outside', data: a.label})
       a.run(venue).catch((err: unknown) => journal.append({t: loop.clock.now(), type: 'outside_failed', data: {label: a.label, error: String(err)}}))
     })
   }
-
-  const instrumentOf = (s: string): Instrument => {
-    const i = bySymbol.get(s)
-    if (!i) throw new Error(`symbol ${s} is not part of this run`)
-    return i
-  }
-  const market = opts.risk ? new MarketTracker(stream.symbols) : undefined
-  const guard = opts.risk && market ? new RiskGuard(new RiskEngine(opts.risk.limits, opts.risk.kill), view, market, loop.clock, instrumentOf) : undefined
-  if (guard) gateway.preTrade = (req) => guard.check(req)
-  const audit = opts.audit
-  if (audit) {
-    const riskCheck = gateway.preTrade
-    // Entries go out only once their intent is on the trail; exits go out regardless (their line waits if need be).
-    gateway.preTrade = (req) => {
-      const t = loop.clock.now()
-      const exit = reduces(req, view.positions.qty(req.symbol, req.positionSide ?? 'net'))
-      if (!exit && !audit.available) {
-        audit.refused(t, req, 'audit_unavailable')
-        return {ok: false, code: 'audit_unavailable', reason: `audit trail ${audit.dir} cannot be written; new entries are paused until it can`}
-      }
-      const d = riskCheck ? riskCheck(req) : ({ok: true} as const)
-      if (!d.ok) {
-        audit.refused(t, req, d.code)
-        return d
-      }
-      if (exit) audit.intent(t, req, undefined)
-      else if (!audit.tryIntent(t, req, undefined)) {
-        return {ok: false, code: 'audit_unavailable', reason: `audit trail ${audit.dir} cannot be written; new entries are paused until it can`}
-      }
-      return d
-    }
-  }
-  /** Once per bar instant: the kill switch looks at equity; on tripping it journals, and flattens by policy. */
-  const watchRisk = (t: number): void => {
-    if (!guard?.observeEquity()) return
-    const kill = guard.engine.kill
-    journal.append({t, type: 'kill_switch', data: {reason: kill.reason, policy: guard.engine.limits.killPolicy}})
-    opts.risk?.onKill?.({...kill})
-    log.error('kill switch engaged', {reason: kill.reason})
-    if (guard.engine.limits.killPolicy !== 'flatten') return
-    const ids = (symbol: string, leg: string): string => clientOrderId({scope: current.name, key: `${symbol}${t}`, leg, epoch: epoch + restarts})
-    for (const req of guard.flattenOrders(ids)) void gateway.submit(req, {reason: 'kill_switch'})
-  }
-
-  broker.subscribe((event) => {
-    view.apply(event, loop.clock.now())
-    if (audit) {
-      if (event.kind === 'order') audit.order(loop.clock.now(), event.order)
-      else if (event.kind === 'execution') audit.fill(loop.clock.now(), event.fill)
-    }
-    const r = current.onEvent?.(event)
-    if (r) {
-      loop.markAsync()
-      r.catch((err) => log.error('strategy event handler failed', {error: String(err)}))
-    }
-  })
-
-  const ctx: StrategyContext = {
-    clock: loop.clock,
-    scheduler: loop,
-    rng,
-    broker,
-    orders: gateway,
-    account: view,
-    symbols: stream.symbols,
-    log,
-    instrument: instrumentOf,
-    clientOrderId: (key, leg) => clientOrderId({scope: current.name, key, leg, epoch: epoch + restarts}),
-    record: (type, data) => journal.append({t: loop.clock.now(), type, data}),
-    metrics,
-  }
-
   const symbols = stream.symbols
   const bar = {symbol: '', index: 0, ts: 0, open: 0, high: 0, low: 0, close: 0, volume: 0} satisfies Bar as {
     -readonly [K in keyof Bar]: Bar[K]
@@ -215,17 +134,17 @@ export async function runSession(opts: SessionOptions): Promise<SessionRun> {
   let lastInstant = -Infinity
   let started = false
   const restartUntil = async (until: number): Promise<void> => {
-    while (restarts < restartAt.length && restartAt[restarts] <= until) {
-      const at = restartAt[restarts]
+    while (w.restarts < restartAt.length && restartAt[w.restarts] <= until) {
+      const at = restartAt[w.restarts]
       await loop.runUntil(at)
       loop.clock.advanceTo(Math.max(at, loop.clock.now()))
-      const snapshot = current.snapshot?.()
-      await current.stop?.()
-      restarts++
-      journal.append({t: loop.clock.now(), type: 'restart', data: {n: restarts, epoch: epoch + restarts}})
-      current = opts.rebuild!(snapshot)
-      onBar = current.onBar?.bind(current)
-      await current.start?.(ctx)
+      const snapshot = w.current.snapshot?.()
+      await w.current.stop?.()
+      w.restarts++
+      journal.append({t: loop.clock.now(), type: 'restart', data: {n: w.restarts, epoch: w.epoch + w.restarts}})
+      w.current = opts.rebuild!(snapshot)
+      onBar = w.current.onBar?.bind(w.current)
+      await w.current.start?.(ctx)
     }
   }
 
@@ -248,14 +167,10 @@ export async function runSession(opts: SessionOptions): Promise<SessionRun> {
         await loop.runUntil(t)
       }
       if (end !== lastInstant) {
-        if (lastInstant > -Infinity) {
-          if (guard) watchRisk(lastInstant)
-          if (audit) audit.tick(lastInstant)
-          if (onInstant) onInstant(lastInstant)
-        }
+        if (lastInstant > -Infinity) w.endInstant(lastInstant)
         lastInstant = end
       }
-      if (restarts < restartAt.length && restartAt[restarts] <= end) await restartUntil(end)
+      if (w.restarts < restartAt.length && restartAt[w.restarts] <= end) await restartUntil(end)
       if (loop.nextTime <= end) await loop.runUntil(end)
       loop.clock.advanceTo(end)
       const s = symbol[i]
@@ -279,12 +194,12 @@ export async function runSession(opts: SessionOptions): Promise<SessionRun> {
 
   if (started) {
     await loop.runUntil(lastInstant + DRAIN_MS)
-    await current.stop?.()
+    await w.current.stop?.()
     venue.flushHeld?.()
     await loop.runUntil(loop.clock.now() + DRAIN_MS)
-    if (onInstant) onInstant(lastInstant)
+    opts.onInstant?.(lastInstant)
   }
 
   const auditUnwritten = audit ? await audit.close(loop.clock.now()) : 0
-  return {bars, first, lastInstant, journal, broker, view, gateway, strategy: current, metrics, risk: guard?.engine, audit, auditUnwritten}
+  return {bars, first, lastInstant, journal, broker, view, gateway, strategy: w.current, metrics, risk: w.guard?.engine, audit, auditUnwritten}
 }

@@ -1,0 +1,162 @@
+/**
+ * The pieces every session wires around its venue, whatever drives it: the recording broker, the engine's account
+ * view, the order gateway with pre-trade risk and the audit trail in front of it, the kill switch, and the strategy
+ * context. The backtest/replay bar loop (session-runner.ts) and the live session (live/live-session.ts) both build
+ * their sessions here, so a strategy meets the same context in every mode.
+ */
+import type {Instrument} from '../core/instrument.js'
+import {Rng} from '../core/rng.js'
+import {clientOrderId} from '../core/ids.js'
+import type {BrokerPort} from '../broker/port.js'
+import {AccountView} from './account-view.js'
+import {type EngineLog, silentLog} from './engine-log.js'
+import type {EventLoop} from './event-loop.js'
+import type {Journal} from './journal.js'
+import {MetricsRegistry} from './metrics.js'
+import {OrderGateway} from './order-gateway.js'
+import {RecordingBroker} from './recording-broker.js'
+import type {Strategy, StrategyContext} from './strategy.js'
+import {MarketTracker} from '../risk/market-tracker.js'
+import {type KillSwitch, RiskEngine, type RiskLimits} from '../risk/risk-engine.js'
+import {RiskGuard} from '../risk/risk-guard.js'
+import {reduces} from '../risk/risk-engine.js'
+import type {AuditTrail} from '../risk/audit-trail.js'
+
+export interface SessionRisk {
+  readonly limits: Partial<RiskLimits>
+  readonly kill?: KillSwitch
+  /** Called when the kill switch trips, to persist it (e.g. `<state>/<account>.risk.json`). */
+  readonly onKill?: (kill: KillSwitch) => void
+}
+
+export interface WiringOptions {
+  readonly venue: BrokerPort
+  readonly loop: EventLoop
+  readonly symbols: readonly string[]
+  readonly instruments: readonly Instrument[]
+  readonly strategy: Strategy
+  readonly initialCash: number
+  readonly seed: number
+  readonly epoch?: number
+  readonly journal: Journal
+  readonly log?: EngineLog
+  readonly metrics?: MetricsRegistry
+  readonly risk?: SessionRisk
+  readonly audit?: AuditTrail
+  readonly onInstant?: (t: number) => void
+}
+
+export interface SessionWiring {
+  readonly broker: RecordingBroker
+  readonly view: AccountView
+  readonly gateway: OrderGateway
+  readonly ctx: StrategyContext
+  readonly metrics: MetricsRegistry
+  readonly guard: RiskGuard | undefined
+  /** Last data per symbol (staleness), when risk is on. */
+  readonly market: MarketTracker | undefined
+  readonly audit: AuditTrail | undefined
+  /** The strategy instance events and bars go to; replaced on an in-process restart. */
+  current: Strategy
+  /** In-process restarts so far; each moves the client-order-id epoch on by one. */
+  restarts: number
+  readonly epoch: number
+  /** After every bar of an instant: the kill switch looks at equity, the audit trail retries, `onInstant` runs. */
+  endInstant(t: number): void
+}
+
+export function wireSession(opts: WiringOptions): SessionWiring {
+  const {venue, loop, journal} = opts
+  const log = opts.log ?? silentLog
+  const broker = new RecordingBroker(venue, journal, loop.clock)
+  const view = new AccountView(opts.initialCash)
+  const gateway = new OrderGateway(broker, view, loop.clock, journal)
+  const epoch = opts.epoch ?? 1
+  const rng = new Rng(opts.seed).fork(7)
+  const bySymbol = new Map(opts.instruments.map((i) => [i.symbol, i]))
+  const metrics = opts.metrics ?? new MetricsRegistry()
+  const instrumentOf = (s: string): Instrument => {
+    const i = bySymbol.get(s)
+    if (!i) throw new Error(`symbol ${s} is not part of this run`)
+    return i
+  }
+  const market = opts.risk ? new MarketTracker(opts.symbols) : undefined
+  const guard = opts.risk && market ? new RiskGuard(new RiskEngine(opts.risk.limits, opts.risk.kill), view, market, loop.clock, instrumentOf) : undefined
+  if (guard) gateway.preTrade = (req) => guard.check(req)
+  const audit = opts.audit
+  if (audit) installAudit(audit, gateway, view, loop)
+
+  const ctx: StrategyContext = {
+    clock: loop.clock,
+    scheduler: loop,
+    rng,
+    broker,
+    orders: gateway,
+    account: view,
+    symbols: opts.symbols,
+    log,
+    instrument: instrumentOf,
+    clientOrderId: (key, leg) => clientOrderId({scope: w.current.name, key, leg, epoch: epoch + w.restarts}),
+    record: (type, data) => journal.append({t: loop.clock.now(), type, data}),
+    metrics,
+  }
+  const w: SessionWiring = {
+    broker, view, gateway, metrics, guard, market, audit, epoch, ctx,
+    current: opts.strategy,
+    restarts: 0,
+    endInstant(t: number): void {
+      if (guard) watchRisk(t)
+      if (audit) audit.tick(t)
+      opts.onInstant?.(t)
+    },
+  }
+
+  /** Once per bar instant: the kill switch looks at equity; on tripping it journals, and flattens by policy. */
+  const watchRisk = (t: number): void => {
+    if (!guard?.observeEquity()) return
+    const kill = guard.engine.kill
+    journal.append({t, type: 'kill_switch', data: {reason: kill.reason, policy: guard.engine.limits.killPolicy}})
+    opts.risk?.onKill?.({...kill})
+    log.error('kill switch engaged', {reason: kill.reason})
+    if (guard.engine.limits.killPolicy !== 'flatten') return
+    const ids = (symbol: string, leg: string): string => clientOrderId({scope: w.current.name, key: `${symbol}${t}`, leg, epoch: epoch + w.restarts})
+    for (const req of guard.flattenOrders(ids)) void gateway.submit(req, {reason: 'kill_switch'})
+  }
+
+  broker.subscribe((event) => {
+    view.apply(event, loop.clock.now())
+    if (audit) {
+      if (event.kind === 'order') audit.order(loop.clock.now(), event.order)
+      else if (event.kind === 'execution') audit.fill(loop.clock.now(), event.fill)
+    }
+    const r = w.current.onEvent?.(event)
+    if (r) {
+      loop.markAsync()
+      r.catch((err) => log.error('strategy event handler failed', {error: String(err)}))
+    }
+  })
+
+  return w
+}
+
+/** Entries go out only once their intent is on the audit trail; exits go out regardless (their line waits if need be). */
+function installAudit(audit: AuditTrail, gateway: OrderGateway, view: AccountView, loop: EventLoop): void {
+  const riskCheck = gateway.preTrade
+  const refusal = {ok: false, code: 'audit_unavailable', reason: `audit trail ${audit.dir} cannot be written; new entries are paused until it can`} as const
+  gateway.preTrade = (req) => {
+    const t = loop.clock.now()
+    const exit = reduces(req, view.positions.qty(req.symbol, req.positionSide ?? 'net'))
+    if (!exit && !audit.available) {
+      audit.refused(t, req, 'audit_unavailable')
+      return refusal
+    }
+    const d = riskCheck ? riskCheck(req) : ({ok: true} as const)
+    if (!d.ok) {
+      audit.refused(t, req, d.code)
+      return d
+    }
+    if (exit) audit.intent(t, req, undefined)
+    else if (!audit.tryIntent(t, req, undefined)) return refusal
+    return d
+  }
+}

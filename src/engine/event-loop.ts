@@ -23,6 +23,7 @@ const QUICK_TURNS = 4
 export class EventLoop implements Scheduler {
   readonly clock: VirtualClock
   private asyncPending = false
+  private halted = false
   private readonly queue = new EventQueue()
   /** Guards against a task that keeps rescheduling itself at the same instant. */
   private readonly maxStepsPerInstant: number
@@ -82,12 +83,12 @@ export class EventLoop implements Scheduler {
   async runUntil(until: number): Promise<number> {
     let ran = 0
     // `size > 0` first: an empty queue reports +Infinity, which `until = Infinity` (runAll) would accept.
-    while (this.queue.size > 0 && this.queue.nextTime <= until) {
+    while (this.queue.size > 0 && this.queue.nextTime <= until && !this.halted) {
       const t = this.queue.nextTime
       this.clock.advanceTo(t)
       let steps = 0
       // Run everything at this instant, including items the barrier's continuations add at the same time.
-      while (this.queue.size > 0 && this.queue.nextTime === t) {
+      while (this.queue.size > 0 && this.queue.nextTime === t && !this.halted) {
         while (this.queue.size > 0 && this.queue.nextTime === t) {
           const task = this.queue.pop()
           task?.()
@@ -103,6 +104,18 @@ export class EventLoop implements Scheduler {
       }
     }
     return ran
+  }
+
+  /**
+   * Ends the run: no task runs after the current instant's work settles, whoever drives the loop. A live session
+   * halts its loop when it has finished, so timers still queued cannot add to the journal after its last record.
+   */
+  halt(): void {
+    this.halted = true
+  }
+
+  get isHalted(): boolean {
+    return this.halted
   }
 
   /**

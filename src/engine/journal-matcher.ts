@@ -31,7 +31,8 @@ const KEEP = 1_000
 /** How far ahead a replayed record is looked for before it counts as extra. */
 const LOOKAHEAD = 256
 
-export const isInbound = (type: string): boolean => type === 'event' || type === 'response'
+const INBOUND = new Set(['event', 'response', 'venue_response', 'venue_subscribed', 'venue_frame', 'venue_connection'])
+export const isInbound = (type: string): boolean => INBOUND.has(type)
 
 export class JournalMatcher implements JournalSink {
   cursor = 0

@@ -86,7 +86,7 @@ export interface RecordedError {
   readonly resetAt?: number
 }
 
-function recordedError(err: unknown): RecordedError {
+export function recordedError(err: unknown): RecordedError {
   if (!(err instanceof BrokerError)) return {name: 'Error', message: String(err)}
   const e = {name: err.name, code: err.code ?? null, message: err.message}
   return err instanceof RateLimitError ? {...e, resetAt: err.resetAt} : e

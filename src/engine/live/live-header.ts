@@ -1,0 +1,37 @@
+/**
+ * The first record of a paper or live session journal (type `live_session`): what replay needs to rebuild the
+ * session — venue, strategy and parameters, symbols and timeframe, seed and fencing epoch, risk limits, and the
+ * session clock's origin. The journal's venue traffic supplies everything else.
+ */
+import {z} from 'zod'
+import {TIMEFRAME_MS, type Timeframe} from '../../core/market-data.js'
+
+const TIMEFRAMES = Object.keys(TIMEFRAME_MS) as [Timeframe, ...Timeframe[]]
+
+export const LIVE_SESSION_RECORD = 'live_session'
+export const SESSION_STOP_RECORD = 'session_stop'
+/** The last record of a session that ended cleanly (after the strategy stopped and the venue closed). */
+export const SESSION_END_RECORD = 'session_end'
+
+export const LiveSessionHeaderSchema = z
+  .object({
+    format: z.literal(1),
+    mode: z.enum(['paper', 'live']),
+    venue: z.enum(['alpaca', 'bybit']),
+    /** The account's name in the fleet (or 'default'); names the lock and the state files. */
+    account: z.string().min(1),
+    strategy: z.string().min(1),
+    params: z.unknown(),
+    symbols: z.array(z.string().min(1)).min(1),
+    timeframe: z.enum(TIMEFRAMES),
+    seed: z.number(),
+    epoch: z.number().int(),
+    risk: z.record(z.string(), z.unknown()).nullable(),
+    /** Session time when it started (the venue's clock). */
+    origin: z.number(),
+    /** Session ms per wall ms (1 on real venues; the emulator's --speed when it replays accelerated). */
+    scale: z.number().positive(),
+  })
+  .strict()
+
+export type LiveSessionHeader = z.infer<typeof LiveSessionHeaderSchema>

@@ -1,0 +1,175 @@
+/**
+ * A paper or live session: the venue adapter on a loop-delivering transport, the session wiring every mode shares
+ * (session-wiring.ts), and the strategy, fed closed bars from the venue's market-data stream. Start-up connects
+ * (ALP-14: the account endpoint answers first), reconciles open orders, positions and the account over REST, and
+ * only then starts the strategy. The same function runs a replay of the session: the transport then answers from
+ * the journal and the stop arrives at its recorded time.
+ */
+import type {Instrument} from '../../core/instrument.js'
+import {type Bar, TIMEFRAME_MS} from '../../core/market-data.js'
+import type {FeedBar, MarketFeed} from '../../broker/market-feed.js'
+import type {BrokerPort} from '../../broker/port.js'
+import type {VenueTransport} from '../../broker/transport.js'
+import type {Clock} from '../clock/clock.js'
+import {type EngineLog, silentLog} from '../engine-log.js'
+import type {EventLoop} from '../event-loop.js'
+import type {Journal} from '../journal.js'
+import type {MetricsRegistry} from '../metrics.js'
+import type {Scheduler} from '../scheduler.js'
+import {type SessionRisk, type SessionWiring, wireSession} from '../session-wiring.js'
+import type {Strategy} from '../strategy.js'
+import type {AuditTrail} from '../../risk/audit-trail.js'
+import {LIVE_SESSION_RECORD, type LiveSessionHeader, SESSION_END_RECORD, SESSION_STOP_RECORD} from './live-header.js'
+import {RecordingTransport} from './recording-transport.js'
+
+/** A live venue adapter: the broker port and the market feed, with its connection lifecycle. */
+export interface LiveVenue extends BrokerPort, MarketFeed {
+  /** Connection test (account endpoint), then the private stream. Rejects with a mapped error, never a secret. */
+  connect(): Promise<void>
+  close(): Promise<void>
+}
+
+export interface LiveVenueDeps {
+  readonly transport: VenueTransport
+  readonly clock: Clock
+  readonly scheduler: Scheduler
+}
+
+export type LiveVenueFactory = (deps: LiveVenueDeps) => LiveVenue
+
+export interface LiveSessionOptions {
+  readonly header: LiveSessionHeader
+  readonly loop: EventLoop
+  /** Delivers every answer and frame as a loop task: LoopTransport live, ReplayTransport in replay. */
+  readonly transport: VenueTransport
+  readonly makeVenue: LiveVenueFactory
+  readonly strategy: Strategy
+  readonly journal: Journal
+  readonly log?: EngineLog
+  readonly metrics?: MetricsRegistry
+  readonly risk?: SessionRisk
+  readonly audit?: AuditTrail
+  /** Called once the session trades (connected, reconciled, strategy started). */
+  readonly onReady?: (session: LiveSessionHandle) => void
+}
+
+export interface LiveSessionHandle {
+  readonly wiring: SessionWiring
+  readonly venue: LiveVenue
+  /** Ends the session; call it from a loop task (LiveDriver.inbound), so the journal records when. */
+  stop(reason: string): void
+}
+
+export interface ReconcileSummary {
+  readonly openOrders: number
+  readonly positions: number
+  readonly equity: number
+}
+
+export interface LiveSessionRun {
+  readonly wiring: SessionWiring
+  readonly bars: number
+  readonly reconciled: ReconcileSummary
+  readonly stopReason: string
+}
+
+export class LiveSessionError extends Error {
+  override readonly name = 'LiveSessionError'
+}
+
+export async function runLiveSession(opts: LiveSessionOptions): Promise<LiveSessionRun> {
+  const {header, loop, journal} = opts
+  const log = opts.log ?? silentLog
+  journal.append({t: loop.clock.now(), type: LIVE_SESSION_RECORD, data: header})
+  const transport = new RecordingTransport(opts.transport, journal, loop.clock)
+  const venue = opts.makeVenue({transport, clock: loop.clock, scheduler: loop})
+  await venue.connect()
+
+  const symbols = [...header.symbols].sort()
+  const instruments: Instrument[] = symbols.map((s) => venue.instrument(s))
+  const account = await venue.account()
+  const w = wireSession({
+    venue, loop, journal, strategy: opts.strategy, log, symbols, instruments, initialCash: account.cash, seed: header.seed,
+    epoch: header.epoch, metrics: opts.metrics, risk: opts.risk, audit: opts.audit,
+  })
+  const reconciled = await reconcile(w, loop)
+  journal.append({t: loop.clock.now(), type: 'reconciled', data: reconciled})
+  log.info('reconciled with the venue', {...reconciled})
+
+  let stopReason = ''
+  let resolveStop: () => void = () => {}
+  const stopped = new Promise<void>((resolve) => (resolveStop = resolve))
+  const handle: LiveSessionHandle = {
+    wiring: w,
+    venue,
+    stop(reason: string) {
+      if (stopReason) return
+      stopReason = reason
+      journal.append({t: loop.clock.now(), type: SESSION_STOP_RECORD, data: {reason}})
+      resolveStop()
+      // The wind-down continues in the promise's continuation: it must run before the next task of this instant.
+      loop.markAsync()
+    },
+  }
+
+  await w.current.start?.(w.ctx)
+  const tfMs = TIMEFRAME_MS[header.timeframe]
+  const index = new Map(symbols.map((s, i) => [s, i]))
+  const bar = {symbol: '', index: 0, ts: 0, open: 0, high: 0, low: 0, close: 0, volume: 0} satisfies Bar as {-readonly [K in keyof Bar]: Bar[K]}
+  let bars = 0
+  let lastInstant = -Infinity
+  const onBar = (b: FeedBar): void => {
+    const i = index.get(b.symbol)
+    if (i === undefined || stopReason) return
+    const end = b.ts + b.tfMs
+    if (end > lastInstant) {
+      if (lastInstant > -Infinity) w.endInstant(lastInstant)
+      lastInstant = end
+    }
+    w.market?.onBar(i, end, b.close)
+    bars++
+    journal.append({t: loop.clock.now(), type: 'bar', data: {symbol: b.symbol, ts: b.ts}})
+    const fn = w.current.onBar
+    if (!fn) return
+    bar.symbol = b.symbol
+    bar.index = i
+    bar.ts = b.ts
+    bar.open = b.open
+    bar.high = b.high
+    bar.low = b.low
+    bar.close = b.close
+    bar.volume = b.volume
+    const r = fn.call(w.current, bar)
+    if (r) {
+      loop.markAsync()
+      r.catch((err: unknown) => log.error('strategy bar handler failed', {error: String(err)}))
+    }
+  }
+  const unsubscribe = await venue.subscribeBars(symbols, tfMs, onBar)
+  opts.onReady?.(handle)
+  await stopped
+
+  unsubscribe()
+  await w.current.stop?.()
+  await venue.close()
+  journal.append({t: loop.clock.now(), type: SESSION_END_RECORD, data: {bars}})
+  loop.halt()
+  return {wiring: w, bars, reconciled, stopReason}
+}
+
+/**
+ * Start-up reconciliation: the venue is the source of truth. Open orders are adopted into the tracker, positions
+ * seeded into the engine's book, the account report applied, before the strategy sees anything.
+ */
+async function reconcile(w: SessionWiring, loop: EventLoop): Promise<ReconcileSummary> {
+  const [orders, positions, account] = [await w.broker.openOrders(), await w.broker.positions(), await w.broker.account()]
+  const now = loop.clock.now()
+  for (const o of orders) w.view.apply({kind: 'order', ts: now, order: o}, now)
+  for (const p of positions) {
+    if (p.qty === 0) continue
+    const side = p.side === 'net' ? (p.qty > 0 ? 'buy' : 'sell') : p.side === 'long' ? 'buy' : 'sell'
+    w.view.positions.get(p.symbol, p.side).apply(side, Math.abs(p.qty), p.avgPrice, p.ts)
+  }
+  w.view.apply({kind: 'account', ts: now, account}, now)
+  return {openOrders: orders.length, positions: positions.filter((p) => p.qty !== 0).length, equity: account.equity}
+}

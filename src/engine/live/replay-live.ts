@@ -1,0 +1,110 @@
+/**
+ * Replays a paper or live session journal: the session's own wiring (runLiveSession) on a virtual clock, the
+ * venue answering from the journal (ReplayTransport) through the same adapter decoding, the stop at its recorded
+ * time. The replayed journal is compared with the recording record by record.
+ */
+import {EventLoop, microtaskBarrier} from '../event-loop.js'
+import {Journal, type JournalRecord} from '../journal.js'
+import {type Divergence, JournalMatcher} from '../journal-matcher.js'
+import type {MetricsRegistry} from '../metrics.js'
+import type {SessionRisk} from '../session-wiring.js'
+import type {Strategy} from '../strategy.js'
+import {LIVE_SESSION_RECORD, type LiveSessionHeader, LiveSessionHeaderSchema, SESSION_STOP_RECORD} from './live-header.js'
+import {type LiveVenueFactory, runLiveSession} from './live-session.js'
+import {ReplayTransport} from './replay-transport.js'
+
+export class LiveReplayError extends Error {
+  override readonly name = 'LiveReplayError'
+}
+
+export function isLiveJournal(records: readonly JournalRecord[]): boolean {
+  return records[0]?.type === LIVE_SESSION_RECORD
+}
+
+export function liveHeaderOf(records: readonly JournalRecord[], where: string): LiveSessionHeader {
+  const parsed = LiveSessionHeaderSchema.safeParse(records[0]?.data)
+  if (records[0]?.type !== LIVE_SESSION_RECORD || !parsed.success) {
+    const issue = parsed.success ? undefined : parsed.error.issues[0]
+    throw new LiveReplayError(`${where}: not a paper/live session journal${issue ? ` (header field '${issue.path.join('.')}': ${issue.message})` : ''}`)
+  }
+  return parsed.data
+}
+
+export interface LiveReplayInput {
+  readonly records: readonly JournalRecord[]
+  readonly source: string
+  readonly makeVenue: LiveVenueFactory
+  readonly strategy: (header: LiveSessionHeader) => Strategy
+  readonly risk?: SessionRisk
+  readonly metrics?: MetricsRegistry
+}
+
+export interface LiveReplayReport {
+  readonly header: LiveSessionHeader
+  readonly divergences: readonly Divergence[]
+  readonly divergenceCount: number
+  readonly recordedRecords: number
+  readonly replayedRecords: number
+  readonly recordedHash: string
+  readonly replayedHash: string
+  readonly delivered: number
+  readonly unmatchedRequests: number
+  readonly ok: boolean
+}
+
+export async function replayLiveJournal(input: LiveReplayInput): Promise<LiveReplayReport> {
+  const {records} = input
+  const header = liveHeaderOf(records, input.source)
+  const recorded = new Journal()
+  for (const r of records) recorded.append(r)
+  const matcher = new JournalMatcher(records)
+  const journal = new Journal({sinks: [matcher]})
+  const loop = new EventLoop(header.origin)
+  const transport = new ReplayTransport(header.venue, records, loop)
+  const stop = records.find((r) => r.type === SESSION_STOP_RECORD)
+  const end = records.length > 0 ? records[records.length - 1].t : header.origin
+  let finished = false
+  let failure: unknown
+  const done = runLiveSession({
+    header, loop, journal, transport, makeVenue: input.makeVenue, strategy: input.strategy(header), risk: input.risk, metrics: input.metrics,
+    onReady: (h) => {
+      if (stop) loop.scheduleFirst(stop.t, () => h.stop((stop.data as {reason: string}).reason))
+    },
+  }).then(
+    () => void (finished = true),
+    (err: unknown) => {
+      failure = err
+      finished = true
+    },
+  )
+  // Run to the recording's last instant; past it the session has no inputs left (timers alone would run forever).
+  let idle = 0
+  while (!finished && idle < 3 && !loop.isHalted) {
+    const ran = await loop.runUntil(end)
+    await microtaskBarrier()
+    idle = ran === 0 ? idle + 1 : 0
+  }
+  if (!finished) {
+    throw new LiveReplayError(
+      stop
+        ? `${input.source}: the replay stopped before reaching the recorded stop at ${stop.t}: it diverged from the recording (a request the recording never answered)`
+        : `${input.source}: the journal has no session_stop record (the session was killed); replayed up to its last record`,
+    )
+  }
+  await done
+  if (failure) throw failure
+  matcher.finish()
+  const divergences = matcher.divergences
+  return {
+    header,
+    divergences: divergences.slice(0, 1000),
+    divergenceCount: matcher.count,
+    recordedRecords: records.length,
+    replayedRecords: journal.size,
+    recordedHash: recorded.digest(),
+    replayedHash: journal.digest(),
+    delivered: transport.delivered,
+    unmatchedRequests: transport.unmatched,
+    ok: divergences.length === 0 && journal.size === records.length && recorded.digest() === journal.digest() && transport.unmatched === 0,
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * The venue of a replayed live session: answers each request with the answer the journal recorded for it, and
+ * delivers every recorded frame and connection change, each at its recorded receive time and queued the way the
+ * live driver queued it (ahead of timers of the same millisecond). The adapter above decodes them again, so a
+ * replay runs the same decoding, order tracking and strategy code as the session did.
+ */
+import type {Unsubscribe} from '../../broker/port.js'
+import type {ConnectionEvent, RawFrame, RawResponse, StreamSubscription, VenueRequest, VenueTransport} from '../../broker/transport.js'
+import type {EventLoop} from '../event-loop.js'
+import type {JournalRecord} from '../journal.js'
+import type {RecordedError} from '../recording-broker.js'
+import {rebuildError} from '../replay-venue.js'
+import {VENUE_RECORD} from './recording-transport.js'
+
+interface RecordedCall {
+  readonly kind: 'request' | 'subscribe'
+  readonly key: string
+  answer?: {readonly t: number; readonly response?: RawResponse; readonly error?: RecordedError}
+}
+
+export class ReplayDivergenceError extends Error {
+  override readonly name = 'ReplayDivergenceError'
+}
+
+export class ReplayTransport implements VenueTransport {
+  private readonly calls = new Map<number, RecordedCall>()
+  private next = 0
+  private readonly frameHandlers = new Set<(frame: RawFrame) => void>()
+  private readonly connectionHandlers = new Set<(event: ConnectionEvent) => void>()
+  /** Recorded frames and connection changes delivered so far. */
+  delivered = 0
+
+  constructor(readonly venue: string, records: readonly JournalRecord[], private readonly loop: EventLoop) {
+    for (const r of records) {
+      const d = r.data as Record<string, unknown>
+      switch (r.type) {
+        case VENUE_RECORD.request:
+          this.calls.set(d.n as number, {kind: 'request', key: requestKey(d.endpoint, d.params, d.path)})
+          break
+        case VENUE_RECORD.subscribe:
+          this.calls.set(d.n as number, {kind: 'subscribe', key: requestKey(d.stream, d.topics, null)})
+          break
+        case VENUE_RECORD.response:
+        case VENUE_RECORD.subscribed: {
+          const call = this.calls.get(d.n as number)
+          if (call) {
+            call.answer = d.error
+              ? {t: r.t, error: d.error as RecordedError}
+              : {t: r.t, response: call.kind === 'request' ? {status: d.status as number, headers: d.headers as Record<string, string>, body: d.body} : undefined}
+          }
+          break
+        }
+        case VENUE_RECORD.frame: {
+          const frame = {stream: d.stream as string, data: d.data}
+          this.at(r.t, () => this.frameHandlers.forEach((h) => h(frame)))
+          break
+        }
+        case VENUE_RECORD.connection: {
+          const event = r.data as ConnectionEvent
+          this.at(r.t, () => this.connectionHandlers.forEach((h) => h(event)))
+          break
+        }
+      }
+    }
+  }
+
+  request(req: VenueRequest): Promise<RawResponse> {
+    return this.answer('request', requestKey(req.endpoint, req.params, req.path ?? null)) as Promise<RawResponse>
+  }
+
+  async subscribe(sub: StreamSubscription): Promise<void> {
+    await this.answer('subscribe', requestKey(sub.stream, sub.topics, null))
+  }
+
+  onFrame(handler: (frame: RawFrame) => void): Unsubscribe {
+    this.frameHandlers.add(handler)
+    return () => void this.frameHandlers.delete(handler)
+  }
+
+  onConnection(handler: (event: ConnectionEvent) => void): Unsubscribe {
+    this.connectionHandlers.add(handler)
+    return () => void this.connectionHandlers.delete(handler)
+  }
+
+  async close(): Promise<void> {}
+
+  /** Calls the replay made that the recording does not hold, or holds differently (the replay diverged). */
+  unmatched = 0
+
+  private answer(kind: RecordedCall['kind'], key: string): Promise<RawResponse | undefined> {
+    const n = ++this.next
+    const call = this.calls.get(n)
+    return new Promise((resolve, reject) => {
+      if (!call || call.kind !== kind || call.key !== key) {
+        this.unmatched++
+        if (call) reject(new ReplayDivergenceError(`replayed ${kind} #${n} differs from the recording: ${key.slice(0, 120)}`))
+        return
+      }
+      // Recorded without an answer: still in flight when the session ended, so it stays pending here too.
+      if (!call.answer) return
+      const a = call.answer
+      const settle = (): void => {
+        if (a.error) reject(rebuildError(a.error, this.venue))
+        else resolve(a.response)
+        this.loop.markAsync()
+      }
+      this.loop.scheduleFirst(Math.max(a.t, this.loop.clock.now()), settle)
+    })
+  }
+
+  private at(t: number, fn: () => void): void {
+    this.loop.scheduleFirst(t, () => {
+      this.delivered++
+      fn()
+      this.loop.markAsync()
+    })
+  }
+}
+
+function requestKey(endpoint: unknown, params: unknown, path: unknown): string {
+  return JSON.stringify([endpoint, params, path])
+}

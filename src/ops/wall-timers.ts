@@ -1,0 +1,10 @@
+/** The wall clock and real timers, for the live driver (src/engine/live/live-driver.ts) and nothing else. */
+import type {WallTimers} from '../engine/live/live-driver.js'
+
+export const wallTimers: WallTimers = {
+  now: () => Date.now(),
+  setTimer(fn, ms) {
+    const h = setTimeout(fn, ms)
+    return {cancel: () => clearTimeout(h)}
+  },
+}

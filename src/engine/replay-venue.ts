@@ -287,7 +287,20 @@ export function rebuildError(e: RecordedError, venue: string): Error {
       return new errors.AuthenticationError(e.message, venue, code)
     case 'FinalError':
       return new errors.FinalError(e.message, venue, code)
+    // The resilience layer's own refusals (src/broker/resilience/errors.ts), rebuilt as their base class under
+    // their own name, so the adapter takes the same branch and the replayed journal records the same name.
+    case 'CircuitOpenError':
+      return renamed(new errors.VenueUnavailableError(e.message, venue, code), e.name)
+    case 'RateLimitWaitTooLongError':
+      return renamed(new errors.RateLimitError(e.message, venue, e.resetAt ?? 0, code), e.name)
+    case 'TransportClosedError':
+      return renamed(new errors.NetworkError(e.message, venue, code), e.name)
     default:
       return new Error(e.message)
   }
+}
+
+function renamed<E extends Error>(err: E, name: string): E {
+  err.name = name
+  return err
 }

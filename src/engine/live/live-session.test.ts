@@ -109,6 +109,9 @@ function toyVenue({transport, clock}: LiveVenueDeps): LiveVenue {
       await get('GET /account')
     },
     async close() {},
+    async venueTime() {
+      return clock.now()
+    },
     async submitOrder(req) {
       orders.set(req.clientOrderId, req)
       const body = (await get('POST /orders', {client_order_id: req.clientOrderId, qty: req.qty})) as {id: string}

@@ -26,6 +26,8 @@ import {RecordingTransport} from './recording-transport.js'
 export interface LiveVenue extends BrokerPort, MarketFeed {
   /** Connection test (account endpoint), then the private stream. Rejects with a mapped error, never a secret. */
   connect(): Promise<void>
+  /** The venue's clock (epoch ms): the session clock's origin. */
+  venueTime(): Promise<number>
   close(): Promise<void>
 }
 

@@ -48,6 +48,8 @@ export interface LiveReplayReport {
   readonly recordedHash: string
   readonly replayedHash: string
   readonly delivered: number
+  /** Bars the replayed session handled. */
+  readonly bars: number
   readonly unmatchedRequests: number
   readonly ok: boolean
 }
@@ -65,13 +67,17 @@ export async function replayLiveJournal(input: LiveReplayInput): Promise<LiveRep
   const end = records.length > 0 ? records[records.length - 1].t : header.origin
   let finished = false
   let failure: unknown
+  let bars: number | undefined
   const done = runLiveSession({
     header, loop, journal, transport, makeVenue: input.makeVenue, strategy: input.strategy(header), risk: input.risk, metrics: input.metrics,
     onReady: (h) => {
       if (stop) loop.scheduleFirst(stop.t, () => h.stop((stop.data as {reason: string}).reason))
     },
   }).then(
-    () => void (finished = true),
+    (run) => {
+      bars = run.bars
+      finished = true
+    },
     (err: unknown) => {
       failure = err
       finished = true
@@ -104,7 +110,31 @@ export async function replayLiveJournal(input: LiveReplayInput): Promise<LiveRep
     recordedHash: recorded.digest(),
     replayedHash: journal.digest(),
     delivered: transport.delivered,
+    bars: bars ?? 0,
     unmatchedRequests: transport.unmatched,
     ok: divergences.length === 0 && journal.size === records.length && recorded.digest() === journal.digest() && transport.unmatched === 0,
   }
+}
+
+/**
+ * Replays a paper/live journal file as `trader replay` does: the strategy and risk limits from its header, the
+ * venue's adapter (the same decoding code the session ran) on the recorded traffic.
+ */
+export async function replayLiveFile(path: string): Promise<LiveReplayReport> {
+  const {readJournal} = await import('../../state/journal-file.js')
+  const {findStrategy} = await import('../../../strategies/index.js')
+  const {venueFactory} = await import('./venues.js')
+  const {records} = readJournal(path)
+  const header = liveHeaderOf(records, path)
+  const factory = findStrategy(header.strategy)
+  if (!factory) throw new LiveReplayError(`${path}: strategy '${header.strategy}' of the recording is not known to this version`)
+  const params = factory.params.safeParse(header.params)
+  if (!params.success) throw new LiveReplayError(`${path}: the recorded parameters of ${header.strategy} no longer validate`)
+  return replayLiveJournal({
+    records,
+    source: path,
+    makeVenue: await venueFactory(header.venue),
+    strategy: () => factory.create(params.data),
+    risk: header.risk ? {limits: header.risk} : undefined,
+  })
 }

@@ -1,0 +1,60 @@
+/**
+ * The live venues the wiring knows: for each, how to open its wire transport (the SDK, behind the resilience
+ * layer) and how to build its adapter on a transport. SDKs load lazily, inside the functions that need them, so
+ * `trader --help` and every other command start without them.
+ */
+import type {VenueTransport} from '../../broker/transport.js'
+import type {ResilienceEvents} from '../../broker/resilience/index.js'
+import type {LiveVenue, LiveVenueFactory} from './live-session.js'
+
+export type LiveVenueName = 'alpaca' | 'bybit'
+
+export interface VenueEndpoints {
+  /** REST base URL (an emulator's, or a venue's other environment). */
+  readonly baseUrl?: string
+  /** Websocket base URL. */
+  readonly wsUrl?: string
+  /** Alpaca market-data REST / websocket (default: the same host as baseUrl / wsUrl when those are given). */
+  readonly dataUrl?: string
+  readonly dataWsUrl?: string
+}
+
+export interface OpenTransportOptions extends VenueEndpoints {
+  readonly venue: LiveVenueName
+  readonly mode: 'paper' | 'live'
+  readonly credentials: {readonly key: string; readonly secret: string}
+  readonly events?: ResilienceEvents
+  /** Seeds the retry jitter (per account, so accounts do not retry in step). */
+  readonly seed?: number
+}
+
+/** The SDK transport behind the resilience layer: rate budget, retry with backoff, circuit breaker per endpoint. */
+export async function openVenueTransport(opts: OpenTransportOptions): Promise<VenueTransport> {
+  const {resilientTransport, ALPACA_POLICY, BYBIT_POLICY} = await import('../../broker/resilience/index.js')
+  if (opts.venue === 'alpaca') {
+    const {createAlpacaSdkTransport} = await import('../../adapters/alpaca/sdk-transport.js')
+    const inner = await createAlpacaSdkTransport({
+      credentials: opts.credentials,
+      paper: opts.mode === 'paper',
+      baseUrl: opts.baseUrl,
+      wsUrl: opts.wsUrl,
+      dataUrl: opts.dataUrl ?? opts.baseUrl,
+      dataWsUrl: opts.dataWsUrl ?? opts.wsUrl,
+    })
+    return resilientTransport(inner, ALPACA_POLICY, opts.events, {seed: opts.seed})
+  }
+  const {createBybitSdkTransport} = await import('../../adapters/bybit/sdk-transport.js')
+  // Bybit's paper environment is its demo trading (real market data, simulated fills).
+  const inner = await createBybitSdkTransport({credentials: opts.credentials, demo: opts.mode === 'paper' && !opts.baseUrl, baseUrl: opts.baseUrl, wsUrl: opts.wsUrl})
+  return resilientTransport(inner, BYBIT_POLICY, opts.events, {seed: opts.seed})
+}
+
+/** The adapter of a venue, as a factory the live session (and its replay) calls with its transport, clock and timers. */
+export async function venueFactory(venue: LiveVenueName, onDecodeError?: (e: {where: string; raw: unknown; issue: string}) => void): Promise<LiveVenueFactory> {
+  if (venue === 'alpaca') {
+    const {AlpacaAdapter} = await import('../../adapters/alpaca/alpaca-adapter.js')
+    return (deps) => new AlpacaAdapter({...deps, onDecodeError}) satisfies LiveVenue
+  }
+  const {BybitAdapter} = await import('../../adapters/bybit/bybit-adapter.js')
+  return (deps) => new BybitAdapter({...deps, onDecodeError}) satisfies LiveVenue
+}

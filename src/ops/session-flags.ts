@@ -1,0 +1,83 @@
+/** The flags `trader paper` and `trader live` share, and their translation into TradingSessionOptions. */
+import {Flags} from '@oclif/core'
+import {TIMEFRAME_MS, type Timeframe} from '../core/market-data.js'
+import {UserInputError} from './errors.js'
+import {resolveRoots} from './paths.js'
+import type {TradingSessionOptions} from './trading-session.js'
+
+export const sessionFlags = {
+  venue: Flags.string({required: true, options: ['alpaca', 'bybit'], description: 'the venue: alpaca (stocks) or bybit (linear perpetuals, hedge mode)'}),
+  strategy: Flags.string({char: 's', required: true, description: 'strategy name (see `trader backtest --help`)'}),
+  params: Flags.string({description: 'strategy parameters as JSON'}),
+  symbols: Flags.string({required: true, description: 'comma-separated symbols to trade'}),
+  timeframe: Flags.string({char: 't', default: '1m', description: 'bar timeframe of the market-data stream: 1m, 5m, 15m, 1h, 1d'}),
+  account: Flags.string({default: 'default', description: 'account name: names the lock, the state and the journal files'}),
+  seed: Flags.integer({default: 1, description: 'seed of the strategy context randomness (recorded, so replay reproduces it)'}),
+  risk: Flags.boolean({default: true, allowNo: true, description: 'pre-trade risk checks; --no-risk turns them off'}),
+  duration: Flags.string({description: 'stop after this much session time: 90s, 15m, 2h (default: until SIGINT / SIGTERM)'}),
+  'health-port': Flags.integer({description: 'serve /health, /ready and /metrics on this port (0: any free port)'}),
+  'env-file': Flags.string({description: '.env file with the API keys (the environment wins)'}),
+  'base-url': Flags.string({description: 'REST base URL (e.g. the emulator of `trader exchange serve`)'}),
+  'ws-url': Flags.string({description: 'websocket base URL (e.g. the emulator of `trader exchange serve`)'}),
+  'data-url': Flags.string({description: 'Alpaca market-data REST base URL (default: --base-url when given)'}),
+  'data-ws-url': Flags.string({description: 'Alpaca market-data websocket URL (default: --ws-url when given)'}),
+  'time-scale': Flags.string({default: '1', description: 'session ms per wall ms: only for an emulator replaying history faster (its --speed)'}),
+  'state-dir': Flags.string({description: 'state directory (locks, epochs): default $TRADER_STATE_DIR or $TRADER_HOME/state'}),
+  'journal-dir': Flags.string({description: 'journal directory: default $TRADER_JOURNAL_DIR or $TRADER_HOME/journals'}),
+}
+
+export interface SessionFlagValues {
+  venue: string
+  strategy: string
+  params?: string
+  symbols: string
+  timeframe: string
+  account: string
+  seed: number
+  risk: boolean
+  duration?: string
+  'health-port'?: number
+  'env-file'?: string
+  'base-url'?: string
+  'ws-url'?: string
+  'data-url'?: string
+  'data-ws-url'?: string
+  'time-scale': string
+  'state-dir'?: string
+  'journal-dir'?: string
+}
+
+export function parseDuration(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim())
+  if (!m) throw new UserInputError(`--duration '${text}' is not understood; use e.g. 90s, 15m or 2h`)
+  const unit = {ms: 1, s: 1_000, m: 60_000, h: 3_600_000}[(m[2] ?? 'ms') as 'ms' | 's' | 'm' | 'h']
+  return Math.round(Number(m[1]) * unit)
+}
+
+export function sessionOptionsFrom(
+  mode: 'paper' | 'live',
+  f: SessionFlagValues,
+  rest: Pick<TradingSessionOptions, 'logger' | 'say' | 'confirm' | 'env'>,
+): TradingSessionOptions {
+  if (!(f.timeframe in TIMEFRAME_MS)) throw new UserInputError(`--timeframe '${f.timeframe}' is not one of ${Object.keys(TIMEFRAME_MS).join(', ')}`)
+  let params: unknown = {}
+  if (f.params !== undefined) {
+    try {
+      params = JSON.parse(f.params)
+    } catch {
+      throw new UserInputError(`--params '${f.params}' is not JSON; use e.g. --params '{"fast":5,"slow":20}'`)
+    }
+  }
+  const symbols = f.symbols.split(',').map((s) => s.trim()).filter((s) => s !== '')
+  if (symbols.length === 0) throw new UserInputError('--symbols is empty; give e.g. --symbols AAPL,MSFT')
+  const timeScale = Number(f['time-scale'])
+  if (!(timeScale > 0)) throw new UserInputError(`--time-scale '${f['time-scale']}' must be a number > 0`)
+  const roots = resolveRoots({flags: {state: f['state-dir'], journals: f['journal-dir']}, env: rest.env})
+  return {
+    mode, venue: f.venue as 'alpaca' | 'bybit', account: f.account, strategy: f.strategy, params, symbols, timeframe: f.timeframe as Timeframe,
+    seed: f.seed, risk: f.risk, timeScale, durationMs: f.duration === undefined ? undefined : parseDuration(f.duration),
+    stateDir: roots.state, journalDir: roots.journals, healthPort: f['health-port'], envFile: f['env-file'],
+    baseUrl: f['base-url'], wsUrl: f['ws-url'], dataUrl: f['data-url'], dataWsUrl: f['data-ws-url'],
+    ...rest,
+  }
+}

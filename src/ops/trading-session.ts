@@ -1,0 +1,217 @@
+/**
+ * The process around a paper or live session (`trader paper`, `trader live`): credentials checked, the venue
+ * reached (ALP-14), the account locked (one process per account, the fencing epoch into every client order id),
+ * the journal opened (intents fsync'd before their request), health and metrics served, signals turned into a
+ * recorded stop, and everything closed in order. The session itself is src/engine/live/live-session.ts.
+ */
+import {statSync} from 'node:fs'
+import {join} from 'node:path'
+import type {Timeframe} from '../core/market-data.js'
+import {EventLoop} from '../engine/event-loop.js'
+import {Journal, type JournalRecord, type JournalSink} from '../engine/journal.js'
+import {LiveDriver} from '../engine/live/live-driver.js'
+import type {LiveSessionHeader} from '../engine/live/live-header.js'
+import {type LiveSessionHandle, type LiveSessionRun, runLiveSession} from '../engine/live/live-session.js'
+import {LoopTransport} from '../engine/live/loop-transport.js'
+import {type LiveVenueName, openVenueTransport, venueFactory, type VenueEndpoints} from '../engine/live/venues.js'
+import {MetricsRegistry} from '../engine/metrics.js'
+import {VirtualClock} from '../engine/clock/clock.js'
+import {findStrategy, STRATEGIES} from '../../strategies/index.js'
+import {JournalFile} from '../state/journal-file.js'
+import {acquireLock, type HeldLock} from '../state/instance-lock.js'
+import {UserInputError} from './errors.js'
+import {AuthenticationError, BrokerError} from '../broker/errors.js'
+import {type HealthServer, serveHealth} from './health-server.js'
+import {engineLog, registerSecret} from './log.js'
+import {createSessionMetrics} from './session-metrics.js'
+import {loadVenueCredentials} from './venue-credentials.js'
+import {wallTimers} from './wall-timers.js'
+import {zodOneLine} from './zod-message.js'
+import type {Logger} from 'pino'
+
+export interface TradingSessionOptions extends VenueEndpoints {
+  readonly mode: 'paper' | 'live'
+  readonly venue: LiveVenueName
+  readonly account: string
+  readonly strategy: string
+  readonly params: unknown
+  readonly symbols: readonly string[]
+  readonly timeframe: Timeframe
+  readonly seed: number
+  readonly risk: boolean
+  /** Session ms per wall ms; only for an emulator replaying history accelerated (its --speed). */
+  readonly timeScale: number
+  /** Stop after this much session time (default: run until SIGINT / SIGTERM). */
+  readonly durationMs?: number
+  readonly stateDir: string
+  readonly journalDir: string
+  readonly healthPort?: number
+  readonly envFile?: string
+  readonly env: NodeJS.ProcessEnv
+  readonly logger: Logger
+  /** One line for the user (stderr). */
+  readonly say: (line: string) => void
+  /** `trader live`: what the user confirms before the first order (account, symbols, risk limits). */
+  readonly confirm?: (summary: SessionSummary) => void
+}
+
+export interface SessionSummary {
+  readonly venue: string
+  readonly mode: 'paper' | 'live'
+  readonly account: string
+  readonly equity: number
+  readonly cash: number
+  readonly symbols: readonly string[]
+  readonly risk: Readonly<Record<string, unknown>> | null
+}
+
+export interface TradingSessionResult {
+  readonly journal: string
+  readonly run: LiveSessionRun
+  readonly records: number
+  readonly counts: SessionCounts
+}
+
+export async function runTradingSession(opts: TradingSessionOptions): Promise<TradingSessionResult> {
+  const factory = findStrategy(opts.strategy)
+  if (!factory) throw new UserInputError(`unknown strategy '${opts.strategy}'; choose one of: ${STRATEGIES.map((s) => s.name).join(', ')}`)
+  const params = factory.params.safeParse(opts.params ?? {})
+  if (!params.success) throw new UserInputError(zodOneLine(params.error, `parameters of ${opts.strategy}`))
+  if (!(opts.timeScale > 0)) throw new UserInputError(`--time-scale must be > 0, got ${opts.timeScale}`)
+  const risk = opts.risk ? {...factory.riskDefaults} : null
+
+  // ALP-14: credentials present and well-formed, then the account endpoint answers — before anything else.
+  const credentials = loadVenueCredentials(opts.venue, opts.env, {envFile: opts.envFile})
+  registerSecret(credentials.key)
+  registerSecret(credentials.secret)
+  const metrics = createSessionMetrics({venue: opts.venue, account: opts.account})
+  const wire = await openVenueTransport({
+    ...opts, credentials,
+    events: {onWait: () => metrics.rateLimitWaits.inc({venue: opts.venue})},
+  })
+  let lock: HeldLock | undefined
+  let health: HealthServer | undefined
+  let journalFile: JournalFile | undefined
+  try {
+    const makeVenue = await venueFactory(opts.venue, (e) => opts.logger.warn({where: e.where, issue: e.issue}, 'venue payload did not decode'))
+    const probeLoop = new EventLoop(0)
+    const probe = makeVenue({transport: wire, clock: new VirtualClock(0), scheduler: probeLoop})
+    const account = await startupCheck(opts.venue, () => probe.account(), 'the account endpoint')
+    const origin = await startupCheck(opts.venue, () => probe.venueTime(), 'the clock endpoint')
+    const symbols = [...new Set(opts.symbols)].sort()
+    opts.confirm?.({venue: opts.venue, mode: opts.mode, account: opts.account, equity: account.equity, cash: account.cash, symbols, risk})
+
+    lock = acquireLock(opts.stateDir, opts.account, new Date(), process.pid, {healthPort: opts.healthPort, label: `${opts.mode} ${opts.venue} ${opts.strategy}`})
+    const epoch = lock.info.epoch
+    const journalPath = join(opts.journalDir, `${opts.account}-${opts.mode}-${new Date().toISOString().replace(/[:.]/g, '-')}.journal`)
+    journalFile = new JournalFile(journalPath)
+    const counting = countingSink(metrics, opts.venue)
+    const journal = new Journal({sinks: [journalFile, counting]})
+    const header: LiveSessionHeader = {
+      format: 1, mode: opts.mode, venue: opts.venue, account: opts.account, strategy: opts.strategy, params: params.data,
+      symbols, timeframe: opts.timeframe, seed: opts.seed, epoch, risk, origin, scale: opts.timeScale,
+    }
+    const loop = new EventLoop(origin)
+    const driver = new LiveDriver(loop, wallTimers, {origin, scale: opts.timeScale})
+    const transport = new LoopTransport(wire, driver)
+    transport.onConnection((e) => {
+      if (e.kind === 'reconnected') metrics.wsReconnects.inc({venue: opts.venue})
+      opts.logger.info({stream: e.stream, event: e.kind}, 'venue stream')
+    })
+    let handle: LiveSessionHandle | undefined
+    let connected = true
+    transport.onConnection((e) => (connected = e.kind !== 'disconnected'))
+    const engineMetrics = new MetricsRegistry()
+    if (opts.healthPort !== undefined) {
+      health = await serveHealth({
+        port: opts.healthPort,
+        registry: metrics.registry,
+        readiness: () => (!handle ? {ready: false, reason: 'reconciling'} : !connected ? {ready: false, reason: 'disconnected'} : {ready: true}),
+        info: () => ({account: opts.account, venue: opts.venue, mode: opts.mode, epoch, pid: process.pid}),
+      })
+      opts.say(`health: ${health.url}/health, ${health.url}/ready, ${health.url}/metrics`)
+    }
+
+    const stopOn = (signal: NodeJS.Signals): void => {
+      opts.say(`${signal}: stopping the session (the journal records the stop)`)
+      driver.inbound(() => handle?.stop(signal))
+    }
+    const onInt = (): void => stopOn('SIGINT')
+    const onTerm = (): void => stopOn('SIGTERM')
+    process.once('SIGINT', onInt)
+    process.once('SIGTERM', onTerm)
+
+    const session = runLiveSession({
+      header, loop, journal, transport, makeVenue, strategy: factory.create(params.data),
+      log: engineLog(opts.logger), metrics: engineMetrics,
+      risk: risk ? {limits: risk} : undefined,
+      onReady: (h) => {
+        handle = h
+        opts.say(`${opts.mode} session on ${opts.venue} trading ${symbols.join(', ')}: journal ${journalPath}`)
+        if (opts.durationMs !== undefined) loop.at(origin + opts.durationMs, () => h.stop('duration reached'))
+      },
+    })
+    driver.wake()
+    let run: LiveSessionRun
+    try {
+      run = await session
+    } finally {
+      process.off('SIGINT', onInt)
+      process.off('SIGTERM', onTerm)
+      driver.stop()
+    }
+    if (driver.error !== undefined) throw driver.error
+    journalFile.close()
+    journalFile = undefined
+    metrics.journalBytes.set(statSync(journalPath).size)
+    return {journal: journalPath, run, records: journal.size, counts: counting.counts}
+  } finally {
+    journalFile?.close()
+    await health?.close()
+    lock?.release()
+    await wire.close()
+  }
+}
+
+/**
+ * The connection test of ALP-14: a venue that refuses the keys, or cannot be reached, ends the command with one
+ * line (exit 2) before a lock, a journal or an order exists. The mapped errors carry no credential.
+ */
+async function startupCheck<T>(venue: string, call: () => Promise<T>, what: string): Promise<T> {
+  try {
+    return await call()
+  } catch (err) {
+    if (!(err instanceof BrokerError)) throw err
+    const fix = err instanceof AuthenticationError
+      ? 'check the API key and secret (and that they belong to this environment: paper keys for paper, live keys for live)'
+      : 'check the network, --base-url / --ws-url, and the venue status page'
+    throw new UserInputError(`${venue} ${what} failed at start-up: ${err.message}; ${fix}`)
+  }
+}
+
+/** Counts what the operations metrics show, from the journal as it is written. */
+function countingSink(metrics: ReturnType<typeof createSessionMetrics>, venue: string): JournalSink & {counts: SessionCounts} {
+  const counts = {orders: 0, fills: 0, rejections: 0}
+  return {
+    counts,
+    append(r: JournalRecord): void {
+      const d = r.data as {request?: {side?: string}; code?: string; kind?: string}
+      if (r.type === 'intent') {
+        counts.orders++
+        metrics.orders.inc({venue, side: d.request?.side ?? 'unknown'})
+      } else if (r.type === 'risk_rejected') {
+        counts.rejections++
+        metrics.rejections.inc({reason: d.code ?? 'unknown'})
+      } else if (r.type === 'event' && d.kind === 'execution') {
+        counts.fills++
+        metrics.fills.inc({venue})
+      }
+    },
+  }
+}
+
+export interface SessionCounts {
+  orders: number
+  fills: number
+  rejections: number
+}

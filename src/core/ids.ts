@@ -1,7 +1,7 @@
 /**
  * Deterministic client order ids: the same (scope, key, leg, epoch) always gives the same id, so a retry
- * reuses the id and can never place a second order. Kept within Bybit's 36-character orderLinkId limit
- * (Alpaca allows 48).
+ * reuses the id and can never place a second order. Kept within Bybit's orderLinkId rules — at most 36
+ * characters, only letters, digits, '-' and '_' — which Alpaca's client_order_id (48 characters) accepts too.
  */
 export const MAX_CLIENT_ORDER_ID = 36
 
@@ -21,17 +21,20 @@ export class ClientOrderIdError extends Error {
   override readonly name = 'ClientOrderIdError'
 }
 
-const ID_CHARS = /^[A-Za-z0-9_.:-]+$/
+const ID_CHARS = /^[A-Za-z0-9_-]+$/
 /** Key and leg may not contain '-': the separator must be unambiguous ('a-b'+'c' vs 'a'+'b-c'). */
-const PART_CHARS = /^[A-Za-z0-9_.:]+$/
+const PART_CHARS = /^[A-Za-z0-9_]+$/
 
 export function clientOrderId(p: ClientOrderIdParts): string {
   if (!Number.isSafeInteger(p.epoch) || p.epoch < 0) {
     throw new ClientOrderIdError(`client order id: epoch must be a non-negative integer, got ${p.epoch}; use the fencing counter of the account lock`)
   }
   const tail = `-${p.epoch}`
-  const plain = `${p.scope}-${p.key}-${p.leg}${tail}`
-  if (plain.length <= MAX_CLIENT_ORDER_ID && ID_CHARS.test(p.scope) && PART_CHARS.test(p.key) && PART_CHARS.test(p.leg)) return plain
+  // '.' and ':' (signal ids: 'momentum:AAA:<ts>') read best as '_'; anything else outside the alphabet is hashed.
+  const key = p.key.replace(/[.:]/g, '_')
+  const leg = p.leg.replace(/[.:]/g, '_')
+  const plain = `${p.scope}-${key}-${leg}${tail}`
+  if (plain.length <= MAX_CLIENT_ORDER_ID && ID_CHARS.test(p.scope) && PART_CHARS.test(key) && PART_CHARS.test(leg)) return plain
   // Hash the parts with their boundaries, so inputs that only differ in where the separators fall stay apart.
   const hash = fnv1a64(JSON.stringify([p.scope, p.key, p.leg]))
   const head = sanitize(p.scope).slice(0, MAX_CLIENT_ORDER_ID - hash.length - tail.length - 1)
@@ -39,7 +42,7 @@ export function clientOrderId(p: ClientOrderIdParts): string {
 }
 
 function sanitize(s: string): string {
-  return s.replace(/[^A-Za-z0-9_.:-]/g, '_')
+  return s.replace(/[^A-Za-z0-9_-]/g, '_')
 }
 
 /** 64-bit FNV-1a as 16 hex chars: stable across runs and platforms. */

@@ -1,6 +1,7 @@
 /**
  * Client order ids of grid orders carry what the order is for, so the grid recognises its own orders on the venue
- * after a restart or a reconnect: `grid-<SYMBOL>.<n>-<L|S>.<role><level>-<epoch>`, e.g. `grid-BTCUSDT.17-L.e2-1`.
+ * after a restart or a reconnect: `grid-<SYMBOL>_<n>-<L|S>_<role><level>-<epoch>`, e.g. `grid-BTCUSDT_17-L_e2-1`
+(only letters, digits, '-' and '_': Bybit's orderLinkId alphabet).
  * `n` numbers the grid's orders (persisted, never reused); roles: o = opening, r = reopen, e = averaging entry,
  * t = take-profit.
  */
@@ -16,19 +17,19 @@ export interface OrderTag {
   readonly level: number
 }
 
-const ID = /^grid-([A-Za-z0-9_:]+)\.(\d+)-([LS])\.([oret])(\d+)-(\d+)$/
+const ID = /^grid-([A-Za-z0-9_]+)_(\d+)-([LS])_([oret])(\d+)-(\d+)$/
 
 export function idKey(symbol: string, n: number): string {
-  return `${symbolKey(symbol)}.${n}`
+  return `${symbolKey(symbol)}_${n}`
 }
 
 export function idLeg(side: LegSide, role: Role, level: number): string {
-  return `${side === 'long' ? 'L' : 'S'}.${role}${level}`
+  return `${side === 'long' ? 'L' : 'S'}_${role}${level}`
 }
 
 /** The symbol as it appears in ids ('-' and other separators replaced). */
 export function symbolKey(symbol: string): string {
-  return symbol.replace(/[^A-Za-z0-9_:]/g, '_')
+  return symbol.replace(/[^A-Za-z0-9_]/g, '_')
 }
 
 /** The tag of a grid order id, or undefined for an id the grid did not make. */

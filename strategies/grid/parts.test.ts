@@ -200,10 +200,10 @@ describe('prices, quantities and ids', () => {
 
   it('client order ids carry symbol, number, leg, role and level, and parse back', () => {
     const id = `grid-${idKey('BTCUSDT', 17)}-${idLeg('short', 'e', 2)}-3`
-    expect(id).toBe('grid-BTCUSDT.17-S.e2-3')
+    expect(id).toBe('grid-BTCUSDT_17-S_e2-3')
     expect(parseGridId(id)).toEqual({symbol: 'BTCUSDT', n: 17, side: 'short', role: 'e', level: 2})
     expect(parseGridId('sma-x-b-1')).toBeUndefined()
-    expect(idKey('BTC-PERP', 1)).toBe('BTC_PERP.1')
+    expect(idKey('BTC-PERP', 1)).toBe('BTC_PERP_1')
   })
 
   it('parameters are validated with a clear path', () => {

@@ -32,7 +32,7 @@ describe('ALP-11: duplicate signals, across a restart', () => {
     const last = dups.at(-1)!
     expect(recordsOf(run, 'trade_closed').every((r) => r.t < last)).toBe(true)
     // The one order's id is derived from the signal id.
-    expect(venueOrders(run, 'AAA', 'buy')[0].clientOrderId).toContain('momentum:AAA:')
+    expect(venueOrders(run, 'AAA', 'buy')[0].clientOrderId).toContain('momentum_AAA_')
   })
 
   it('bites: the old bot buys the same signal again once it holds nothing, and after the restart', async () => {

@@ -43,7 +43,7 @@ describe('GRID-01: take-profit with pending entries on both legs', () => {
   it('bites: the seed handler (cancel the closed leg only) leaves an orphan that fills, doubling the level', async () => {
     const run = await runGrid(await loadGrid('GRID-01'), (p, o) => new OneSideCancelGrid(p, o))
     const bad = gridViolations(run)
-    expect(bad.some((l) => l.startsWith('orphan: entry') && l.includes('S.e1'))).toBe(true)
+    expect(bad.some((l) => l.startsWith('orphan: entry') && l.includes('S_e1'))).toBe(true)
     expect(bad.some((l) => l.includes('short level 1: 2 entries open at once'))).toBe(true)
     // The orphan filled next to its replacement: the short leg holds 0.25 instead of 0.15.
     const short = run.strategy.legOf(SYMBOL, 'short')!

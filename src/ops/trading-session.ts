@@ -81,7 +81,7 @@ export async function runTradingSession(opts: TradingSessionOptions): Promise<Tr
   const risk = opts.risk ? {...factory.riskDefaults} : null
 
   // ALP-14: credentials present and well-formed, then the account endpoint answers — before anything else.
-  const credentials = loadVenueCredentials(opts.venue, opts.env, {envFile: opts.envFile})
+  const credentials = loadVenueCredentials(opts.venue, opts.env, {envFile: opts.envFile, environment: opts.mode})
   registerSecret(credentials.key)
   registerSecret(credentials.secret)
   const metrics = createSessionMetrics({venue: opts.venue, account: opts.account})

@@ -1,0 +1,10 @@
+/** The resilience layer: rate budgets, retry with backoff, circuit breaker per endpoint (OPS-08, ALP-05). */
+export {ALPACA_POLICY} from './alpaca-policy.js'
+export {BYBIT_POLICY} from './bybit-policy.js'
+export {CircuitOpenError, RateLimitWaitTooLongError, TransportClosedError} from './errors.js'
+export type {ResilienceEvents} from './events.js'
+export type {BreakerSettings, BudgetSpec, EndpointPolicy, LimitReport, Outcome, RateLimitSettings, RetrySettings, VenuePolicy} from './policy.js'
+export {resilientTransport, ResilientTransport, type ResilienceOptions, type ResilienceStats} from './resilient-transport.js'
+export {SharedBudgets} from './sliding-budget.js'
+export type {JitterSource, ResilienceTime} from './time.js'
+export {wallTime} from './wall-time.js'

@@ -43,6 +43,8 @@ export interface TradingSessionOptions extends VenueEndpoints {
   readonly timeScale: number
   /** Stop after this much session time (default: run until SIGINT / SIGTERM). */
   readonly durationMs?: number
+  /** Session time a graceful shutdown waits for orders in flight (default 30 s). */
+  readonly graceMs?: number
   readonly stateDir: string
   readonly journalDir: string
   readonly healthPort?: number
@@ -101,7 +103,20 @@ export async function runTradingSession(opts: TradingSessionOptions): Promise<Tr
     const symbols = [...new Set(opts.symbols)].sort()
     opts.confirm?.({venue: opts.venue, mode: opts.mode, account: opts.account, equity: account.equity, cash: account.cash, symbols, risk})
 
-    lock = acquireLock(opts.stateDir, opts.account, new Date(), process.pid, {healthPort: opts.healthPort, label: `${opts.mode} ${opts.venue} ${opts.strategy}`})
+    let handle: LiveSessionHandle | undefined
+    let connected = true
+    const engineMetrics = new MetricsRegistry()
+    if (opts.healthPort !== undefined) {
+      health = await serveHealth({
+        port: opts.healthPort,
+        registry: metrics.registry,
+        readiness: () => (!handle ? {ready: false, reason: 'reconciling'} : !connected ? {ready: false, reason: 'disconnected'} : {ready: true}),
+        info: () => ({account: opts.account, venue: opts.venue, mode: opts.mode, epoch: lock?.info.epoch, pid: process.pid}),
+      })
+      opts.say(`health: ${health.url}/health, ${health.url}/ready, ${health.url}/metrics`)
+    }
+
+    lock = acquireLock(opts.stateDir, opts.account, new Date(), process.pid, {healthPort: health?.port, label: `${opts.mode} ${opts.venue} ${opts.strategy}`})
     const epoch = lock.info.epoch
     const journalPath = join(opts.journalDir, `${opts.account}-${opts.mode}-${new Date().toISOString().replace(/[:.]/g, '-')}.journal`)
     journalFile = new JournalFile(journalPath)
@@ -118,28 +133,24 @@ export async function runTradingSession(opts: TradingSessionOptions): Promise<Tr
       if (e.kind === 'reconnected') metrics.wsReconnects.inc({venue: opts.venue})
       opts.logger.info({stream: e.stream, event: e.kind}, 'venue stream')
     })
-    let handle: LiveSessionHandle | undefined
-    let connected = true
     transport.onConnection((e) => (connected = e.kind !== 'disconnected'))
-    const engineMetrics = new MetricsRegistry()
-    if (opts.healthPort !== undefined) {
-      health = await serveHealth({
-        port: opts.healthPort,
-        registry: metrics.registry,
-        readiness: () => (!handle ? {ready: false, reason: 'reconciling'} : !connected ? {ready: false, reason: 'disconnected'} : {ready: true}),
-        info: () => ({account: opts.account, venue: opts.venue, mode: opts.mode, epoch, pid: process.pid}),
+    // First signal: graceful shutdown (no new entries, wait for orders in flight); second: stop at once.
+    // Both enter the session as inbound tasks, so the journal records when, and replay repeats them.
+    let signals = 0
+    let early: string | undefined
+    const onSignal = (signal: NodeJS.Signals): void => {
+      signals++
+      opts.say(signals === 1 ? `${signal}: shutting down (no new entries; waiting for orders in flight)` : `${signal} again: stopping now`)
+      driver.inbound(() => {
+        if (!handle) early = signal
+        else if (signals === 1) handle.shutdown(signal, opts.graceMs)
+        else handle.stop(`${signal} again`)
       })
-      opts.say(`health: ${health.url}/health, ${health.url}/ready, ${health.url}/metrics`)
     }
-
-    const stopOn = (signal: NodeJS.Signals): void => {
-      opts.say(`${signal}: stopping the session (the journal records the stop)`)
-      driver.inbound(() => handle?.stop(signal))
-    }
-    const onInt = (): void => stopOn('SIGINT')
-    const onTerm = (): void => stopOn('SIGTERM')
-    process.once('SIGINT', onInt)
-    process.once('SIGTERM', onTerm)
+    const onInt = (): void => onSignal('SIGINT')
+    const onTerm = (): void => onSignal('SIGTERM')
+    process.on('SIGINT', onInt)
+    process.on('SIGTERM', onTerm)
 
     const session = runLiveSession({
       header, loop, journal, transport, makeVenue, strategy: factory.create(params.data),
@@ -147,8 +158,9 @@ export async function runTradingSession(opts: TradingSessionOptions): Promise<Tr
       risk: risk ? {limits: risk} : undefined,
       onReady: (h) => {
         handle = h
+        if (early) h.stop(`${early} during start-up`)
         opts.say(`${opts.mode} session on ${opts.venue} trading ${symbols.join(', ')}: journal ${journalPath}`)
-        if (opts.durationMs !== undefined) loop.at(origin + opts.durationMs, () => h.stop('duration reached'))
+        if (opts.durationMs !== undefined) loop.at(origin + opts.durationMs, () => h.shutdown('duration reached', opts.graceMs))
       },
     })
     driver.wake()

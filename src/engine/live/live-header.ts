@@ -10,6 +10,8 @@ const TIMEFRAMES = Object.keys(TIMEFRAME_MS) as [Timeframe, ...Timeframe[]]
 
 export const LIVE_SESSION_RECORD = 'live_session'
 export const SESSION_STOP_RECORD = 'session_stop'
+/** A graceful shutdown began (a signal): entries refused from here, the stop follows when nothing is in flight. */
+export const SHUTDOWN_RECORD = 'shutdown'
 /** The last record of a session that ended cleanly (after the strategy stopped and the venue closed). */
 export const SESSION_END_RECORD = 'session_end'
 

@@ -19,7 +19,8 @@ import type {Scheduler} from '../scheduler.js'
 import {type SessionRisk, type SessionWiring, wireSession} from '../session-wiring.js'
 import type {Strategy} from '../strategy.js'
 import type {AuditTrail} from '../../risk/audit-trail.js'
-import {LIVE_SESSION_RECORD, type LiveSessionHeader, SESSION_END_RECORD, SESSION_STOP_RECORD} from './live-header.js'
+import {LIVE_SESSION_RECORD, type LiveSessionHeader, SESSION_END_RECORD, SESSION_STOP_RECORD, SHUTDOWN_RECORD} from './live-header.js'
+import {reduces} from '../../risk/risk-engine.js'
 import {RecordingTransport} from './recording-transport.js'
 
 /** A live venue adapter: the broker port and the market feed, with its connection lifecycle. */
@@ -58,9 +59,19 @@ export interface LiveSessionOptions {
 export interface LiveSessionHandle {
   readonly wiring: SessionWiring
   readonly venue: LiveVenue
-  /** Ends the session; call it from a loop task (LiveDriver.inbound), so the journal records when. */
+  /** Ends the session now; call it from a loop task (LiveDriver.inbound), so the journal records when. */
   stop(reason: string): void
+  /**
+   * Graceful shutdown (ALP-15, OPS-06): from now on new entries are refused (exits still go out), and the session
+   * stops once no order is in flight, or after `graceMs` of session time. Call it from a loop task; it is journaled
+   * and replayed like the stop.
+   */
+  shutdown(reason: string, graceMs?: number): void
 }
+
+/** Session time a graceful shutdown waits for orders in flight before it stops anyway. */
+export const SHUTDOWN_GRACE_MS = 30_000
+const SHUTDOWN_POLL_MS = 100
 
 export interface ReconcileSummary {
   readonly openOrders: number
@@ -99,8 +110,16 @@ export async function runLiveSession(opts: LiveSessionOptions): Promise<LiveSess
   log.info('reconciled with the venue', {...reconciled})
 
   let stopReason = ''
+  let closing = false
   let resolveStop: () => void = () => {}
   const stopped = new Promise<void>((resolve) => (resolveStop = resolve))
+  const risk = w.gateway.preTrade
+  w.gateway.preTrade = (req) => {
+    if (closing && !reduces(req, w.view.positions.qty(req.symbol, req.positionSide ?? 'net'))) {
+      return {ok: false, code: 'shutting_down', reason: 'the session is shutting down: no new entries (exits still go out)'}
+    }
+    return risk ? risk(req) : {ok: true}
+  }
   const handle: LiveSessionHandle = {
     wiring: w,
     venue,
@@ -111,6 +130,19 @@ export async function runLiveSession(opts: LiveSessionOptions): Promise<LiveSess
       resolveStop()
       // The wind-down continues in the promise's continuation: it must run before the next task of this instant.
       loop.markAsync()
+    },
+    shutdown(reason: string, graceMs = SHUTDOWN_GRACE_MS) {
+      if (closing || stopReason) return
+      closing = true
+      const until = loop.clock.now() + graceMs
+      journal.append({t: loop.clock.now(), type: SHUTDOWN_RECORD, data: {reason, graceMs, inFlight: w.view.orders.open}})
+      const check = (): void => {
+        if (stopReason) return
+        if (w.view.orders.open === 0) handle.stop(reason)
+        else if (loop.clock.now() >= until) handle.stop(`${reason}; ${w.view.orders.open} order(s) still in flight after ${graceMs} ms`)
+        else loop.after(SHUTDOWN_POLL_MS, check)
+      }
+      check()
     },
   }
 

@@ -9,7 +9,7 @@ import {type Divergence, JournalMatcher} from '../journal-matcher.js'
 import type {MetricsRegistry} from '../metrics.js'
 import type {SessionRisk} from '../session-wiring.js'
 import type {Strategy} from '../strategy.js'
-import {LIVE_SESSION_RECORD, type LiveSessionHeader, LiveSessionHeaderSchema, SESSION_STOP_RECORD} from './live-header.js'
+import {LIVE_SESSION_RECORD, type LiveSessionHeader, LiveSessionHeaderSchema, SESSION_STOP_RECORD, SHUTDOWN_RECORD} from './live-header.js'
 import {type LiveVenueFactory, runLiveSession} from './live-session.js'
 import {ReplayTransport} from './replay-transport.js'
 
@@ -64,6 +64,7 @@ export async function replayLiveJournal(input: LiveReplayInput): Promise<LiveRep
   const loop = new EventLoop(header.origin)
   const transport = new ReplayTransport(header.venue, records, loop)
   const stop = records.find((r) => r.type === SESSION_STOP_RECORD)
+  const shutdown = records.find((r) => r.type === SHUTDOWN_RECORD)
   const end = records.length > 0 ? records[records.length - 1].t : header.origin
   let finished = false
   let failure: unknown
@@ -71,7 +72,12 @@ export async function replayLiveJournal(input: LiveReplayInput): Promise<LiveRep
   const done = runLiveSession({
     header, loop, journal, transport, makeVenue: input.makeVenue, strategy: input.strategy(header), risk: input.risk, metrics: input.metrics,
     onReady: (h) => {
-      if (stop) loop.scheduleFirst(stop.t, () => h.stop((stop.data as {reason: string}).reason))
+      // Outside inputs at their recorded times: the shutdown signal (the stop then follows from the session's own
+      // timers), or the stop itself.
+      if (shutdown) {
+        const d = shutdown.data as {reason: string; graceMs: number}
+        loop.scheduleFirst(shutdown.t, () => h.shutdown(d.reason, d.graceMs))
+      } else if (stop) loop.scheduleFirst(stop.t, () => h.stop((stop.data as {reason: string}).reason))
     },
   }).then(
     (run) => {

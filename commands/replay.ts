@@ -89,6 +89,7 @@ Exits 1 when anything diverges or fails.`
       const failed = results.filter((r) => !r.ok).length
       this.log(`${results.length - failed} passed, ${failed} failed`)
     }
-    if (results.some((r) => !r.ok)) this.exit(1)
+    // exitCode, not exit(): a large report must reach a pipe in full before the process ends.
+    if (results.some((r) => !r.ok)) process.exitCode = 1
   }
 }

@@ -6,7 +6,8 @@ import {resolveRoots} from './paths.js'
 import type {TradingSessionOptions} from './trading-session.js'
 
 export const sessionFlags = {
-  venue: Flags.string({required: true, options: ['alpaca', 'bybit'], description: 'the venue: alpaca (stocks) or bybit (linear perpetuals, hedge mode)'}),
+  venue: Flags.string({required: true, options: ['alpaca', 'bybit', 'sim'], description: 'the venue: alpaca (stocks), bybit (linear perpetuals, hedge mode), or sim (the simulated exchange on --feed market data; paper only)'}),
+  feed: Flags.string({options: ['alpaca', 'bybit'], description: 'with --venue sim: whose live market data feeds the simulated exchange'}),
   strategy: Flags.string({char: 's', required: true, description: 'strategy name (see `trader backtest --help`)'}),
   params: Flags.string({description: 'strategy parameters as JSON'}),
   symbols: Flags.string({required: true, description: 'comma-separated symbols to trade'}),
@@ -28,6 +29,7 @@ export const sessionFlags = {
 
 export interface SessionFlagValues {
   venue: string
+  feed?: string
   strategy: string
   params?: string
   symbols: string
@@ -74,7 +76,7 @@ export function sessionOptionsFrom(
   if (!(timeScale > 0)) throw new UserInputError(`--time-scale '${f['time-scale']}' must be a number > 0`)
   const roots = resolveRoots({flags: {state: f['state-dir'], journals: f['journal-dir']}, env: rest.env})
   return {
-    mode, venue: f.venue as 'alpaca' | 'bybit', account: f.account, strategy: f.strategy, params, symbols, timeframe: f.timeframe as Timeframe,
+    mode, venue: f.venue as 'alpaca' | 'bybit' | 'sim', feed: f.feed as 'alpaca' | 'bybit' | undefined, account: f.account, strategy: f.strategy, params, symbols, timeframe: f.timeframe as Timeframe,
     seed: f.seed, risk: f.risk, timeScale, durationMs: f.duration === undefined ? undefined : parseDuration(f.duration),
     stateDir: roots.state, journalDir: roots.journals, healthPort: f['health-port'], envFile: f['env-file'],
     baseUrl: f['base-url'], wsUrl: f['ws-url'], dataUrl: f['data-url'], dataWsUrl: f['data-ws-url'],

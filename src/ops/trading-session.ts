@@ -13,7 +13,7 @@ import {LiveDriver} from '../engine/live/live-driver.js'
 import type {LiveSessionHeader} from '../engine/live/live-header.js'
 import {type LiveSessionHandle, type LiveSessionRun, runLiveSession} from '../engine/live/live-session.js'
 import {LoopTransport} from '../engine/live/loop-transport.js'
-import {type LiveVenueName, openVenueTransport, venueFactory, type VenueEndpoints} from '../engine/live/venues.js'
+import {type LiveVenueName, openVenueTransport, type SessionVenueName, venueFactory, type VenueEndpoints} from '../engine/live/venues.js'
 import {MetricsRegistry} from '../engine/metrics.js'
 import {VirtualClock} from '../engine/clock/clock.js'
 import {findStrategy, STRATEGIES} from '../../strategies/index.js'
@@ -31,7 +31,9 @@ import type {Logger} from 'pino'
 
 export interface TradingSessionOptions extends VenueEndpoints {
   readonly mode: 'paper' | 'live'
-  readonly venue: LiveVenueName
+  /** 'sim': the simulated exchange on `feed`'s market data (paper only). */
+  readonly venue: SessionVenueName
+  readonly feed?: LiveVenueName
   readonly account: string
   readonly strategy: string
   readonly params: unknown
@@ -83,23 +85,36 @@ export async function runTradingSession(opts: TradingSessionOptions): Promise<Tr
   const risk = opts.risk ? {...factory.riskDefaults} : null
 
   // ALP-14: credentials present and well-formed, then the account endpoint answers — before anything else.
-  const credentials = loadVenueCredentials(opts.venue, opts.env, {envFile: opts.envFile, environment: opts.mode})
-  registerSecret(credentials.key)
-  registerSecret(credentials.secret)
+  if (opts.venue === 'sim' && (opts.mode !== 'paper' || !opts.feed)) {
+    throw new UserInputError('--venue sim runs the simulated exchange on a live feed: use it with `trader paper` and --feed alpaca|bybit')
+  }
+  // The wire: the venue's, or for the simulated venue its feed's (Bybit's public market data needs no keys).
+  const wireVenue: LiveVenueName = opts.venue === 'sim' ? opts.feed! : opts.venue
+  const credentials = opts.venue === 'sim' && wireVenue === 'bybit'
+    ? undefined
+    : loadVenueCredentials(wireVenue, opts.env, {envFile: opts.envFile, environment: opts.mode})
+  if (credentials) {
+    registerSecret(credentials.key)
+    registerSecret(credentials.secret)
+  }
   const metrics = createSessionMetrics({venue: opts.venue, account: opts.account})
   const wire = await openVenueTransport({
-    ...opts, credentials,
+    ...opts, venue: wireVenue, credentials,
     events: {onWait: () => metrics.rateLimitWaits.inc({venue: opts.venue})},
   })
   let lock: HeldLock | undefined
   let health: HealthServer | undefined
   let journalFile: JournalFile | undefined
   try {
-    const makeVenue = await venueFactory(opts.venue, (e) => opts.logger.warn({where: e.where, issue: e.issue}, 'venue payload did not decode'))
-    const probeLoop = new EventLoop(0)
-    const probe = makeVenue({transport: wire, clock: new VirtualClock(0), scheduler: probeLoop})
-    const account = await startupCheck(opts.venue, () => probe.account(), 'the account endpoint')
-    const origin = await startupCheck(opts.venue, () => probe.venueTime(), 'the clock endpoint')
+    const onDecodeError = (e: {where: string; issue: string}): void => opts.logger.warn({where: e.where, issue: e.issue}, 'venue payload did not decode')
+    const sim = opts.venue === 'sim' ? {seed: opts.seed} : undefined
+    const makeVenue = await venueFactory(opts.venue, onDecodeError, opts.feed ? {venue: opts.feed, sim} : undefined)
+    // The connection test runs on the wire's own adapter (for the simulated venue: its feed's), outside the session.
+    const probe = (await venueFactory(wireVenue, onDecodeError))({transport: wire, clock: new VirtualClock(0), scheduler: new EventLoop(0)})
+    const account = opts.venue === 'sim'
+      ? {equity: NaN, cash: NaN}
+      : await startupCheck(wireVenue, () => probe.account(), 'the account endpoint')
+    const origin = await startupCheck(wireVenue, () => probe.venueTime(), 'the clock endpoint')
     const symbols = [...new Set(opts.symbols)].sort()
     opts.confirm?.({venue: opts.venue, mode: opts.mode, account: opts.account, equity: account.equity, cash: account.cash, symbols, risk})
 
@@ -123,7 +138,7 @@ export async function runTradingSession(opts: TradingSessionOptions): Promise<Tr
     const counting = countingSink(metrics, opts.venue)
     const journal = new Journal({sinks: [journalFile, counting]})
     const header: LiveSessionHeader = {
-      format: 1, mode: opts.mode, venue: opts.venue, account: opts.account, strategy: opts.strategy, params: params.data,
+      format: 1, mode: opts.mode, venue: opts.venue, ...(opts.feed ? {feed: opts.feed, sim} : {}), account: opts.account, strategy: opts.strategy, params: params.data,
       symbols, timeframe: opts.timeframe, seed: opts.seed, epoch, risk, origin, scale: opts.timeScale,
     }
     const loop = new EventLoop(origin)

@@ -6,7 +6,7 @@
 import {readFileSync} from 'node:fs'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
-import type {AlpacaStreamMessage} from '../../src/adapters/alpaca/index.js'
+import type {AlpacaFillActivity, AlpacaStreamMessage} from '../../src/adapters/alpaca/index.js'
 import type {Page, VenueBar, VenueTrade} from '../../src/adapters/decode.js'
 import type {AccountSnapshot} from '../../src/core/ledger.js'
 import type {OrderSnapshot} from '../../src/core/order.js'
@@ -32,7 +32,7 @@ const value = fixtures.value
 
 const raw = (file: string) => JSON.parse(readFileSync(path.join(ROOT, file), 'utf8'))
 
-describeFixtureCoverage('Alpaca', fixtures, alpacaCases, EXPECTED_FAILURES, {files: 32, decoded: 37})
+describeFixtureCoverage('Alpaca', fixtures, alpacaCases, EXPECTED_FAILURES, {files: 33, decoded: 38})
 
 describe('Alpaca fixtures: decoded values equal the raw files', () => {
   it('a limit order: qty, price, status, ids, times', () => {
@@ -115,6 +115,16 @@ describe('Alpaca fixtures: decoded values equal the raw files', () => {
     expect(trades.next).toMatch(/^QUFQTHwy/)
     const crypto = value<Page<VenueTrade>>(`${MCP}/market-data-api/GETv1beta3_crypto_loc_trades__200__trades.json`)
     expect(crypto.items.map((t) => [t.symbol, t.id, t.side])).toEqual([['BTC/USD', '31455289', 'sell'], ['ETH/USD', '31455287', 'sell'], ['ETH/USD', '31455288', 'sell']])
+  })
+
+  it('a FILL activity: execution id after "::", order id, cumulative and remaining quantity, time', () => {
+    const file = `${MCP}/trading-api/schemas/TradingActivities__example_1.json`
+    const r = raw(file)
+    const a = value<AlpacaFillActivity>(file)
+    expect(a).toEqual({
+      activityId: r.id, execId: '2d7be4ff-d1f3-43e9-856a-0f5cf5c5088e', venueOrderId: r.order_id, symbol: 'AAPL', side: 'buy',
+      qty: 2, price: 174.78, cumQty: 2, leavesQty: 0, ts: Date.parse('2022-02-02T18:55:09.981Z'),
+    })
   })
 
   it('error bodies of each shape', () => {

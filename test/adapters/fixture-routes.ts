@@ -8,7 +8,7 @@ import path from 'node:path'
 import {gunzipSync} from 'node:zlib'
 import {describe, expect, it} from 'vitest'
 import {
-  decodeAlpacaAccount, decodeAlpacaBars, decodeAlpacaClock, decodeAlpacaErrorBody, decodeAlpacaOrder, decodeAlpacaOrderbooks,
+  decodeAlpacaAccount, decodeAlpacaBars, decodeAlpacaClock, decodeAlpacaErrorBody, decodeAlpacaFillActivity, decodeAlpacaOrder, decodeAlpacaOrderbooks,
   decodeAlpacaPosition, decodeAlpacaStreamFrame, decodeAlpacaTrades,
 } from '../../src/adapters/alpaca/index.js'
 import {
@@ -103,6 +103,7 @@ const linearAccount = (maxLeverage = 10) => ({leverage: Math.min(10, maxLeverage
 function alpacaRest(name: string, raw: unknown): Decoded<unknown> | undefined {
   if (/__[45]\d\d/.test(name)) return decodeAlpacaErrorBody(raw)
   if (/options_(trades|bars|quotes|snapshots)/.test(name)) return undefined // option market data: not in the core model
+  if (/TradingActivities__|activities\/FILL/.test(name)) return decodeAlpacaFillActivity(raw)
   if (/orders/.test(name)) return decodeAlpacaOrder(raw)
   if (/account|Account__/.test(name)) return decodeAlpacaAccount(raw, RECEIVED_AT)
   if (/Position__/.test(name)) return decodeAlpacaPosition(raw, RECEIVED_AT)

@@ -19,7 +19,11 @@ export const LiveSessionHeaderSchema = z
   .object({
     format: z.literal(1),
     mode: z.enum(['paper', 'live']),
-    venue: z.enum(['alpaca', 'bybit']),
+    /** 'sim': the simulated exchange on the market data of `feed`. */
+    venue: z.enum(['alpaca', 'bybit', 'sim']),
+    feed: z.enum(['alpaca', 'bybit']).optional(),
+    /** Simulator settings when venue is 'sim'. */
+    sim: z.record(z.string(), z.unknown()).optional(),
     /** The account's name in the fleet (or 'default'); names the lock and the state files. */
     account: z.string().min(1),
     strategy: z.string().min(1),

@@ -36,6 +36,9 @@ export interface LiveVenueDeps {
   readonly transport: VenueTransport
   readonly clock: Clock
   readonly scheduler: Scheduler
+  /** The session loop itself (a simulated venue schedules its messages on it) and the sorted symbols. */
+  readonly loop?: EventLoop
+  readonly symbols?: readonly string[]
 }
 
 export type LiveVenueFactory = (deps: LiveVenueDeps) => LiveVenue
@@ -95,10 +98,10 @@ export async function runLiveSession(opts: LiveSessionOptions): Promise<LiveSess
   const log = opts.log ?? silentLog
   journal.append({t: loop.clock.now(), type: LIVE_SESSION_RECORD, data: header})
   const transport = new RecordingTransport(opts.transport, journal, loop.clock)
-  const venue = opts.makeVenue({transport, clock: loop.clock, scheduler: loop})
+  const symbols = [...header.symbols].sort()
+  const venue = opts.makeVenue({transport, clock: loop.clock, scheduler: loop, loop, symbols})
   await venue.connect()
 
-  const symbols = [...header.symbols].sort()
   const instruments: Instrument[] = symbols.map((s) => venue.instrument(s))
   const account = await venue.account()
   const w = wireSession({
@@ -135,11 +138,12 @@ export async function runLiveSession(opts: LiveSessionOptions): Promise<LiveSess
       if (closing || stopReason) return
       closing = true
       const until = loop.clock.now() + graceMs
-      journal.append({t: loop.clock.now(), type: SHUTDOWN_RECORD, data: {reason, graceMs, inFlight: w.view.orders.open}})
+      journal.append({t: loop.clock.now(), type: SHUTDOWN_RECORD, data: {reason, graceMs, inFlight: inFlight(w)}})
       const check = (): void => {
         if (stopReason) return
-        if (w.view.orders.open === 0) handle.stop(reason)
-        else if (loop.clock.now() >= until) handle.stop(`${reason}; ${w.view.orders.open} order(s) still in flight after ${graceMs} ms`)
+        const n = inFlight(w)
+        if (n === 0) handle.stop(reason)
+        else if (loop.clock.now() >= until) handle.stop(`${reason}; ${n} order(s) still in flight after ${graceMs} ms`)
         else loop.after(SHUTDOWN_POLL_MS, check)
       }
       check()
@@ -189,6 +193,18 @@ export async function runLiveSession(opts: LiveSessionOptions): Promise<LiveSess
   journal.append({t: loop.clock.now(), type: SESSION_END_RECORD, data: {bars}})
   loop.halt()
   return {wiring: w, bars, reconciled, stopReason}
+}
+
+/**
+ * Orders whose fate the venue has not told yet: sent and not acknowledged, or a cancel / amend not yet confirmed.
+ * A resting order the venue has acknowledged is not in flight: it stays at the venue, the next start adopts it.
+ */
+const UNANSWERED: ReadonlySet<string> = new Set(['initialized', 'submitted', 'pending_update', 'pending_cancel'])
+
+function inFlight(w: SessionWiring): number {
+  let n = 0
+  for (const o of w.view.orders.all()) if (UNANSWERED.has(o.status)) n++
+  return n
 }
 
 /**

@@ -92,8 +92,10 @@ export async function replayLiveJournal(input: LiveReplayInput): Promise<LiveRep
   // Run to the recording's last instant; past it the session has no inputs left (timers alone would run forever).
   let idle = 0
   while (!finished && idle < 3 && !loop.isHalted) {
-    const ran = await loop.runUntil(end)
+    // Settle first: the session's start-up work must be queued before the clock may jump to the first recorded
+    // message (live, the wall clock could not have reached it yet).
     await microtaskBarrier()
+    const ran = await loop.runUntil(end)
     idle = ran === 0 ? idle + 1 : 0
   }
   if (!finished) {
@@ -139,7 +141,7 @@ export async function replayLiveFile(path: string): Promise<LiveReplayReport> {
   return replayLiveJournal({
     records,
     source: path,
-    makeVenue: await venueFactory(header.venue),
+    makeVenue: await venueFactory(header.venue, undefined, header.feed ? {venue: header.feed, sim: header.sim} : undefined),
     strategy: () => factory.create(params.data),
     risk: header.risk ? {limits: header.risk} : undefined,
   })

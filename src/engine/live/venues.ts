@@ -8,6 +8,7 @@ import type {ResilienceEvents} from '../../broker/resilience/index.js'
 import type {LiveVenue, LiveVenueFactory} from './live-session.js'
 
 export type LiveVenueName = 'alpaca' | 'bybit'
+export type SessionVenueName = LiveVenueName | 'sim'
 
 export interface VenueEndpoints {
   /** REST base URL (an emulator's, or a venue's other environment). */
@@ -22,7 +23,8 @@ export interface VenueEndpoints {
 export interface OpenTransportOptions extends VenueEndpoints {
   readonly venue: LiveVenueName
   readonly mode: 'paper' | 'live'
-  readonly credentials: {readonly key: string; readonly secret: string}
+  /** Absent only for a public market-data connection (a Bybit feed for the simulated venue). */
+  readonly credentials?: {readonly key: string; readonly secret: string}
   readonly events?: ResilienceEvents
   /** Seeds the retry jitter (per account, so accounts do not retry in step). */
   readonly seed?: number
@@ -33,6 +35,7 @@ export async function openVenueTransport(opts: OpenTransportOptions): Promise<Ve
   const {resilientTransport, ALPACA_POLICY, BYBIT_POLICY} = await import('../../broker/resilience/index.js')
   if (opts.venue === 'alpaca') {
     const {createAlpacaSdkTransport} = await import('../../adapters/alpaca/sdk-transport.js')
+    if (!opts.credentials) throw new Error('alpaca needs credentials, also for market data')
     const inner = await createAlpacaSdkTransport({
       credentials: opts.credentials,
       paper: opts.mode === 'paper',
@@ -49,8 +52,24 @@ export async function openVenueTransport(opts: OpenTransportOptions): Promise<Ve
   return resilientTransport(inner, BYBIT_POLICY, opts.events, {seed: opts.seed})
 }
 
-/** The adapter of a venue, as a factory the live session (and its replay) calls with its transport, clock and timers. */
-export async function venueFactory(venue: LiveVenueName, onDecodeError?: (e: {where: string; raw: unknown; issue: string}) => void): Promise<LiveVenueFactory> {
+/**
+ * The adapter of a venue, as a factory the live session (and its replay) calls with its transport, clock and
+ * timers. 'sim' is the simulated exchange on `feed`'s market data (the feed adapter on the transport).
+ */
+export async function venueFactory(
+  venue: SessionVenueName,
+  onDecodeError?: (e: {where: string; raw: unknown; issue: string}) => void,
+  feed?: {readonly venue: LiveVenueName; readonly sim?: Readonly<Record<string, unknown>>},
+): Promise<LiveVenueFactory> {
+  if (venue === 'sim') {
+    if (!feed) throw new Error("venue 'sim' needs a feed venue")
+    const feedFactory = await venueFactory(feed.venue, onDecodeError)
+    const {SimFeedVenue} = await import('./sim-feed-venue.js')
+    return (deps) => {
+      if (!deps.loop || !deps.symbols) throw new Error("venue 'sim' needs the session loop and symbols")
+      return new SimFeedVenue({feedVenue: feed.venue, feed: feedFactory(deps), loop: deps.loop, symbols: deps.symbols, sim: feed.sim})
+    }
+  }
   if (venue === 'alpaca') {
     const {AlpacaAdapter} = await import('../../adapters/alpaca/alpaca-adapter.js')
     return (deps) => new AlpacaAdapter({...deps, onDecodeError}) satisfies LiveVenue

@@ -17,6 +17,7 @@
  *   execution, open orders, the orders it knew as open) has reported what was missed, each execution once; frames
  *   that arrive meanwhile wait and are applied after it.
  */
+import {resolveByClientOrderId} from '../unknown-outcome.js'
 import type {BrokerEvent} from '../../core/events.js'
 import type {Fill} from '../../core/fill.js'
 import {defaultInstrument, type Instrument, type PositionMode} from '../../core/instrument.js'
@@ -188,16 +189,8 @@ export class AlpacaAdapter implements BrokerPort, MarketFeed {
   }
 
   /** Unknown outcome: the venue's answer to "do you have this client order id?" decides. */
-  protected async resolveSubmit(req: OrderRequest, cause: BrokerError): Promise<SubmitReceipt> {
-    let found: OrderSnapshot | undefined
-    try {
-      found = await this.getOrder({clientOrderId: req.clientOrderId})
-    } catch {
-      throw cause
-    }
-    // A miss is not proof the order never arrived: the caller may resend with the SAME id (Alpaca refuses a duplicate).
-    if (!found) throw cause
-    return {clientOrderId: req.clientOrderId, venueOrderId: found.venueOrderId, ts: found.createdAt}
+  protected resolveSubmit(req: OrderRequest, cause: BrokerError): Promise<SubmitReceipt> {
+    return resolveByClientOrderId(req, cause, (ref) => this.getOrder(ref))
   }
 
   async cancelOrder(ref: OrderRef): Promise<void> {

@@ -26,6 +26,7 @@
  * - Bars: `subscribeBars` goes to the public feed (`feed`, shareable between accounts; default: one on this
  *   adapter's own transport).
  */
+import {resolveByClientOrderId} from '../unknown-outcome.js'
 import type {Fill} from '../../core/fill.js'
 import {ExecutionDeduper} from '../../core/fill.js'
 import type {BrokerEvent} from '../../core/events.js'
@@ -245,15 +246,8 @@ export class BybitAdapter implements BrokerPort, MarketFeed {
    * receipt; not found (or the lookup failed too) → the original error, and the order stays tracked in case it
    * shows up later.
    */
-  protected async resolveUnknownCreate(req: OrderRequest, cause: BrokerError): Promise<SubmitReceipt> {
-    let found: OrderSnapshot | undefined
-    try {
-      found = await this.findOrder({clientOrderId: req.clientOrderId})
-    } catch {
-      throw cause
-    }
-    if (!found) throw cause
-    return {clientOrderId: req.clientOrderId, venueOrderId: found.venueOrderId, ts: found.createdAt}
+  protected resolveUnknownCreate(req: OrderRequest, cause: BrokerError): Promise<SubmitReceipt> {
+    return resolveByClientOrderId(req, cause, (ref) => this.findOrder(ref))
   }
 
   async cancelOrder(ref: OrderRef): Promise<void> {

@@ -6,18 +6,18 @@
 import type {Unsubscribe} from '../../broker/port.js'
 import type {ConnectionEvent, RawFrame, RawResponse, StreamSubscription, VenueRequest, VenueTransport} from '../../broker/transport.js'
 import type {LiveDriver} from './live-driver.js'
+import {TransportListeners} from '../../broker/transport-listeners.js'
 
 export class LoopTransport implements VenueTransport {
   readonly venue: string
-  private readonly frameHandlers = new Set<(frame: RawFrame) => void>()
-  private readonly connectionHandlers = new Set<(event: ConnectionEvent) => void>()
+  private readonly listeners = new TransportListeners()
   private readonly detach: Unsubscribe[]
 
   constructor(private readonly inner: VenueTransport, private readonly driver: LiveDriver) {
     this.venue = inner.venue
     this.detach = [
-      inner.onFrame((frame) => driver.inbound(() => this.frameHandlers.forEach((h) => h(frame)))),
-      inner.onConnection((event) => driver.inbound(() => this.connectionHandlers.forEach((h) => h(event)))),
+      inner.onFrame((frame) => driver.inbound(() => this.listeners.frame(frame))),
+      inner.onConnection((event) => driver.inbound(() => this.listeners.connection(event))),
     ]
   }
 
@@ -30,13 +30,11 @@ export class LoopTransport implements VenueTransport {
   }
 
   onFrame(handler: (frame: RawFrame) => void): Unsubscribe {
-    this.frameHandlers.add(handler)
-    return () => void this.frameHandlers.delete(handler)
+    return this.listeners.onFrame(handler)
   }
 
   onConnection(handler: (event: ConnectionEvent) => void): Unsubscribe {
-    this.connectionHandlers.add(handler)
-    return () => void this.connectionHandlers.delete(handler)
+    return this.listeners.onConnection(handler)
   }
 
   async close(): Promise<void> {

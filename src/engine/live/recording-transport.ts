@@ -9,6 +9,7 @@ import type {ConnectionEvent, RawFrame, RawResponse, StreamSubscription, VenueRe
 import type {Clock} from '../clock/clock.js'
 import type {JournalSink} from '../journal.js'
 import {recordedError} from '../recording-broker.js'
+import {TransportListeners} from '../../broker/transport-listeners.js'
 
 /** Journal record types of venue traffic. */
 export const VENUE_RECORD = {
@@ -23,8 +24,7 @@ export const VENUE_RECORD = {
 export class RecordingTransport implements VenueTransport {
   readonly venue: string
   private n = 0
-  private readonly frameHandlers = new Set<(frame: RawFrame) => void>()
-  private readonly connectionHandlers = new Set<(event: ConnectionEvent) => void>()
+  private readonly listeners = new TransportListeners()
   private readonly detach: Unsubscribe[]
 
   // One inner subscription each, taken at once: every frame is journaled exactly once, handlers or not.
@@ -33,11 +33,11 @@ export class RecordingTransport implements VenueTransport {
     this.detach = [
       inner.onFrame((frame) => {
         this.journal.append({t: this.clock.now(), type: VENUE_RECORD.frame, data: {stream: frame.stream, data: frame.data}})
-        for (const h of this.frameHandlers) h(frame)
+        this.listeners.frame(frame)
       }),
       inner.onConnection((event) => {
         this.journal.append({t: this.clock.now(), type: VENUE_RECORD.connection, data: event})
-        for (const h of this.connectionHandlers) h(event)
+        this.listeners.connection(event)
       }),
     ]
   }
@@ -68,13 +68,11 @@ export class RecordingTransport implements VenueTransport {
   }
 
   onFrame(handler: (frame: RawFrame) => void): Unsubscribe {
-    this.frameHandlers.add(handler)
-    return () => void this.frameHandlers.delete(handler)
+    return this.listeners.onFrame(handler)
   }
 
   onConnection(handler: (event: ConnectionEvent) => void): Unsubscribe {
-    this.connectionHandlers.add(handler)
-    return () => void this.connectionHandlers.delete(handler)
+    return this.listeners.onConnection(handler)
   }
 
   close(): Promise<void> {

@@ -11,6 +11,7 @@ import type {JournalRecord} from '../journal.js'
 import type {RecordedError} from '../recording-broker.js'
 import {rebuildError} from '../replay-venue.js'
 import {VENUE_RECORD} from './recording-transport.js'
+import {TransportListeners} from '../../broker/transport-listeners.js'
 
 interface RecordedCall {
   readonly kind: 'request' | 'subscribe'
@@ -25,8 +26,7 @@ export class ReplayDivergenceError extends Error {
 export class ReplayTransport implements VenueTransport {
   private readonly calls = new Map<number, RecordedCall>()
   private next = 0
-  private readonly frameHandlers = new Set<(frame: RawFrame) => void>()
-  private readonly connectionHandlers = new Set<(event: ConnectionEvent) => void>()
+  private readonly listeners = new TransportListeners()
   /** Recorded frames and connection changes delivered so far. */
   delivered = 0
 
@@ -52,12 +52,12 @@ export class ReplayTransport implements VenueTransport {
         }
         case VENUE_RECORD.frame: {
           const frame = {stream: d.stream as string, data: d.data}
-          this.at(r.t, () => this.frameHandlers.forEach((h) => h(frame)))
+          this.at(r.t, () => this.listeners.frame(frame))
           break
         }
         case VENUE_RECORD.connection: {
           const event = r.data as ConnectionEvent
-          this.at(r.t, () => this.connectionHandlers.forEach((h) => h(event)))
+          this.at(r.t, () => this.listeners.connection(event))
           break
         }
       }
@@ -73,13 +73,11 @@ export class ReplayTransport implements VenueTransport {
   }
 
   onFrame(handler: (frame: RawFrame) => void): Unsubscribe {
-    this.frameHandlers.add(handler)
-    return () => void this.frameHandlers.delete(handler)
+    return this.listeners.onFrame(handler)
   }
 
   onConnection(handler: (event: ConnectionEvent) => void): Unsubscribe {
-    this.connectionHandlers.add(handler)
-    return () => void this.connectionHandlers.delete(handler)
+    return this.listeners.onConnection(handler)
   }
 
   async close(): Promise<void> {}

@@ -5,8 +5,13 @@
  * through the state machine; reports that arrive late (an ack after the fill) are recognised as stale and
  * ignored rather than treated as errors, while a genuinely illegal move is recorded as a violation. Fills are
  * applied once per execution id and the filled quantity never shrinks nor exceeds the order's quantity.
+ *
+ * Long sessions stay bounded (ALP-08): a terminal order is kept whole for the next `retainTerminal` orders to
+ * end, then only its id is remembered (a generational set), so a late report about it is still recognised as
+ * stale and a second intent with its id is still refused; execution ids are remembered the same way.
  */
 import {ExecutionDeduper, type Fill} from '../core/fill.js'
+import {GenerationalSet} from '../core/generational-set.js'
 import type {OrderRequest, OrderSnapshot, OrderStatus} from '../core/order.js'
 import {sameQty} from '../core/position.js'
 import {canTransition, isTerminal, STATUS_RANK} from '../core/order-state.js'
@@ -28,8 +33,34 @@ export interface TrackedOrder {
   /** Venue time of the newest report applied, so an older report cannot undo an amend. */
   venueUpdatedAt: number
   updatedAt: number
+  /** The venue's (or our) reason for a rejection or cancellation. */
   reason: string | undefined
+  /** Why the order was sent ('entry', 'stop_loss', ...), as given to the gateway; the trade list's exit reason. */
+  intent: string | undefined
 }
+
+/** How much of a long session the tracker remembers (ALP-08). */
+export interface TrackerLimits {
+  /** Terminal orders kept whole (newest first); default 10 000. */
+  readonly retainTerminal?: number
+  /** Ids of retired orders remembered: at least this many, at most twice; default 100 000. */
+  readonly retiredIds?: number
+  /** Execution ids remembered: at least this many, at most twice; default 200 000. */
+  readonly executionIds?: number
+}
+
+/** Sizes of what the tracker keeps, for long-run checks. */
+export interface TrackerFootprint {
+  readonly tracked: number
+  readonly byVenue: number
+  readonly endedQueue: number
+  readonly retiredIds: number
+  readonly executionIds: number
+  readonly violations: number
+}
+
+/** Violations kept in detail; later ones are only counted (`violationCount`). */
+const MAX_VIOLATIONS = 10_000
 
 export interface Violation {
   readonly ts: number
@@ -41,21 +72,33 @@ export interface Violation {
 export class OrderTracker {
   private readonly byClient = new Map<string, TrackedOrder>()
   private readonly byVenue = new Map<string, TrackedOrder>()
-  private readonly deduper = new ExecutionDeduper()
+  private readonly deduper: ExecutionDeduper
+  /** Ids of terminal orders no longer kept whole, whose every execution had been applied. */
+  private readonly retired: GenerationalSet
   readonly violations: Violation[] = []
+  violationCount = 0
+  /** Reports (order or execution) about a retired order, ignored as stale. */
+  staleRetired = 0
   private openCount = 0
   private readonly openBySymbol = new Map<string, number>()
-  /** Terminal orders in the order they ended; the oldest are forgotten past `retainTerminal` (ALP-08). */
+  /** Terminal orders in the order they ended; the oldest are retired past `retainTerminal` (ALP-08). */
   private readonly ended: string[] = []
   private endedHead = 0
+  private readonly retainTerminal: number
 
-  constructor(private readonly retainTerminal = 10_000) {}
+  /** A number is `retainTerminal` (kept for existing callers). */
+  constructor(limits: number | TrackerLimits = {}) {
+    const l: TrackerLimits = typeof limits === 'number' ? {retainTerminal: limits} : limits
+    this.retainTerminal = l.retainTerminal ?? 10_000
+    this.retired = new GenerationalSet(l.retiredIds ?? 100_000)
+    this.deduper = new ExecutionDeduper(l.executionIds ?? 200_000)
+  }
 
   /** Starts tracking an order that is about to be sent. */
   track(request: OrderRequest, ts: number): TrackedOrder {
     const existing = this.byClient.get(request.clientOrderId)
     if (existing) return existing
-    const order: TrackedOrder = {request, venueOrderId: undefined, status: 'initialized', filledQty: 0, avgFillPrice: 0, execQty: 0, execNotional: 0, venueUpdatedAt: -Infinity, updatedAt: ts, reason: undefined}
+    const order: TrackedOrder = {request, venueOrderId: undefined, status: 'initialized', filledQty: 0, avgFillPrice: 0, execQty: 0, execNotional: 0, venueUpdatedAt: -Infinity, updatedAt: ts, reason: undefined, intent: undefined}
     this.byClient.set(request.clientOrderId, order)
     this.openCount++
     this.openBySymbol.set(request.symbol, (this.openBySymbol.get(request.symbol) ?? 0) + 1)
@@ -68,6 +111,22 @@ export class OrderTracker {
 
   byVenueId(venueOrderId: string): TrackedOrder | undefined {
     return this.byVenue.get(venueOrderId)
+  }
+
+  /** Tracked now, or retired (ended long ago): either way the id has been used. */
+  knows(clientOrderId: string): boolean {
+    return this.byClient.has(clientOrderId) || this.retired.has(clientOrderId)
+  }
+
+  footprint(): TrackerFootprint {
+    return {
+      tracked: this.byClient.size,
+      byVenue: this.byVenue.size,
+      endedQueue: this.ended.length,
+      retiredIds: this.retired.size,
+      executionIds: this.deduper.size,
+      violations: this.violations.length,
+    }
   }
 
   /** Orders not yet in a terminal state. */
@@ -111,7 +170,10 @@ export class OrderTracker {
   /** Applies an order report from the venue (event or query answer). Returns true if it changed the order. */
   applySnapshot(s: OrderSnapshot, ts: number): boolean {
     const o = this.byClient.get(s.clientOrderId) ?? (s.venueOrderId ? this.byVenue.get(s.venueOrderId) : undefined)
-    if (!o) return false
+    if (!o) {
+      if (this.retired.has(s.clientOrderId)) this.staleRetired++
+      return false
+    }
     this.bindVenueId(o, s.venueOrderId)
     let changed = false
     if (s.updatedAt >= o.venueUpdatedAt) {
@@ -139,7 +201,15 @@ export class OrderTracker {
   applyFill(fill: Fill, ts: number): boolean {
     if (!this.deduper.firstTime(fill.execId)) return false
     const o = this.byClient.get(fill.clientOrderId) ?? this.byVenue.get(fill.venueOrderId)
-    if (!o) return true
+    if (!o) {
+      // A retired order had every execution applied before it retired: this one repeats an old fill whose id has
+      // left the deduper's window. Applying it would count the fill twice.
+      if (this.retired.has(fill.clientOrderId)) {
+        this.staleRetired++
+        return false
+      }
+      return true
+    }
     this.bindVenueId(o, fill.venueOrderId)
     o.execQty += fill.qty
     o.execNotional += fill.price * fill.qty
@@ -192,6 +262,9 @@ export class OrderTracker {
       if (old && isTerminal(old.status)) {
         this.byClient.delete(id)
         if (old.venueOrderId) this.byVenue.delete(old.venueOrderId)
+        // Only an order whose executions are all in is remembered as retired; one still missing an execution
+        // (its final report overtook it) is simply forgotten, so that execution still counts when it comes.
+        if (old.execQty >= old.filledQty || sameQty(old.execQty, old.filledQty)) this.retired.add(id)
       }
       if (this.endedHead > 4096 && this.endedHead * 2 > this.ended.length) {
         this.ended.splice(0, this.endedHead)
@@ -201,6 +274,7 @@ export class OrderTracker {
   }
 
   private violate(ts: number, rule: string, detail: string): void {
-    this.violations.push({ts, rule, detail})
+    this.violationCount++
+    if (this.violations.length < MAX_VIOLATIONS) this.violations.push({ts, rule, detail})
   }
 }

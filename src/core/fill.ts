@@ -1,4 +1,5 @@
 /** Executions (fills). Each carries the venue's execution id, and is applied exactly once. */
+import {GenerationalSet} from './generational-set.js'
 import type {PositionSide, Side} from './order.js'
 
 export type Liquidity = 'maker' | 'taker'
@@ -20,27 +21,22 @@ export interface Fill {
 
 /** Remembers execution ids so a fill reported twice (stream + poll, or a duplicated frame) counts once. */
 export class ExecutionDeduper {
-  private seen = new Set<string>()
-  private previous = new Set<string>()
+  private readonly ids: GenerationalSet
 
   /**
    * Remembers at least the last `capacity` ids (two generations), so memory stays bounded in long sessions;
    * a duplicate older than that is beyond any venue's redelivery window.
    */
-  constructor(private readonly capacity = 200_000) {}
+  constructor(capacity = 200_000) {
+    this.ids = new GenerationalSet(capacity)
+  }
 
   /** True the first time an id is offered, false for every repeat. */
   firstTime(execId: string): boolean {
-    if (this.seen.has(execId) || this.previous.has(execId)) return false
-    if (this.seen.size >= this.capacity) {
-      this.previous = this.seen
-      this.seen = new Set()
-    }
-    this.seen.add(execId)
-    return true
+    return this.ids.add(execId)
   }
 
   get size(): number {
-    return this.seen.size + this.previous.size
+    return this.ids.size
   }
 }

@@ -7,16 +7,19 @@ import type {BrokerEvent} from '../core/events.js'
 import type {AccountSnapshot} from '../core/ledger.js'
 import type {PositionSide} from '../core/order.js'
 import {PositionBook} from '../core/position.js'
-import {OrderTracker} from '../broker/order-tracker.js'
+import {OrderTracker, type TrackerLimits} from '../broker/order-tracker.js'
 
 export class AccountView {
-  readonly orders = new OrderTracker()
+  readonly orders: OrderTracker
   readonly positions = new PositionBook()
   account: AccountSnapshot | undefined
   /** Executions seen twice (stream duplicate, or stream and poll) and ignored. */
   duplicateFills = 0
 
-  constructor(readonly initialCash: number) {}
+  /** `limits`: how much of a long session the order tracker remembers (defaults in `TrackerLimits`). */
+  constructor(readonly initialCash: number, limits?: TrackerLimits) {
+    this.orders = new OrderTracker(limits)
+  }
 
   /** Applies one venue event; returns false when it was a duplicate execution. */
   apply(event: BrokerEvent, receivedAt: number): boolean {

@@ -88,7 +88,18 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
   let eqVal: Float64Array<ArrayBuffer> = new Float64Array(cap)
   let eqExp: Float64Array<ArrayBuffer> = new Float64Array(cap)
   let samples = 0
-  const sample = (t: number): void => {
+  // Trades are recorded as the venue's executions happen, while the gateway still knows why each order was sent
+  // (it forgets long-ended orders, so a long session stays bounded).
+  let gateway: OrderGateway | undefined
+  const recorder = new TradeRecorder((id) => gateway?.reasonOf(id))
+  let recorded = 0
+  const record = (): void => {
+    const executions = exchange.executions
+    while (recorded < executions.length) recorder.apply(executions[recorded++])
+  }
+  const sample = (t: number, w: {readonly gateway: OrderGateway}): void => {
+    gateway = w.gateway
+    record()
     if (samples === cap) {
       cap *= 2
       eqTs = grow(eqTs, cap)
@@ -125,10 +136,9 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
     risk: opts.risk,
     audit: opts.audit,
   })
-  const {gateway, view, journal, metrics, lastInstant} = run
-
-  const recorder = new TradeRecorder((id) => gateway.reasonOf(id))
-  for (const f of exchange.executions) recorder.apply(f)
+  const {view, journal, metrics, lastInstant} = run
+  gateway = run.gateway
+  record()
   recorder.closeOpen(lastInstant, exchange.priceOf)
   const finalEquity = samples > 0 ? eqVal[samples - 1] : exchange.config.initialCash
 
@@ -142,10 +152,10 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
     trades: recorder.trades,
     equity: {ts: eqTs.slice(0, samples), equity: eqVal.slice(0, samples), exposure: eqExp.slice(0, samples)},
     orders: exchange.orderSnapshots(),
-    refused: gateway.refused,
+    refused: run.gateway.refused,
     fills: exchange.executions,
     fees: exchange.ledger.fees,
-    rejections: Object.fromEntries([...gateway.rejections.entries()].sort()),
+    rejections: Object.fromEntries([...run.gateway.rejections.entries()].sort()),
     violations: view.orders.violations,
     journalHash: journal.digest(),
     journalRecords: journal.size,

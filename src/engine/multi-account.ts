@@ -94,6 +94,9 @@ interface Account {
   readonly eqTs: number[]
   readonly eqVal: number[]
   readonly eqExp: number[]
+  /** Trades recorded as the venue's executions happen, while the gateway still knows each order's reason. */
+  readonly recorder: TradeRecorder
+  recorded: number
 }
 
 export async function runMultiAccount(opts: MultiAccountOptions): Promise<MultiAccountResult> {
@@ -129,6 +132,8 @@ export async function runMultiAccount(opts: MultiAccountOptions): Promise<MultiA
       eqTs: [],
       eqVal: [],
       eqExp: [],
+      recorder: new TradeRecorder((id) => account.gateway.reasonOf(id)),
+      recorded: 0,
     }
     const counted = countRateLimits(exchange, () => account.rateLimited++)
     const broker = new RecordingBroker(counted, journal, loop.clock)
@@ -191,6 +196,8 @@ export async function runMultiAccount(opts: MultiAccountOptions): Promise<MultiA
 
   const sample = (t: number): void => {
     for (const a of accounts) {
+      const executions = a.exchange.executions
+      while (a.recorded < executions.length) a.recorder.apply(executions[a.recorded++])
       const totals = a.exchange.ledger.atMarks()
       a.eqTs.push(t)
       a.eqVal.push(totals.equity)
@@ -257,8 +264,8 @@ export async function runMultiAccount(opts: MultiAccountOptions): Promise<MultiA
   }
 
   const outcomes = accounts.map((a): AccountOutcome => {
-    const recorder = new TradeRecorder((id) => a.gateway.reasonOf(id))
-    for (const f of a.exchange.executions) recorder.apply(f)
+    const recorder = a.recorder
+    for (const executions = a.exchange.executions; a.recorded < executions.length; ) recorder.apply(executions[a.recorded++])
     recorder.closeOpen(lastInstant, a.exchange.priceOf)
     const n = a.eqVal.length
     const result: BacktestResult = {

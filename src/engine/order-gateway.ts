@@ -27,7 +27,6 @@ export type SubmitOutcome =
 export class OrderGateway {
   /** Rejections by code (venue rejects and local ones), for the report and metrics. */
   readonly rejections = new Map<string, number>()
-  private readonly reasons = new Map<string, string>()
   /** Orders the venue refused outright (they never existed there), most recent last, bounded. */
   readonly refused: {readonly request: OrderRequest; readonly ts: number; readonly code: string; readonly message: string}[] = []
   submitted = 0
@@ -44,7 +43,8 @@ export class OrderGateway {
 
   async submit(req: OrderRequest, meta: OrderMeta = {}): Promise<SubmitOutcome> {
     const t = this.clock.now()
-    if (this.view.orders.get(req.clientOrderId)) {
+    // Tracked, or retired after it ended: an id is sent once in a session, however long ago.
+    if (this.view.orders.knows(req.clientOrderId)) {
       return {ok: false, final: true, code: 'duplicate_intent', message: `order ${req.clientOrderId} was already sent`}
     }
     const check = this.preTrade?.(req)
@@ -54,8 +54,9 @@ export class OrderGateway {
       this.rejections.set(`risk:${check.code}`, (this.rejections.get(`risk:${check.code}`) ?? 0) + 1)
       return {ok: false, final: true, code: `risk:${check.code}`, message: check.reason}
     }
-    this.view.orders.track(req, t)
-    if (meta.reason) this.reasons.set(req.clientOrderId, meta.reason)
+    // The reason lives on the tracked order, so it is forgotten with it (no per-order map growing all session).
+    const tracked = this.view.orders.track(req, t)
+    if (meta.reason) tracked.intent = meta.reason
     this.journal.append({t, type: 'intent', data: {request: req, reason: meta.reason}})
     this.view.orders.markSubmitted(req.clientOrderId, t)
     this.submitted++
@@ -116,8 +117,9 @@ export class OrderGateway {
     }
   }
 
+  /** Why an order was sent, while the tracker keeps it (open, or among the recently ended: see `TrackerLimits`). */
   reasonOf(clientOrderId: string): string | undefined {
-    return this.reasons.get(clientOrderId)
+    return this.view.orders.get(clientOrderId)?.intent
   }
 
   /** Counts a rejection decided before the venue (risk, sizing), with its reason. */

@@ -14,7 +14,7 @@ import {Journal} from './journal.js'
 import {MetricsRegistry} from './metrics.js'
 import {RecordingBroker} from './recording-broker.js'
 import type {Strategy} from './strategy.js'
-import {wireSession} from './session-wiring.js'
+import {type SessionWiring, wireSession} from './session-wiring.js'
 import type {AccountView} from './account-view.js'
 import type {OrderGateway} from './order-gateway.js'
 import {type KillSwitch, RiskEngine, type RiskLimits} from '../risk/risk-engine.js'
@@ -61,7 +61,7 @@ export interface SessionOptions {
   readonly rebuild?: (snapshot: unknown) => Strategy
   readonly outside?: readonly SessionOutsideAction[]
   /** Called once per bar instant after every bar of that instant (and once more after the drain). */
-  readonly onInstant?: (t: number) => void
+  readonly onInstant?: (t: number, w: SessionWiring) => void
   /**
    * Pre-trade risk: every order passes the risk engine before the port, and the kill switch watches equity at
    * every bar instant. Off when absent. `kill` is the persisted kill-switch state to start from.
@@ -197,7 +197,7 @@ export async function runSession(opts: SessionOptions): Promise<SessionRun> {
     await w.current.stop?.()
     venue.flushHeld?.()
     await loop.runUntil(loop.clock.now() + DRAIN_MS)
-    opts.onInstant?.(lastInstant)
+    opts.onInstant?.(lastInstant, w)
   }
 
   const auditUnwritten = audit ? await audit.close(loop.clock.now()) : 0

@@ -43,7 +43,8 @@ export interface WiringOptions {
   readonly metrics?: MetricsRegistry
   readonly risk?: SessionRisk
   readonly audit?: AuditTrail
-  readonly onInstant?: (t: number) => void
+  /** After every bar instant, with the session's wiring (the backtest records its trades from it). */
+  readonly onInstant?: (t: number, w: SessionWiring) => void
 }
 
 export interface SessionWiring {
@@ -107,7 +108,7 @@ export function wireSession(opts: WiringOptions): SessionWiring {
     endInstant(t: number): void {
       if (guard) watchRisk(t)
       if (audit) audit.tick(t)
-      opts.onInstant?.(t)
+      opts.onInstant?.(t, w)
     },
   }
 

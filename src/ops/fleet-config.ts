@@ -120,7 +120,7 @@ export async function loadFleet(file: string): Promise<Fleet> {
 export function validateFleet(raw: unknown): {fleet?: Fleet; issues: FleetIssue[]} {
   const parsed = FleetSchema.safeParse(raw)
   const issues: FleetIssue[] = []
-  if (!parsed.success) for (const i of parsed.error.issues) issues.push({where: locate(raw, i.path), message: explain(i)})
+  if (!parsed.success) for (const i of parsed.error.issues) issues.push({where: locate(raw, i.path), message: explain(i, FleetSchema)})
   const r = (raw ?? {}) as {accounts?: unknown; bots?: unknown}
   const accounts = asList(r.accounts)
   const bots = asList(r.bots)
@@ -149,10 +149,44 @@ export function validateFleet(raw: unknown): {fleet?: Fleet; issues: FleetIssue[
       })
       return
     }
-    const p = factory.params.safeParse(b.params ?? {})
-    if (!p.success) for (const e of p.error.issues) issues.push({where: `bot ${name} field 'params.${e.path.join('.')}'`, message: e.message})
+    for (const e of paramIssues(factory.params, b.params ?? {})) issues.push({where: `bot ${name} field 'params.${e.path.join('.')}'`, message: e.message})
   })
   return parsed.success && issues.length === 0 ? {fleet: parsed.data, issues} : {issues}
+}
+
+/**
+ * A bot's parameters against its strategy's schema. A misspelt name is an error whether the schema refuses unknown
+ * keys or would silently drop them (then the bot would run on the default): each is named, with the nearest
+ * known name.
+ */
+function paramIssues(schema: z.ZodType, input: unknown): {path: readonly PropertyKey[]; message: string}[] {
+  const unknown = (path: readonly PropertyKey[]): {path: readonly PropertyKey[]; message: string} => {
+    const near = closest(String(path[path.length - 1]), knownKeys(schema, path.slice(0, -1)))
+    return {path, message: `unknown parameter; ${near ? `did you mean '${near}'? ` : ''}remove or correct the spelling`}
+  }
+  const p = schema.safeParse(input)
+  if (!p.success) {
+    return p.error.issues.flatMap((e) => (e.code === 'unrecognized_keys' ? e.keys.map((k) => unknown([...e.path, k])) : [{path: e.path, message: e.message}]))
+  }
+  return dropped(input, p.data).map(unknown)
+}
+
+/** Keys of `input` (nested plain objects too) that parsing dropped. */
+function dropped(input: unknown, output: unknown, path: readonly PropertyKey[] = []): (readonly PropertyKey[])[] {
+  if (!isPlain(input) || !isPlain(output)) return []
+  return Object.keys(input).flatMap((k) => (k in output ? dropped(input[k], output[k], [...path, k]) : [[...path, k]]))
+}
+
+/** The parameter names known at `path`, from the schema's defaults (none when it has required parameters). */
+function knownKeys(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  const d = schema.safeParse({})
+  let at: unknown = d.success ? d.data : undefined
+  for (const k of path) at = isPlain(at) ? at[String(k)] : undefined
+  return isPlain(at) ? Object.keys(at) : []
+}
+
+function isPlain(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
 function asList(v: unknown): Record<string, unknown>[] {
@@ -172,11 +206,29 @@ function locate(raw: unknown, path: readonly PropertyKey[]): string {
   return path.length > 0 ? `field '${path.map(String).join('.')}'` : '(file)'
 }
 
-function explain(i: z.core.$ZodIssue): string {
-  if (i.code === 'unrecognized_keys') return `unknown field(s) ${i.keys.map((k) => `'${k}'`).join(', ')}; remove or correct the spelling`
+function explain(i: z.core.$ZodIssue, schema: z.ZodType): string {
+  if (i.code === 'unrecognized_keys') {
+    const known = fieldsAt(schema, i.path)
+    const near = i.keys.map((k) => [k, closest(k, known)] as const).filter(([, n]) => n !== undefined)
+    const hint = near.length === 0 ? '' : i.keys.length === 1 ? ` (did you mean '${near[0][1]}'?)` : ` (did you mean ${near.map(([k, n]) => `'${n}' for '${k}'`).join(', ')}?)`
+    return `unknown field(s) ${i.keys.map((k) => `'${k}'`).join(', ')}; remove or correct the spelling${hint}`
+  }
   if (i.code === 'invalid_value') return `${i.message}`
   if (i.code === 'invalid_type' && i.input === undefined) return `missing; add it (${i.message.replace(/^Invalid input: /, '')})`
   return i.message
+}
+
+/** The field names of the object the schema describes at `path` (array indexes step into the element). */
+function fieldsAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  let at: unknown = schema
+  for (let k = 0; ; k++) {
+    while (at instanceof z.ZodOptional || at instanceof z.ZodDefault) at = at.unwrap()
+    if (k === path.length) break
+    if (at instanceof z.ZodArray && typeof path[k] === 'number') at = at.element
+    else if (at instanceof z.ZodObject) at = at.shape[String(path[k])]
+    else return []
+  }
+  return at instanceof z.ZodObject ? Object.keys(at.shape) : []
 }
 
 function duplicates(ids: readonly string[]): string[] {

@@ -18,6 +18,7 @@ import {figures, refreshPosition} from './position-book.js'
 import {ServiceTimer} from './service-timer.js'
 
 const EPS = 1e-9
+const KEEP_DIFFERENCES = 1_000
 
 export interface Difference {
   readonly symbol: string
@@ -33,7 +34,10 @@ export class Reconciler {
   private lastRun = -Infinity
   private stopped = false
   ready = false
-  /** Reconciliations completed, and the differences found, for tests and metrics. */
+  /**
+   * Reconciliations completed, and the latest differences found (at most KEEP_DIFFERENCES: a flagged difference is
+   * found again at every periodic run; the journal and the counters have them all), for tests and metrics.
+   */
   runs = 0
   readonly differences: Difference[] = []
 
@@ -116,6 +120,7 @@ export class Reconciler {
       if (diff) found.push(diff)
     }
     for (const diff of found) {
+      if (this.differences.length >= KEEP_DIFFERENCES) this.differences.shift()
       this.differences.push(diff)
       count(this.d, `reconcile.${diff.kind}`)
       this.d.ctx.log.warn('broker and local record differ; the broker is the source of truth', {...diff})

@@ -42,6 +42,7 @@ interface Emulator {
 /** Starts `trader exchange serve … --json` and waits for its URL line. */
 async function serve(args: string[]): Promise<Emulator> {
   const proc = spawn(process.execPath, [BIN, 'exchange', 'serve', '--json', ...args], {cwd: dir, env: env()})
+  cleanup.push(() => proc.kill('SIGKILL'))
   let out = ''
   let err = ''
   proc.stderr.on('data', (d: Buffer) => (err += d.toString()))
@@ -86,7 +87,13 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'trader-paper-'))
 })
 
-afterAll(() => rmSync(dir, {recursive: true, force: true}))
+/** Processes a failed test would otherwise leave running. */
+const cleanup: (() => void)[] = []
+
+afterAll(() => {
+  for (const c of cleanup) c()
+  rmSync(dir, {recursive: true, force: true})
+})
 
 describe('trader paper against the exchange emulator, then trader replay', () => {
   const outputs: string[] = []
@@ -167,6 +174,7 @@ describe('trader paper against the exchange emulator, then trader replay', () =>
       let stderr = ''
       proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
       const exited = new Promise<number | null>((res) => proc.once('exit', (code) => res(code)))
+      cleanup.push(() => proc.kill('SIGKILL'))
       await new Promise<void>((res, rej) => {
         const timer = setTimeout(() => rej(new Error(`session did not start: ${stderr}`)), 120_000)
         proc.stderr.on('data', (d: Buffer) => {
@@ -182,6 +190,12 @@ describe('trader paper against the exchange emulator, then trader replay', () =>
       expect(status.code, status.stderr).toBe(0)
       const sessions = (JSON.parse(status.stdout) as {sessions: {account: string; state: string; healthy?: boolean; ready?: boolean}[]}).sessions
       expect(sessions.find((x) => x.account === 'sig')).toMatchObject({state: 'running', healthy: true, ready: true})
+      // Health and metrics are served while it runs (OPS-07).
+      const health = /health: (http:\/\/127\.0\.0\.1:\d+)\/health/.exec(stderr)![1]
+      expect((await fetch(`${health}/ready`)).status).toBe(200)
+      const text = await (await fetch(`${health}/metrics`)).text()
+      expect(text).toMatch(/^trader_journal_bytes\{[^}]*\} [1-9]\d*$/m)
+      expect(text).toMatch(/# TYPE trader_orders_total counter/)
       await new Promise((r) => setTimeout(r, 3_000))
       proc.kill('SIGINT')
       expect(await exited).toBe(0)

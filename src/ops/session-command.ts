@@ -1,6 +1,8 @@
 /** What `trader paper` and `trader live` do once their flags are parsed: log set up, session run, summary printed. */
 import {join} from 'node:path'
 import {createLogger, type LogLevel} from './log.js'
+import {UserInputError} from './errors.js'
+import {fleetBotSession} from './fleet-session.js'
 import {resolveRoots} from './paths.js'
 import {type SessionFlagValues, sessionOptionsFrom} from './session-flags.js'
 import {runTradingSession, type SessionSummary} from './trading-session.js'
@@ -14,10 +16,15 @@ export interface SessionCommandIo {
 }
 
 export async function runSessionCommand(mode: 'paper' | 'live', flags: SessionFlagValues & {'log-dir'?: string}, io: SessionCommandIo): Promise<void> {
-  const roots = resolveRoots({flags: {logs: flags['log-dir']}, env: io.env})
+  if (flags.bot !== undefined && flags.config === undefined) throw new UserInputError('--bot needs --config FILE (the fleet file the bot is in)')
+  if (flags.config !== undefined && flags.bot === undefined) throw new UserInputError('--config needs --bot ID: which bot of the fleet to run')
+  const fleet = flags.config !== undefined ? await fleetBotSession(flags.config, flags.bot!, mode, io.env) : undefined
+  const env = fleet?.env ?? io.env
+  const roots = resolveRoots({flags: {logs: flags['log-dir']}, env, config: fleet?.roots})
   // JSON lines to a rotating file; one-line progress for the user on stderr.
-  const logger = await createLogger({level: io.logLevel ?? 'info', file: join(roots.logs, `${flags.account}-${mode}.log`)})
-  const opts = sessionOptionsFrom(mode, flags, {logger, say: io.say, confirm: io.confirm, env: io.env})
+  const account = flags.account ?? fleet?.account ?? 'default'
+  const logger = await createLogger({level: io.logLevel ?? 'info', file: join(roots.logs, `${account}-${mode}.log`)})
+  const opts = sessionOptionsFrom(mode, flags, {logger, say: io.say, confirm: io.confirm, env}, fleet)
   const result = await runTradingSession(opts)
   io.out(
     [

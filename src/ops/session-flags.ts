@@ -4,15 +4,18 @@ import {TIMEFRAME_MS, type Timeframe} from '../core/market-data.js'
 import {UserInputError} from './errors.js'
 import {resolveRoots} from './paths.js'
 import type {TradingSessionOptions} from './trading-session.js'
+import type {FleetBotSession} from './fleet-session.js'
 
 export const sessionFlags = {
-  venue: Flags.string({required: true, options: ['alpaca', 'bybit', 'sim'], description: 'the venue: alpaca (stocks), bybit (linear perpetuals, hedge mode), or sim (the simulated exchange on --feed market data; paper only)'}),
+  config: Flags.string({char: 'c', description: 'fleet file (YAML or JSON, see `trader config validate`): run the bot given by --bot'}),
+  bot: Flags.string({description: 'with --config: the id of the bot to run (its account gives venue, mode and key variables)'}),
+  venue: Flags.string({options: ['alpaca', 'bybit', 'sim'], description: 'the venue: alpaca (stocks), bybit (linear perpetuals, hedge mode), or sim (the simulated exchange on --feed market data; paper only)'}),
   feed: Flags.string({options: ['alpaca', 'bybit'], description: 'with --venue sim: whose live market data feeds the simulated exchange'}),
-  strategy: Flags.string({char: 's', required: true, description: 'strategy name (see `trader backtest --help`)'}),
+  strategy: Flags.string({char: 's', description: 'strategy name (see `trader backtest --help`)'}),
   params: Flags.string({description: 'strategy parameters as JSON'}),
-  symbols: Flags.string({required: true, description: 'comma-separated symbols to trade'}),
-  timeframe: Flags.string({char: 't', default: '1m', description: 'bar timeframe of the market-data stream: 1m, 5m, 15m, 1h, 1d'}),
-  account: Flags.string({default: 'default', description: 'account name: names the lock, the state and the journal files'}),
+  symbols: Flags.string({description: 'comma-separated symbols to trade'}),
+  timeframe: Flags.string({char: 't', description: 'bar timeframe of the market-data stream: 1m, 5m, 15m, 1h, 1d'}),
+  account: Flags.string({description: 'account name: names the lock, the state and the journal files'}),
   seed: Flags.integer({default: 1, description: 'seed of the strategy context randomness (recorded, so replay reproduces it)'}),
   risk: Flags.boolean({default: true, allowNo: true, description: 'pre-trade risk checks; --no-risk turns them off'}),
   duration: Flags.string({description: 'stop after this much session time: 90s, 15m, 2h (default: until SIGINT / SIGTERM)'}),
@@ -28,13 +31,15 @@ export const sessionFlags = {
 }
 
 export interface SessionFlagValues {
-  venue: string
+  config?: string
+  bot?: string
+  venue?: string
   feed?: string
-  strategy: string
+  strategy?: string
   params?: string
-  symbols: string
-  timeframe: string
-  account: string
+  symbols?: string
+  timeframe?: string
+  account?: string
   seed: number
   risk: boolean
   duration?: string
@@ -56,13 +61,29 @@ export function parseDuration(text: string): number {
   return Math.round(Number(m[1]) * unit)
 }
 
+/**
+ * Flags (and, with --config, the fleet bot they name: flags win over the file) into session options.
+ * `fleet` is what `fleetBotSession` read from the file.
+ */
 export function sessionOptionsFrom(
   mode: 'paper' | 'live',
-  f: SessionFlagValues,
+  flags: SessionFlagValues,
   rest: Pick<TradingSessionOptions, 'logger' | 'say' | 'confirm' | 'env'>,
+  fleet?: FleetBotSession,
 ): TradingSessionOptions {
+  const f = {
+    ...flags,
+    venue: flags.venue ?? fleet?.venue,
+    strategy: flags.strategy ?? fleet?.strategy,
+    symbols: flags.symbols ?? fleet?.symbols.join(','),
+    timeframe: flags.timeframe ?? fleet?.timeframe ?? '1m',
+    account: flags.account ?? fleet?.account ?? 'default',
+  }
+  for (const k of ['venue', 'strategy', 'symbols'] as const) {
+    if (f[k] === undefined) throw new UserInputError(`--${k} is required (or --config FILE --bot ID, whose bot and account give it)`)
+  }
   if (!(f.timeframe in TIMEFRAME_MS)) throw new UserInputError(`--timeframe '${f.timeframe}' is not one of ${Object.keys(TIMEFRAME_MS).join(', ')}`)
-  let params: unknown = {}
+  let params: unknown = fleet?.params ?? {}
   if (f.params !== undefined) {
     try {
       params = JSON.parse(f.params)
@@ -70,13 +91,14 @@ export function sessionOptionsFrom(
       throw new UserInputError(`--params '${f.params}' is not JSON; use e.g. --params '{"fast":5,"slow":20}'`)
     }
   }
-  const symbols = f.symbols.split(',').map((s) => s.trim()).filter((s) => s !== '')
+  const symbols = f.symbols!.split(',').map((s) => s.trim()).filter((s) => s !== '')
   if (symbols.length === 0) throw new UserInputError('--symbols is empty; give e.g. --symbols AAPL,MSFT')
   const timeScale = Number(f['time-scale'])
   if (!(timeScale > 0)) throw new UserInputError(`--time-scale '${f['time-scale']}' must be a number > 0`)
-  const roots = resolveRoots({flags: {state: f['state-dir'], journals: f['journal-dir']}, env: rest.env})
+  const roots = resolveRoots({flags: {state: f['state-dir'], journals: f['journal-dir']}, env: rest.env, config: fleet?.roots})
   return {
-    mode, venue: f.venue as 'alpaca' | 'bybit' | 'sim', feed: f.feed as 'alpaca' | 'bybit' | undefined, account: f.account, strategy: f.strategy, params, symbols, timeframe: f.timeframe as Timeframe,
+    mode, venue: f.venue as 'alpaca' | 'bybit' | 'sim', feed: f.feed as 'alpaca' | 'bybit' | undefined, account: f.account, strategy: f.strategy!, params, symbols, timeframe: f.timeframe as Timeframe,
+    riskOverrides: fleet?.riskOverrides,
     seed: f.seed, risk: f.risk, timeScale, durationMs: f.duration === undefined ? undefined : parseDuration(f.duration),
     stateDir: roots.state, journalDir: roots.journals, healthPort: f['health-port'], envFile: f['env-file'],
     baseUrl: f['base-url'], wsUrl: f['ws-url'], dataUrl: f['data-url'], dataWsUrl: f['data-ws-url'],

@@ -1,0 +1,63 @@
+/**
+ * `trader paper|live --config fleet.yaml --bot ID`: one bot of a fleet file as a session. The file is validated
+ * as `trader config validate` does (every mistake named with its bot, field and fix); the bot gives strategy,
+ * parameters, symbols, timeframe and risk overrides, its account the venue, the mode and the NAMES of the
+ * environment variables holding the keys, the fleet its roots and fleet-wide risk limits.
+ */
+import {UserInputError} from './errors.js'
+import {loadFleet} from './fleet-config.js'
+
+export interface FleetBotSession {
+  readonly venue: 'alpaca' | 'bybit'
+  readonly account: string
+  readonly strategy: string
+  readonly params: unknown
+  readonly symbols: readonly string[]
+  readonly timeframe: string
+  readonly riskOverrides: Readonly<Record<string, unknown>>
+  readonly roots: {readonly state?: string; readonly journals?: string; readonly logs?: string}
+  /** The environment with the account's keys under the names the venue's credential check reads. */
+  readonly env: NodeJS.ProcessEnv
+}
+
+const STANDARD_NAMES = {
+  alpaca: {key: 'APCA_API_KEY_ID', secret: 'APCA_API_SECRET_KEY'},
+  bybit: {key: 'BYBIT_API_KEY', secret: 'BYBIT_API_SECRET'},
+} as const
+
+export async function fleetBotSession(file: string, botId: string, mode: 'paper' | 'live', env: NodeJS.ProcessEnv): Promise<FleetBotSession> {
+  const fleet = await loadFleet(file)
+  const bot = fleet.bots.find((b) => b.id === botId)
+  if (!bot) throw new UserInputError(`${file}: no bot '${botId}'; the bots are ${fleet.bots.map((b) => b.id).join(', ')}`)
+  if (!bot.enabled) throw new UserInputError(`${file}: bot '${botId}' is disabled (enabled: false); enable it in the file first`)
+  const account = fleet.accounts.find((a) => a.id === bot.account)!
+  if (account.venue === 'sim' || account.mode === 'sim') {
+    throw new UserInputError(`${file}: bot '${botId}' trades on the simulated account '${account.id}'; run it with \`trader backtest\`, or give it a paper account`)
+  }
+  if (account.mode !== mode) {
+    throw new UserInputError(`${file}: account '${account.id}' of bot '${botId}' is a ${account.mode} account; run it with \`trader ${account.mode}\``)
+  }
+  let sessionEnv = env
+  if (account.keys) {
+    const names = STANDARD_NAMES[account.venue]
+    const key = env[account.keys.keyEnv]
+    const secret = env[account.keys.secretEnv]
+    for (const [name, value] of [[account.keys.keyEnv, key], [account.keys.secretEnv, secret]] as const) {
+      if (value === undefined || value.trim() === '') {
+        throw new UserInputError(`${file}: account '${account.id}' takes its keys from ${name}, which is not set; export it (or fix keys.${name === account.keys.keyEnv ? 'keyEnv' : 'secretEnv'})`)
+      }
+    }
+    sessionEnv = {...env, [names.key]: key, [names.secret]: secret}
+  }
+  return {
+    venue: account.venue,
+    account: account.id,
+    strategy: bot.strategy,
+    params: bot.params,
+    symbols: bot.symbols,
+    timeframe: bot.timeframe,
+    riskOverrides: {...fleet.risk, ...bot.risk},
+    roots: {state: fleet.roots?.state, journals: fleet.roots?.journals, logs: fleet.roots?.logs},
+    env: sessionEnv,
+  }
+}

@@ -17,7 +17,7 @@ import {type LiveVenueName, openVenueTransport, type SessionVenueName, venueFact
 import {MetricsRegistry} from '../engine/metrics.js'
 import {VirtualClock} from '../engine/clock/clock.js'
 import {findStrategy, STRATEGIES} from '../../strategies/index.js'
-import {JournalFile} from '../state/journal-file.js'
+import {frameRecord, JournalFile} from '../state/journal-file.js'
 import {acquireLock, type HeldLock} from '../state/instance-lock.js'
 import {UserInputError} from './errors.js'
 import {AuthenticationError, BrokerError} from '../broker/errors.js'
@@ -28,6 +28,7 @@ import {loadVenueCredentials} from './venue-credentials.js'
 import {wallTimers} from './wall-timers.js'
 import {zodOneLine} from './zod-message.js'
 import type {Logger} from 'pino'
+import type {Registry} from 'prom-client'
 
 export interface TradingSessionOptions extends VenueEndpoints {
   readonly mode: 'paper' | 'live'
@@ -41,6 +42,8 @@ export interface TradingSessionOptions extends VenueEndpoints {
   readonly timeframe: Timeframe
   readonly seed: number
   readonly risk: boolean
+  /** Risk limits over the strategy's defaults (a fleet file's fleet-wide and per-bot `risk`). */
+  readonly riskOverrides?: Readonly<Record<string, unknown>>
   /** Session ms per wall ms; only for an emulator replaying history accelerated (its --speed). */
   readonly timeScale: number
   /** Stop after this much session time (default: run until SIGINT / SIGTERM). */
@@ -82,7 +85,7 @@ export async function runTradingSession(opts: TradingSessionOptions): Promise<Tr
   const params = factory.params.safeParse(opts.params ?? {})
   if (!params.success) throw new UserInputError(zodOneLine(params.error, `parameters of ${opts.strategy}`))
   if (!(opts.timeScale > 0)) throw new UserInputError(`--time-scale must be > 0, got ${opts.timeScale}`)
-  const risk = opts.risk ? {...factory.riskDefaults} : null
+  const risk = opts.risk ? {...factory.riskDefaults, ...opts.riskOverrides} : null
 
   // ALP-14: credentials present and well-formed, then the account endpoint answers — before anything else.
   if (opts.venue === 'sim' && (opts.mode !== 'paper' || !opts.feed)) {
@@ -120,11 +123,20 @@ export async function runTradingSession(opts: TradingSessionOptions): Promise<Tr
 
     let handle: LiveSessionHandle | undefined
     let connected = true
+    const counting = countingSink(metrics, opts.venue)
     const engineMetrics = new MetricsRegistry()
     if (opts.healthPort !== undefined) {
       health = await serveHealth({
         port: opts.healthPort,
-        registry: metrics.registry,
+        // The process metrics (prom-client) and the engine's own (risk rejections, grid counters, ...), which
+        // strategies create as they run, rendered afresh on every scrape.
+        registry: {
+          contentType: metrics.registry.contentType,
+          metrics: async () => {
+            metrics.journalBytes.set(counting.counts.bytes)
+            return `${await metrics.registry.metrics()}\n${engineMetrics.toPrometheus()}`
+          },
+        } as unknown as Registry,
         readiness: () => (!handle ? {ready: false, reason: 'reconciling'} : !connected ? {ready: false, reason: 'disconnected'} : {ready: true}),
         info: () => ({account: opts.account, venue: opts.venue, mode: opts.mode, epoch: lock?.info.epoch, pid: process.pid}),
       })
@@ -135,7 +147,6 @@ export async function runTradingSession(opts: TradingSessionOptions): Promise<Tr
     const epoch = lock.info.epoch
     const journalPath = join(opts.journalDir, `${opts.account}-${opts.mode}-${new Date().toISOString().replace(/[:.]/g, '-')}.journal`)
     journalFile = new JournalFile(journalPath)
-    const counting = countingSink(metrics, opts.venue)
     const journal = new Journal({sinks: [journalFile, counting]})
     const header: LiveSessionHeader = {
       format: 1, mode: opts.mode, venue: opts.venue, ...(opts.feed ? {feed: opts.feed, sim} : {}), account: opts.account, strategy: opts.strategy, params: params.data,
@@ -218,10 +229,11 @@ async function startupCheck<T>(venue: string, call: () => Promise<T>, what: stri
 
 /** Counts what the operations metrics show, from the journal as it is written. */
 function countingSink(metrics: ReturnType<typeof createSessionMetrics>, venue: string): JournalSink & {counts: SessionCounts} {
-  const counts = {orders: 0, fills: 0, rejections: 0}
+  const counts = {orders: 0, fills: 0, rejections: 0, bytes: 0}
   return {
     counts,
     append(r: JournalRecord): void {
+      counts.bytes += Buffer.byteLength(frameRecord(r), 'utf8')
       const d = r.data as {request?: {side?: string}; code?: string; kind?: string}
       if (r.type === 'intent') {
         counts.orders++
@@ -241,4 +253,6 @@ export interface SessionCounts {
   orders: number
   fills: number
   rejections: number
+  /** Journal bytes written (framed), buffered or not. */
+  bytes: number
 }

@@ -6,7 +6,7 @@
  * everything the sessions wrote (journals, logs, output) for the test keys (ALP-18).
  */
 import {type ChildProcess, spawn, spawnSync} from 'node:child_process'
-import {mkdtempSync, readdirSync, readFileSync, rmSync, statSync} from 'node:fs'
+import {mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -209,6 +209,42 @@ describe('trader paper against the exchange emulator, then trader replay', () =>
       // After the stop the lock is released: status no longer lists a running session for the account.
       const after = JSON.parse(trader(['status', '--json']).stdout) as {sessions: {account: string; state: string}[]}
       expect(after.sessions.filter((x) => x.account === 'sig' && x.state === 'running')).toEqual([])
+    } finally {
+      await emu.stop()
+    }
+  }, 240_000)
+
+  it('runs one bot of a fleet file (--config --bot): venue, keys by variable name, strategy, symbols and risk from the file', async () => {
+    const emu = await serve(['--venue', 'alpaca', '--symbols', 'SPY,IBM', '--from', '2013-10-07T13:30:00Z', '--speed', '240'])
+    try {
+      const fleet = join(dir, 'fleet.yaml')
+      writeFileSync(fleet, [
+        'roots: {journals: fleet-journals}',
+        'risk: {maxOpenOrders: 7}',
+        'accounts:',
+        '  - {id: alp-paper, venue: alpaca, mode: paper, keys: {keyEnv: MY_ALPACA_KEY, secretEnv: MY_ALPACA_SECRET}}',
+        'bots:',
+        '  - {id: sma-fast, account: alp-paper, strategy: sma-cross, symbols: [SPY, IBM], timeframe: 1m, params: {fast: 2, slow: 5}, risk: {minOrderSpacingMs: 0}}',
+        '',
+      ].join('\n'))
+      const keys = {MY_ALPACA_KEY: CREDS.alpaca.APCA_API_KEY_ID, MY_ALPACA_SECRET: CREDS.alpaca.APCA_API_SECRET_KEY}
+      const base = ['paper', '--config', fleet, '--bot', 'sma-fast', '--base-url', emu.url, '--ws-url', emu.wsUrl, '--time-scale', '240']
+      const r = trader([...base, '--duration', '20m'], keys)
+      outputs.push(r.stdout, r.stderr)
+      expect(r.code, r.stderr).toBe(0)
+      const journal = journalLine(r.stdout)
+      expect(journal.startsWith(join(dir, 'fleet-journals', 'alp-paper-paper-'))).toBe(true)
+      const header = JSON.parse(readFileSync(journal, 'utf8').split('\n')[0].slice(9)) as {data: {strategy: string; symbols: string[]; account: string; params: unknown; risk: Record<string, unknown>}}
+      expect(header.data).toMatchObject({strategy: 'sma-cross', symbols: ['IBM', 'SPY'], account: 'alp-paper', params: {fast: 2, slow: 5}})
+      expect(header.data.risk).toMatchObject({maxOpenOrders: 7, minOrderSpacingMs: 0})
+      // A key variable the account names but the environment lacks: one line naming it.
+      const missing = trader(base, {MY_ALPACA_KEY: CREDS.alpaca.APCA_API_KEY_ID})
+      expect(missing.code).toBe(2)
+      expect(missing.stderr.trim().split('\n')).toHaveLength(1)
+      expect(missing.stderr).toMatch(/MY_ALPACA_SECRET, which is not set/)
+      const wrongBot = trader(['paper', '--config', fleet, '--bot', 'nope'], keys)
+      expect(wrongBot.code).toBe(2)
+      expect(wrongBot.stderr).toMatch(/no bot 'nope'; the bots are sma-fast/)
     } finally {
       await emu.stop()
     }

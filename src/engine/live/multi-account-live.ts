@@ -33,7 +33,7 @@ import type {Scheduler, TimerHandle} from '../scheduler.js'
 import type {SessionRisk} from '../session-wiring.js'
 import type {Strategy, StrategyContext, StrategyFigure} from '../strategy.js'
 import type {LiveDriver} from './live-driver.js'
-import type {LiveSessionHeader} from './live-header.js'
+import {type LiveSessionHeader, LiveSessionHeaderSchema} from './live-header.js'
 import {type LiveSessionHandle, type LiveSessionRun, type LiveVenueFactory, runLiveSession} from './live-session.js'
 import {LoopTransport} from './loop-transport.js'
 
@@ -142,10 +142,16 @@ export async function runMultiAccountLive(opts: MultiAccountLiveOptions): Promis
     const guard = new GuardedStrategy(a.strategy, a.journal, loop, log, a.id)
     guards.set(a.id, guard)
     const wire = new AccountWire(new LoopTransport(a.transport, driver), shared, opts.publicStreams)
-    const header: LiveSessionHeader = {...opts.header, account: a.id, strategy: a.strategy.name, ...a.header}
+    const header = accountHeader(opts.header, a)
+    let done = false
+    const end = (): void => {
+      if (done) return
+      done = true
+      sessionEnded()
+    }
     try {
       const run = await runLiveSession({
-        header, loop: haltCounted(loop, sessionEnded), journal: a.journal, transport: wire, makeVenue: opts.makeVenue, strategy: guard,
+        header, loop: haltCounted(loop, end), journal: a.journal, transport: wire, makeVenue: opts.makeVenue, strategy: guard,
         log, metrics: a.metrics, risk: a.risk,
         onReady: (h) => {
           sessions.set(a.id, h)
@@ -155,10 +161,11 @@ export async function runMultiAccountLive(opts: MultiAccountLiveOptions): Promis
       return {id: a.id, run, errors: guard.errors, halted: guard.halted}
     } catch (err) {
       // Start-up failed (keys refused, venue unreachable): this account never traded; the others are not held up.
-      guard.fail('start-up', err)
+      const started = sessions.has(a.id)
+      guard.fail(started ? 'session' : 'start-up', err)
       await wire.close().catch(() => undefined)
-      if (!sessions.has(a.id)) oneReady()
-      sessionEnded()
+      if (!started) oneReady()
+      end()
       return {id: a.id, startError: err, errors: guard.errors, halted: guard.halted}
     }
   })
@@ -167,6 +174,14 @@ export async function runMultiAccountLive(opts: MultiAccountLiveOptions): Promis
   const accounts = await Promise.all(runs)
   await shared.close()
   return {accounts}
+}
+
+/** The account's header, parsed: checked, and in the schema's key order, as a replay of its journal writes it. */
+function accountHeader(shared: MultiAccountLiveOptions['header'], a: LiveAccount): LiveSessionHeader {
+  const parsed = LiveSessionHeaderSchema.safeParse({...shared, ...a.header, account: a.id, strategy: a.strategy.name})
+  if (parsed.success) return parsed.data
+  const issue = parsed.error.issues[0]
+  throw new MultiAccountLiveError(`account ${a.id}: session header field '${issue?.path.join('.') ?? ''}' ${issue?.message ?? 'is invalid'}; fix the group or account header`)
 }
 
 function checkIds(accounts: readonly {readonly id: string}[]): void {
@@ -181,16 +196,9 @@ function checkIds(accounts: readonly {readonly id: string}[]): void {
 
 /** The shared loop as one session sees it: the same loop, except that its `halt` is counted, not applied. */
 function haltCounted(loop: EventLoop, onHalt: () => void): EventLoop {
-  let halted = false
   return new Proxy(loop, {
     get(target, key) {
-      if (key === 'halt') {
-        return () => {
-          if (halted) return
-          halted = true
-          onHalt()
-        }
-      }
+      if (key === 'halt') return onHalt
       const v: unknown = Reflect.get(target, key, target)
       return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v
     },
@@ -286,7 +294,7 @@ class GuardedStrategy implements Strategy {
     const message = err instanceof Error ? err.message : String(err)
     const ts = this.loop.clock.now()
     this.errors.push({ts, where, message})
-    if (where === 'start-up') return
+    if (where === 'start-up' || where === 'session') return
     if (!this.halted) this.log.error(`account ${this.account}: strategy failed in ${where} (${message}); this account is halted, the others go on`)
     this.halted = true
     this.journal.append({t: ts, type: ACCOUNT_HALTED_RECORD, data: {where, message}})

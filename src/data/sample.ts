@@ -14,10 +14,16 @@ export const SAMPLE_VERSION = '2013-10+btcusdt-2022-12/v1'
 
 const META_KEY = 'sample_version'
 
-/** `$TRADER_DATA_DB`, else `<package root>/data/trader.duckdb` (git-ignored). */
-export function defaultDatabasePath(): string {
-  const fromEnv = process.env.TRADER_DATA_DB?.trim()
-  return fromEnv ? fromEnv : join(packageRoot(), 'data', 'trader.duckdb')
+/**
+ * `$TRADER_DATA_DB`, else `trader.duckdb` in the data root when one is set (`$TRADER_DATA_DIR`, or
+ * `$TRADER_HOME/data`), else `<package root>/data/trader.duckdb` (git-ignored), so a clone works without setup.
+ */
+export function defaultDatabasePath(env: NodeJS.ProcessEnv = process.env): string {
+  const pick = (v: string | undefined): string | undefined => (v && v.trim() !== '' ? v.trim() : undefined)
+  const db = pick(env.TRADER_DATA_DB)
+  if (db) return db
+  const dataDir = pick(env.TRADER_DATA_DIR) ?? (pick(env.TRADER_HOME) ? join(pick(env.TRADER_HOME)!, 'data') : undefined)
+  return dataDir ? join(dataDir, 'trader.duckdb') : join(packageRoot(), 'data', 'trader.duckdb')
 }
 
 /**

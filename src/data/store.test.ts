@@ -151,16 +151,15 @@ describe('bundled sample', () => {
   it('resolves the sample folder and default database from the package root, not the cwd', () => {
     expect(existsSync(join(SAMPLE_DIR, 'PROVENANCE.md'))).toBe(true)
     expect(existsSync(join(SAMPLE_DIR, 'LICENSE'))).toBe(true)
-    const saved = process.env.TRADER_DATA_DB
-    try {
-      delete process.env.TRADER_DATA_DB
-      expect(defaultDatabasePath()).toBe(join(SAMPLE_DIR, '..', 'trader.duckdb'))
-      process.env.TRADER_DATA_DB = '/tmp/elsewhere.duckdb'
-      expect(defaultDatabasePath()).toBe('/tmp/elsewhere.duckdb')
-    } finally {
-      if (saved === undefined) delete process.env.TRADER_DATA_DB
-      else process.env.TRADER_DATA_DB = saved
-    }
+    expect(defaultDatabasePath({})).toBe(join(SAMPLE_DIR, '..', 'trader.duckdb'))
+    expect(defaultDatabasePath({TRADER_DATA_DB: '/tmp/elsewhere.duckdb'})).toBe('/tmp/elsewhere.duckdb')
+  })
+
+  it('follows the data root when one is set (OPS-02, ALP-09): TRADER_DATA_DB, then TRADER_DATA_DIR, then TRADER_HOME', () => {
+    expect(defaultDatabasePath({TRADER_HOME: '/srv/ann/.trader'})).toBe('/srv/ann/.trader/data/trader.duckdb')
+    expect(defaultDatabasePath({TRADER_HOME: '/srv/ann/.trader', TRADER_DATA_DIR: '/data/md'})).toBe('/data/md/trader.duckdb')
+    expect(defaultDatabasePath({TRADER_DATA_DIR: '/data/md', TRADER_DATA_DB: '/x.duckdb'})).toBe('/x.duckdb')
+    expect(defaultDatabasePath({TRADER_DATA_DIR: '  '})).toBe(join(SAMPLE_DIR, '..', 'trader.duckdb'))
   })
 
   it('ensureSampleData imports the sample once', async () => {

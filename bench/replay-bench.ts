@@ -1,12 +1,16 @@
 /**
  * Replay throughput: records a backtest journal (sma-cross with short windows, so it trades a lot, with
- * latency jitter) over the first symbols of the bench data, writes it as a framed journal file, then measures
- * (a) loading the file (checksums + JSON) and (b) replaying it through the session wiring and the strategy
- * with the recording as the venue, the bars held in memory so the store is not what is measured.
- * Prints journal records per second for both. A measurement tool, not a test.
- * Run: `npx tsx bench/replay-bench.ts [symbols=20]` (or `node --expose-gc dist/bench/replay-bench.js` after a build).
+ * latency jitter) over the first symbols of the bench data, writes it as a framed journal file (in one write:
+ * the recording's fsyncs are not what is measured), then measures (a) loading the file (checksums + JSON) and
+ * (b) replaying it through the session wiring and the strategy with the recording as the venue — both journal
+ * hashes, every record compared, the fill-consistency check — with the bars held in memory so the store is not
+ * what is measured, and (a + b) the two together, as `trader replay FILE` does them.
+ * Each is measured `runs` times (default 3) and the best run is reported (the machine may be shared), with the
+ * CPU time of that run beside its wall time.
+ * Prints journal records per second for each. A measurement tool, not a test.
+ * Run: `npx tsx bench/replay-bench.ts [symbols=20] [runs=3]` (or `node --expose-gc dist/bench/replay-bench.js` after a build).
  */
-import {mkdtempSync, rmSync, statSync} from 'node:fs'
+import {mkdtempSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {defaultInstrument} from '../src/core/instrument.js'
@@ -17,14 +21,36 @@ import {Journal} from '../src/engine/journal.js'
 import {replayJournal} from '../src/engine/replay.js'
 import type {SessionHeader} from '../src/engine/session-header.js'
 import {profileFor} from '../src/sim/venue-profile.js'
-import {JournalFile, readJournal} from '../src/state/journal-file.js'
+import {frameRecord, readJournal} from '../src/state/journal-file.js'
 import {SmaCross} from '../strategies/sma-cross/index.js'
 import {ensureBenchData} from './generate-data.js'
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US')
 
+interface Timed<T> {
+  readonly value: T
+  readonly seconds: number
+  readonly cpuSeconds: number
+}
+
+/** Runs `fn` `runs` times and keeps the fastest run (a collection first when the process allows it). */
+async function best<T>(runs: number, fn: () => Promise<T> | T): Promise<Timed<T>> {
+  let out: Timed<T> | undefined
+  for (let i = 0; i < runs; i++) {
+    ;(globalThis as {gc?: () => void}).gc?.()
+    const cpu = process.cpuUsage()
+    const t = performance.now()
+    const value = await fn()
+    const seconds = (performance.now() - t) / 1000
+    const used = process.cpuUsage(cpu)
+    if (!out || seconds < out.seconds) out = {value, seconds, cpuSeconds: (used.user + used.system) / 1e6}
+  }
+  return out!
+}
+
 async function main(): Promise<void> {
   const nSymbols = Number(process.argv[2] ?? 20)
+  const runs = Math.max(1, Number(process.argv[3] ?? 3))
   const data = await ensureBenchData()
   const symbols = data.symbols.slice(0, nSymbols)
   const store = await MarketDataStore.open(data.dbPath, {readOnly: true})
@@ -53,21 +79,23 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'trader-replay-bench-'))
   const file = join(dir, 'bench.journal')
   try {
-    const sink = new JournalFile(file)
-    const recorded = await runBacktest({stream: memStream(), instruments, profile: profileFor(header.venue), strategy: new SmaCross(params), sim, journal: new Journal({sinks: [sink]}), header})
-    sink.close()
+    const journal = new Journal({keep: true})
+    const recorded = await runBacktest({stream: memStream(), instruments, profile: profileFor(header.venue), strategy: new SmaCross(params), sim, journal, header})
+    writeFileSync(file, journal.records.map((r) => frameRecord(r)).join(''), {mode: 0o600})
 
-    const t0 = performance.now()
-    const {records} = readJournal(file)
-    const loadSeconds = (performance.now() - t0) / 1000
-    const report = await replayJournal(records, {data: async () => ({stream: memStream(), instruments})})
+    const load = await best(runs, () => readJournal(file).records)
+    const records = load.value
+    const loadSeconds = load.seconds
+    const replay = await best(runs, () => replayJournal(records, {data: async () => ({stream: memStream(), instruments})}))
+    const report = replay.value
 
     const lines = [
       `journal           ${fmt(records.length)} records (${fmt(report.delivered)} venue messages), ${fmt(statSync(file).size / 1024 / 1024)} MB, ${fmt(recorded.bars)} bars, ${symbols.length} symbols`,
-      `(a) load          ${loadSeconds.toFixed(2)} s = ${fmt(records.length / loadSeconds)} records/s (CRC-32 + JSON.parse per line)`,
-      `(b) replay        ${report.seconds.toFixed(2)} s = ${fmt(report.eventsPerSecond)} records/s, ${fmt(report.bars / report.seconds)} bars/s`,
+      `(a) load          ${loadSeconds.toFixed(2)} s (cpu ${load.cpuSeconds.toFixed(2)} s) = ${fmt(records.length / loadSeconds)} records/s (CRC-32 + JSON.parse per line)`,
+      `(b) replay        ${report.seconds.toFixed(2)} s (cpu ${replay.cpuSeconds.toFixed(2)} s) = ${fmt(report.eventsPerSecond)} records/s, ${fmt(report.bars / report.seconds)} bars/s (session, both hashes, checks)`,
+      `(a + b)           ${(loadSeconds + report.seconds).toFixed(2)} s = ${fmt(records.length / (loadSeconds + report.seconds))} records/s`,
       `faithful          ${report.ok} (divergences ${report.divergenceCount}, violations ${report.violations.length}, hash ${report.replayedHash === recorded.journalHash ? 'equal' : 'DIFFERENT'})`,
-      `target            >= 1,000,000 records/s`,
+      `target            >= 1,000,000 records/s (best of ${runs} runs each)`,
     ]
     process.stdout.write(lines.join('\n') + '\n')
   } finally {

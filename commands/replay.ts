@@ -37,9 +37,10 @@ Exits 1 when anything diverges or fails.`
     if (files.length === 0) throw new UserInputError(`no scenario files (*.json) in ${(argv as string[]).join(' ')}`)
     const {isJournalFile} = await import('../src/engine/replay-input.js')
     const isLiveJournalFile = async (file: string): Promise<boolean> => {
-      const {readJournal} = await import('../src/state/journal-file.js')
+      // Only the header: the whole file is read once, by the replay.
+      const {readJournalHead} = await import('../src/state/journal-file.js')
       const {isLiveJournal} = await import('../src/engine/live/replay-live.js')
-      return isLiveJournal(readJournal(file).records.slice(0, 1))
+      return isLiveJournal(readJournalHead(file, 1))
     }
     const results: {file: string; id: string; ok: boolean; failures: readonly string[]; ms: number; replay?: unknown}[] = []
     for (const file of files) {
@@ -53,7 +54,7 @@ Exits 1 when anything diverges or fails.`
           ...(r.unmatchedRequests > 0 ? [`${r.unmatchedRequests} request(s) the recording does not hold`] : []),
           ...(r.recordedHash === r.replayedHash ? [] : [`journal hash ${r.replayedHash} differs from the recording's ${r.recordedHash}`]),
         ]
-        const replay = {records: r.recordedRecords, replayed: r.replayedRecords, delivered: r.delivered, bars: r.bars, recordedHash: r.recordedHash, replayedHash: r.replayedHash, divergences: r.divergenceCount, violations: 0, eventsPerSecond: 0}
+        const replay = {records: r.recordedRecords, replayed: r.replayedRecords, delivered: r.delivered, bars: r.bars, recordedHash: r.recordedHash, replayedHash: r.replayedHash, divergences: r.divergenceCount, violations: 0, eventsPerSecond: Math.round(r.recordsPerSecond)}
         results.push({file, id: `${r.header.mode}:${r.header.venue}:${r.header.strategy}`, ok: r.ok, failures, ms: Math.round(performance.now() - started), replay})
         continue
       }

@@ -4,9 +4,12 @@
  * record found a little further on means the ones in between were never reproduced (missing); one not found
  * is extra. The search never passes a recorded inbound message that has not been delivered yet, so the
  * cursor tells the replay venue exactly when the recording's next venue message is due.
+ *
+ * Optionally the matcher also hashes the recording (`hash`): every recorded record, in order, as the cursor
+ * passes it — given as the replayed record when the two encode the same (see replay-hash.ts).
  */
-import {encodeRecord} from './journal-encoding.js'
-import type {JournalRecord, JournalSink} from './journal.js'
+import {sameEncoding} from './journal-encoding.js'
+import {type JournalHash, type JournalRecord, type JournalSink, lineOf} from './journal.js'
 
 export type DivergenceKind =
   | 'record_missing'
@@ -40,8 +43,17 @@ export class JournalMatcher implements JournalSink {
   count = 0
   /** Called whenever the cursor moves (the replay venue delivers the next recorded message then). */
   onAdvance: () => void = () => {}
+  /** The line of the recorded record at `cachedAt` (the cursor's record is compared again after an extra). */
+  private cachedAt = -1
+  private cachedLine = ''
+  private readonly hash: JournalHash | undefined
 
-  constructor(private readonly recorded: readonly JournalRecord[]) {}
+  constructor(
+    private readonly recorded: readonly JournalRecord[],
+    opts: {hash?: JournalHash} = {},
+  ) {
+    this.hash = opts.hash
+  }
 
   report(d: Divergence): void {
     this.count++
@@ -52,30 +64,38 @@ export class JournalMatcher implements JournalSink {
     const rs = this.recorded
     const k = this.cursor
     const r = rs[k]
-    // Fast path: a delivered venue message is the recorded object itself.
-    if (r !== undefined && rec.data === r.data && rec.t === r.t && rec.type === r.type) return this.advance(k + 1)
+    // Fast path: a delivered venue message is the recorded object itself, and a reproduced decision has the same
+    // fields: equal without encoding either.
+    if (r !== undefined && rec.t === r.t && rec.type === r.type && sameEncoding(rec.type, rec.data, r.data)) return this.matched(rec, k)
     const line = lineOf(rec)
-    if (r !== undefined && line === lineOf(r)) return this.advance(k + 1)
+    if (r !== undefined && line === this.lineAt(k)) return this.matched(rec, k)
     const end = Math.min(rs.length, k + LOOKAHEAD)
     for (let j = k + 1; j < end && !isInbound(rs[j - 1].type); j++) {
       if (rs[j].t > rec.t) break
-      if (lineOf(rs[j]) === line) {
+      if (this.lineAt(j) === line) {
         for (let m = k; m < j; m++) this.missing(m)
-        return this.advance(j + 1)
+        return this.matched(rec, j)
       }
     }
     if (r !== undefined && r.type === rec.type && r.t === rec.t && !isInbound(r.type)) {
       // The same kind of record at the same instant, with other contents: a changed decision, not an extra one.
-      this.report({kind: 'record_differs', t: rec.t, index: k, detail: `replay wrote ${rec.type} ${clip(line)} where the recording has ${clip(lineOf(r))}`})
+      this.report({kind: 'record_differs', t: rec.t, index: k, detail: `replay wrote ${rec.type} ${clip(line)} where the recording has ${clip(this.lineAt(k))}`})
+      this.hash?.update(r)
       return this.advance(k + 1)
     }
-    this.report({kind: 'record_extra', t: rec.t, detail: `replay wrote ${rec.type} ${clip(line)} where the recording has ${r ? `${r.type} ${clip(lineOf(r))}` : 'nothing more'}`})
+    this.report({kind: 'record_extra', t: rec.t, detail: `replay wrote ${rec.type} ${clip(line)} where the recording has ${r ? `${r.type} ${clip(this.lineAt(k))}` : 'nothing more'}`})
+  }
+
+  /** The recorded record at `index` equals the replayed `rec`: hashed as `rec` (the same line), the cursor moves past it. */
+  private matched(rec: JournalRecord, index: number): void {
+    this.hash?.update(rec)
+    this.advance(index + 1)
   }
 
   /** Gives up on the recorded records before `index` (the replay never wrote them) and moves the cursor there. */
   skipTo(index: number): void {
     for (let m = this.cursor; m < index; m++) this.missing(m)
-    this.advance(index)
+    this.advance(Math.max(index, this.cursor))
   }
 
   /** At the end: every recorded record the replay did not reach is missing. */
@@ -83,19 +103,24 @@ export class JournalMatcher implements JournalSink {
     this.skipTo(this.recorded.length)
   }
 
+  private lineAt(i: number): string {
+    if (this.cachedAt !== i) {
+      this.cachedAt = i
+      this.cachedLine = lineOf(this.recorded[i])
+    }
+    return this.cachedLine
+  }
+
   private missing(m: number): void {
     const r = this.recorded[m]
-    this.report({kind: 'record_missing', t: r.t, index: m, detail: `the recording has ${r.type} ${clip(lineOf(r))}; replay did not write it`})
+    this.hash?.update(r)
+    this.report({kind: 'record_missing', t: r.t, index: m, detail: `the recording has ${r.type} ${clip(this.lineAt(m))}; replay did not write it`})
   }
 
   private advance(to: number): void {
     this.cursor = to
     this.onAdvance()
   }
-}
-
-function lineOf(r: JournalRecord): string {
-  return `${r.t}\t${r.type}\t${encodeRecord(r.type, r.data)}`
 }
 
 const clip = (s: string): string => (s.length > 200 ? `${s.slice(0, 200)}…` : s)

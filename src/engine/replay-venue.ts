@@ -25,6 +25,11 @@ interface Call {
   readonly error?: RecordedError
 }
 
+interface RequestQueue {
+  readonly list: number[]
+  head: number
+}
+
 interface Pending {
   resolve(v: unknown): void
   reject(e: unknown): void
@@ -50,6 +55,14 @@ function requestKey(op: string, args: unknown): string {
 
 const SUBMIT_FIELDS = ['symbol', 'side', 'type', 'tif', 'qty', 'limitPrice', 'stopPrice', 'reduceOnly', 'postOnly', 'positionSide'] as const
 
+/** The fields of a replayed order that differ from the recorded request, or undefined when none does. */
+function submitDiffers(rec: JournalRecord, req: OrderRequest): string | undefined {
+  const r = (rec.data as Call).args as OrderRequest
+  let diffs: string[] | undefined
+  for (const f of SUBMIT_FIELDS) if (r[f] !== req[f]) (diffs ??= []).push(`${f} ${String(r[f])} recorded, ${String(req[f])} in replay`)
+  return diffs ? `order ${req.clientOrderId}: ${diffs.join(', ')}` : undefined
+}
+
 export class ReplayVenue implements SessionVenue {
   readonly venue: string
   readonly positionMode: SessionVenue['positionMode']
@@ -59,11 +72,17 @@ export class ReplayVenue implements SessionVenue {
   private readonly inbound: number[] = []
   private next = 0
   private armedFor = -1
-  /** Recorded requests by match key (indices, oldest first), with a read position per key. */
-  private readonly requests = new Map<string, {list: number[]; head: number}>()
-  private readonly consumed = new Set<number>()
-  /** Recorded answer index of each recorded request index. */
-  private readonly answerOf = new Map<number, number>()
+  /** Indices of the recorded requests, in journal order. */
+  private readonly requestIndices: number[] = []
+  /**
+   * Recorded requests by match key (indices, oldest first), with a read position per key; built on the first
+   * request that is not the one the journal matcher just paired (a faithful replay never needs it).
+   */
+  private byKey: Map<string, RequestQueue> | undefined
+  /** Per recorded record: 1 once a replayed request took it (requests only). */
+  private readonly consumed: Uint8Array
+  /** Per recorded request: the index of its recorded answer, -1 when it has none. */
+  private readonly answerOf: Int32Array
   /** Replayed requests waiting for their recorded answer, by the answer's index. */
   private readonly pending = new Map<number, Pending>()
   delivered = 0
@@ -78,26 +97,66 @@ export class ReplayVenue implements SessionVenue {
     this.venue = profile.name
     this.positionMode = profile.positionMode
     this.bySymbol = new Map(instruments.map((i) => [i.symbol, i]))
-    const byN = new Map<number, number>()
+    this.consumed = new Uint8Array(records.length)
+    this.answerOf = new Int32Array(records.length).fill(-1)
+    // Request numbers count up from 1, so an array indexed by them is a compact map.
+    const byN: number[] = []
     const unnumbered = new Map<string, number[]>()
-    records.forEach((r, i) => {
-      if (isInbound(r.type)) this.inbound.push(i)
-      if (r.type === 'request') {
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i]
+      const type = r.type
+      if (isInbound(type)) this.inbound.push(i)
+      if (type === 'request') {
         const c = r.data as Call
-        const key = requestKey(c.op, c.args)
-        const q = this.requests.get(key)
-        if (q) q.list.push(i)
-        else this.requests.set(key, {list: [i], head: 0})
-        if (c.n !== undefined) byN.set(c.n, i)
+        this.requestIndices.push(i)
+        if (c.n !== undefined) byN[c.n] = i
         else (unnumbered.get(c.op) ?? unnumbered.set(c.op, []).get(c.op)!).push(i)
-      } else if (r.type === 'response') {
+      } else if (type === 'response') {
         const c = r.data as Call
         // Answers carry their request's number; older journals pair them in order per kind.
-        const req = c.n !== undefined ? byN.get(c.n) : unnumbered.get(c.op)?.shift()
-        if (req !== undefined) this.answerOf.set(req, i)
+        const req = c.n !== undefined ? byN[c.n] : unnumbered.get(c.op)?.shift()
+        if (req !== undefined) this.answerOf[req] = i
       }
-    })
+    }
     matcher.onAdvance = () => this.onAdvance()
+  }
+
+  /**
+   * The recorded request a replayed one is answered from: the one the journal matcher paired with the replayed
+   * request record just written (the usual case), else the oldest not yet taken with the same kind and order.
+   */
+  private takeRequest(op: string, args: unknown): number {
+    const c = this.matcher.cursor - 1
+    if (c >= 0 && this.consumed[c] === 0 && this.records[c].type === 'request') {
+      const rec = this.records[c].data as Call
+      if (rec.op === op && (op === 'submit' ? (rec.args as OrderRequest).clientOrderId === (args as OrderRequest).clientOrderId : requestKey(rec.op, rec.args) === requestKey(op, args))) {
+        this.consumed[c] = 1
+        return c
+      }
+    }
+    const q = this.queues().get(requestKey(op, args))
+    while (q && q.head < q.list.length) {
+      const index = q.list[q.head++]
+      if (this.consumed[index] === 0) {
+        this.consumed[index] = 1
+        return index
+      }
+    }
+    return -1
+  }
+
+  private queues(): Map<string, RequestQueue> {
+    if (!this.byKey) {
+      this.byKey = new Map()
+      for (const i of this.requestIndices) {
+        const c = this.records[i].data as Call
+        const key = requestKey(c.op, c.args)
+        const q = this.byKey.get(key)
+        if (q) q.list.push(i)
+        else this.byKey.set(key, {list: [i], head: 0})
+      }
+    }
+    return this.byKey
   }
 
   /** Arms delivery of the first recorded message; call once the session is wired (before bars flow). */
@@ -112,11 +171,7 @@ export class ReplayVenue implements SessionVenue {
   }
 
   submitOrder(req: OrderRequest): Promise<SubmitReceipt> {
-    return this.answer('submit', req, (rec) => {
-      const r = (rec.data as Call).args as OrderRequest
-      const diffs = SUBMIT_FIELDS.filter((f) => r[f] !== req[f]).map((f) => `${f} ${String(r[f])} recorded, ${String(req[f])} in replay`)
-      return diffs.length > 0 ? `order ${req.clientOrderId}: ${diffs.join(', ')}` : undefined
-    }) as Promise<SubmitReceipt>
+    return this.answer('submit', req, (rec) => submitDiffers(rec, req)) as Promise<SubmitReceipt>
   }
 
   cancelOrder(ref: OrderRef): Promise<void> {
@@ -161,26 +216,21 @@ export class ReplayVenue implements SessionVenue {
 
   /** Recorded requests the replay never made (call at the end). */
   unmadeRequests(): number[] {
-    const out: number[] = []
-    for (const q of this.requests.values()) for (let k = q.head; k < q.list.length; k++) if (!this.consumed.has(q.list[k])) out.push(q.list[k])
-    return out.sort((a, b) => a - b)
+    return this.requestIndices.filter((i) => this.consumed[i] === 0)
   }
 
   private answer(op: string, args: unknown, differs?: (rec: JournalRecord) => string | undefined): Promise<unknown> {
-    const key = requestKey(op, args)
-    const q = this.requests.get(key)
+    const index = this.takeRequest(op, args)
     const now = this.loop.clock.now()
-    if (!q || q.head >= q.list.length) {
+    if (index < 0) {
       this.matcher.report({kind: 'unexpected_request', t: now, detail: `replay sent ${op} ${JSON.stringify(args)}; the recording has no such request`})
       // Nothing recorded can answer it: it stays unanswered, as a request lost on the wire would.
       return new Promise(() => {})
     }
-    const index = q.list[q.head++]
-    this.consumed.add(index)
     const d = differs?.(this.records[index])
     if (d) this.matcher.report({kind: 'request_differs', t: now, index, detail: d})
-    const answer = this.answerOf.get(index)
-    if (answer === undefined) return new Promise(() => {})
+    const answer = this.answerOf[index]
+    if (answer < 0) return new Promise(() => {})
     return new Promise((resolve, reject) => this.pending.set(answer, {resolve, reject}))
   }
 

@@ -16,6 +16,7 @@ import {EventLoop} from './event-loop.js'
 import {FillConsistency} from './fill-consistency.js'
 import {Journal, type JournalRecord} from './journal.js'
 import {type Divergence, JournalMatcher} from './journal-matcher.js'
+import {PairedJournalHash} from './replay-hash.js'
 import {ReplayVenue} from './replay-venue.js'
 import {ReplayInputError, type SessionHeader, sessionHeaderOf} from './session-header.js'
 import {runSession} from './session-runner.js'
@@ -33,8 +34,9 @@ export interface ReplayReport {
   readonly bars: number
   /** Recorded venue messages delivered. */
   readonly delivered: number
+  /** Wall time of the replay: the session, both hashes and the checks (loading the file and the bars not included). */
   readonly seconds: number
-  /** Journal records replayed per second of wall time (loading the file not included). */
+  /** Journal records replayed per second of that wall time. */
   readonly eventsPerSecond: number
   /** Replay reproduced the recording: no divergence, no invariant violation, equal hashes. */
   readonly ok: boolean
@@ -76,13 +78,15 @@ export async function replayJournal(input: string | readonly JournalRecord[], op
   const sim = SimConfigSchema.parse(header.sim)
   const data = await (opts.data ?? headerData)(header)
 
-  const recordedHash = hashOf(records)
-  const matcher = new JournalMatcher(records)
-  const journal = new Journal({sinks: [matcher]})
+  const started = performance.now()
+  // Both hashes are taken as the replay runs: the matcher hashes each recorded record as its cursor passes it,
+  // and while the two streams agree each record is hashed once for both.
+  const hashes = new PairedJournalHash()
+  const matcher = new JournalMatcher(records, {hash: hashes.recorded})
+  const journal = new Journal({sinks: [matcher], hash: hashes.replayed})
   const loop = new EventLoop(0)
   const venue = new ReplayVenue(records, loop, matcher, profileFor(header.venue), data.instruments)
   venue.start()
-  const started = performance.now()
   const run = await runSession({
     stream: data.stream,
     instruments: data.instruments,
@@ -101,11 +105,12 @@ export async function replayJournal(input: string | readonly JournalRecord[], op
     const r = records[index]
     matcher.report({kind: 'missing_request', t: r.t, index, detail: `the recording sent ${JSON.stringify(r.data)}; replay did not`})
   }
-  const seconds = (performance.now() - started) / 1000
+  const recordedHash = hashes.recorded.digest()
   const replayedHash = journal.digest()
   const fills = new FillConsistency()
   for (const r of records) if (r.type === 'event') fills.apply(r.data as BrokerEvent, r.t)
   const violations = [...run.view.orders.violations, ...fills.violations]
+  const seconds = (performance.now() - started) / 1000
   return {
     header,
     divergences: matcher.divergences,

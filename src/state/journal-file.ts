@@ -7,7 +7,7 @@
  * on recovery, keeping every complete record before it. Records that must be durable before their effect leaves
  * the process (an order's intent before its request) are written with `sync`; others are batched.
  */
-import {closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readFileSync, writeSync} from 'node:fs'
+import {closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readFileSync, readSync, writeSync} from 'node:fs'
 import {dirname} from 'node:path'
 import {crc32} from 'node:zlib'
 import type {JournalRecord, JournalSink} from '../engine/journal.js'
@@ -33,7 +33,27 @@ export interface JournalReadResult {
   readonly tornTail?: {readonly offset: number; readonly bytes: number; readonly reason: string}
 }
 
-/** Reads every complete, checksum-valid record; stops at the first bad one (everything after it is the torn tail). */
+/** Value of each byte as a lowercase hex digit, -1 for any other byte (the frame's checksum is 8 lowercase hex digits). */
+const HEX = new Int8Array(256).fill(-1)
+for (let i = 0; i < 16; i++) HEX['0123456789abcdef'.charCodeAt(i)] = i
+
+/** The checksum written at `at` (8 lowercase hex digits, then a space), or -1 when the frame is malformed. */
+function frameChecksum(buf: Buffer, at: number, end: number): number {
+  if (end - at < 9 || buf[at + 8] !== 0x20) return -1
+  let v = 0
+  for (let i = at; i < at + 8; i++) {
+    const d = HEX[buf[i]]
+    if (d < 0) return -1
+    v = v * 16 + d
+  }
+  return v
+}
+
+/**
+ * Reads every complete, checksum-valid record; stops at the first bad one (everything after it is the torn tail).
+ * The checksum is taken over the line's bytes as they are on disk (the UTF-8 of the JSON the writer framed), so a
+ * line is decoded to a string once, for JSON.parse.
+ */
 export function readJournal(path: string): JournalReadResult {
   const buf = readFileSync(path)
   const records: JournalRecord[] = []
@@ -41,15 +61,13 @@ export function readJournal(path: string): JournalReadResult {
   while (offset < buf.length) {
     const nl = buf.indexOf(0x0a, offset)
     if (nl < 0) return {records, validBytes: offset, tornTail: {offset, bytes: buf.length - offset, reason: 'incomplete last record (no newline)'}}
-    const line = buf.toString('utf8', offset, nl)
-    const space = line.indexOf(' ')
-    const json = space === 8 ? line.slice(9) : ''
-    if (space !== 8 || crc32(json).toString(16).padStart(8, '0') !== line.slice(0, 8)) {
+    const sum = frameChecksum(buf, offset, nl)
+    if (sum < 0 || crc32(buf.subarray(offset + 9, nl)) !== sum) {
       return {records, validBytes: offset, tornTail: {offset, bytes: buf.length - offset, reason: 'checksum mismatch'}}
     }
     let rec: JournalRecord
     try {
-      rec = JSON.parse(json) as JournalRecord
+      rec = JSON.parse(buf.toString('utf8', offset + 9, nl)) as JournalRecord
     } catch {
       return {records, validBytes: offset, tornTail: {offset, bytes: buf.length - offset, reason: 'unparseable record'}}
     }
@@ -57,6 +75,45 @@ export function readJournal(path: string): JournalReadResult {
     offset = nl + 1
   }
   return {records, validBytes: offset}
+}
+
+/**
+ * The first `count` complete, checksum-valid records, reading only as much of the file as they take (telling a
+ * journal's kind by its header without loading the whole file).
+ */
+export function readJournalHead(path: string, count = 1): JournalRecord[] {
+  const fd = openSync(path, 'r')
+  try {
+    const records: JournalRecord[] = []
+    let buf = Buffer.alloc(0)
+    let chunk = 64 * 1024
+    let pos = 0
+    let offset = 0
+    while (records.length < count) {
+      const nl = buf.indexOf(0x0a, offset)
+      if (nl < 0) {
+        const more = Buffer.allocUnsafe(chunk)
+        const n = readSync(fd, more, 0, chunk, pos)
+        if (n === 0) break
+        pos += n
+        buf = Buffer.concat([buf.subarray(offset), more.subarray(0, n)])
+        offset = 0
+        chunk *= 2
+        continue
+      }
+      const sum = frameChecksum(buf, offset, nl)
+      if (sum < 0 || crc32(buf.subarray(offset + 9, nl)) !== sum) break
+      try {
+        records.push(JSON.parse(buf.toString('utf8', offset + 9, nl)) as JournalRecord)
+      } catch {
+        break
+      }
+      offset = nl + 1
+    }
+    return records
+  } finally {
+    closeSync(fd)
+  }
 }
 
 /**

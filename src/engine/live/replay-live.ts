@@ -51,6 +51,8 @@ export interface LiveReplayReport {
   /** Bars the replayed session handled. */
   readonly bars: number
   readonly unmatchedRequests: number
+  /** Journal records replayed per second of wall time (loading the file not included). */
+  readonly recordsPerSecond: number
   readonly ok: boolean
 }
 
@@ -68,6 +70,7 @@ export async function replayLiveJournal(input: LiveReplayInput): Promise<LiveRep
   const end = records.length > 0 ? records[records.length - 1].t : header.origin
   let finished = false
   let failure: unknown
+  const started = performance.now()
   let bars: number | undefined
   const done = runLiveSession({
     header, loop, journal, transport, makeVenue: input.makeVenue, strategy: input.strategy(header), risk: input.risk, metrics: input.metrics,
@@ -107,6 +110,7 @@ export async function replayLiveJournal(input: LiveReplayInput): Promise<LiveRep
   }
   await done
   if (failure) throw failure
+  const seconds = (performance.now() - started) / 1000
   matcher.finish()
   const divergences = matcher.divergences
   return {
@@ -120,6 +124,7 @@ export async function replayLiveJournal(input: LiveReplayInput): Promise<LiveRep
     delivered: transport.delivered,
     bars: bars ?? 0,
     unmatchedRequests: transport.unmatched,
+    recordsPerSecond: seconds > 0 ? journal.size / seconds : 0,
     ok: divergences.length === 0 && journal.size === records.length && recorded.digest() === journal.digest() && transport.unmatched === 0,
   }
 }

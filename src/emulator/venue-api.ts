@@ -64,6 +64,11 @@ export interface EmulatedVenue {
   instrument(symbol: string): Instrument
   /** Venue time, epoch ms: the paced simulation clock (data time shifted and scaled, see EmulatorOptions). */
   now(): number
+  /**
+   * Wall time, epoch ms, from the venue's injected wall clock: what request signatures, rate windows and reset
+   * headers are measured in (clients sign and budget on their wall clock). Protocols read it here, never directly.
+   */
+  wallNow(): number
   /** Closed bars as venue time passes each bar's end. */
   onBar(handler: (bar: FeedBar) => void): Unsubscribe
   /** Counts one request against `rules` (all must allow); a refusal is a violation unless a fault injected it. */

@@ -193,7 +193,7 @@ export class AlpacaProtocol implements EmulatorProtocol {
     const fault = this.venue.takeFault(endpoint)
     if (fault?.kind === 'rate_limit') {
       // An injected refusal: the window is not full, so the client may try again in a second.
-      const reset = Math.ceil(Date.now() / 1000) + 1
+      const reset = Math.ceil(this.venue.wallNow() / 1000) + 1
       return this.write(res, 429, errorJson(42910000, 'too many requests.'), {...limits, 'X-RateLimit-Remaining': '0', 'X-RateLimit-Reset': String(reset)})
     }
     if (fault?.kind === 'server_error') return this.write(res, 500, errorJson(50010000, 'internal server error'), limits)

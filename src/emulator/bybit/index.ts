@@ -95,7 +95,7 @@ class BybitProtocol implements EmulatorProtocol {
     const isPrivate = !path.startsWith('/v5/market/')
     let key = ''
     if (isPrivate) {
-      const auth = checkRestAuth(req.headers, method, rawQuery, body, venue.credentials, Date.now())
+      const auth = checkRestAuth(req.headers, method, rawQuery, body, venue.credentials, venue.wallNow())
       if (!auth.ok) return this.answer(res, {}, auth, {})
       key = auth.key
     }
@@ -104,12 +104,12 @@ class BybitProtocol implements EmulatorProtocol {
     let headers: Record<string, string> = {}
     if (fault?.kind === 'rate_limit') {
       // Injected: the venue says "too many" although the budget has room (counted as injected, not a violation).
-      return this.answer(res, {}, TOO_MANY, limitHeaders(rule?.limit ?? 10, 0, Date.now() + (rule?.windowMs ?? 1000)))
+      return this.answer(res, {}, TOO_MANY, limitHeaders(rule?.limit ?? 10, 0, venue.wallNow() + (rule?.windowMs ?? 1000)))
     }
     if (rule) {
       const d = venue.checkRate(`uid:${key}`, endpoint, [rule])
       // Bybit: the reset timestamp is "now" unless the limit was exceeded.
-      headers = limitHeaders(d.limit, Math.max(0, d.remaining), d.allowed ? Date.now() : d.resetAt)
+      headers = limitHeaders(d.limit, Math.max(0, d.remaining), d.allowed ? venue.wallNow() : d.resetAt)
       if (!d.allowed) return this.answer(res, {}, TOO_MANY, headers)
     }
     if (fault?.kind === 'server_error') return this.answer(res, {}, {retCode: 10016, retMsg: 'Server error'}, headers)
@@ -170,11 +170,11 @@ class BybitProtocol implements EmulatorProtocol {
     const ack = (op: string, success: boolean, ret_msg: string) => this.reply(s, {success, ret_msg, conn_id: s.connId, ...reqId, op})
     switch (msg.op) {
       case 'ping':
-        if (s.kind === 'private') return this.reply(s, {...reqId, op: 'pong', args: [String(Date.now())], conn_id: s.connId})
+        if (s.kind === 'private') return this.reply(s, {...reqId, op: 'pong', args: [String(this.venue.wallNow())], conn_id: s.connId})
         return ack('ping', true, 'pong')
       case 'auth': {
         if (s.kind !== 'private') return ack('auth', false, 'error:auth is only needed on the private stream')
-        const r = checkWsAuth(msg.args, this.venue.credentials, Date.now())
+        const r = checkWsAuth(msg.args, this.venue.credentials, this.venue.wallNow())
         s.authed = r.ok
         return ack('auth', r.ok, r.ok ? '' : r.message)
       }

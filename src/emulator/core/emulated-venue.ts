@@ -168,6 +168,10 @@ class Venue implements ControlledVenue {
     return s.instrument
   }
 
+  wallNow(): number {
+    return this.wall()
+  }
+
   now(): number {
     return this.pacing.mode === 'manual' ? this.loop.clock.now() : Math.max(this.pacedNow(), this.loop.clock.now())
   }

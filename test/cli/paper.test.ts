@@ -5,7 +5,8 @@
  * exit code 2, `trader live` without --confirm-live, the emulator's count of rate-limit violations, and a search of
  * everything the sessions wrote (journals, logs, output) for the test keys (ALP-18).
  */
-import {type ChildProcess, spawn, spawnSync} from 'node:child_process'
+import {spawn, spawnSync} from 'node:child_process'
+import {type Emulator, serveEmulator} from '../scenarios/ops-harness.js'
 import {mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
@@ -31,45 +32,11 @@ function trader(args: string[], extra: Record<string, string> = {}) {
   return {code: r.status, stdout: r.stdout, stderr: r.stderr}
 }
 
-interface Emulator {
-  readonly proc: ChildProcess
-  readonly url: string
-  readonly wsUrl: string
-  stats(): Promise<{rateLimitViolations: number; requests: number; byEndpoint: Record<string, number>}>
-  stop(): Promise<number | null>
-}
-
-/** Starts `trader exchange serve … --json` and waits for its URL line. */
+/** `trader exchange serve` in a child process (test/scenarios/ops-harness.ts), killed after a failed test. */
 async function serve(args: string[]): Promise<Emulator> {
-  const proc = spawn(process.execPath, [BIN, 'exchange', 'serve', '--json', ...args], {cwd: dir, env: env()})
-  cleanup.push(() => proc.kill('SIGKILL'))
-  let out = ''
-  let err = ''
-  proc.stderr.on('data', (d: Buffer) => (err += d.toString()))
-  const line = await new Promise<string>((res, rej) => {
-    const timer = setTimeout(() => rej(new Error(`emulator did not start: ${err}`)), 120_000)
-    proc.stdout.on('data', (d: Buffer) => {
-      out += d.toString()
-      const nl = out.indexOf('\n')
-      if (nl >= 0) {
-        clearTimeout(timer)
-        res(out.slice(0, nl))
-      }
-    })
-    proc.once('exit', (code) => rej(new Error(`emulator exited ${code}: ${err}`)))
-  })
-  const info = JSON.parse(line) as {url: string; wsUrl: string}
-  return {
-    proc,
-    url: info.url,
-    wsUrl: info.wsUrl,
-    stats: async () => (await (await fetch(`${info.url}/__emulator/stats`)).json()) as never,
-    stop: () =>
-      new Promise((res) => {
-        proc.once('exit', (code) => res(code))
-        proc.kill('SIGTERM')
-      }),
-  }
+  const emu = await serveEmulator(args, {cwd: dir, env: env()})
+  cleanup.push(() => emu.kill())
+  return emu
 }
 
 /** Every file under `root`, recursively. */

@@ -39,7 +39,11 @@ export interface Emulator {
   readonly wsUrl: string
   /** POST to an admin route (`fault`, `disconnect`), returning the parsed answer. */
   admin(route: string, body?: unknown): Promise<unknown>
+  /** GET /__emulator/stats. */
+  stats(): Promise<{rateLimitViolations: number; requests: number; byEndpoint: Record<string, number>}>
   stop(): Promise<number | null>
+  /** SIGKILL, for cleanup after a failed test. */
+  kill(): void
 }
 
 /** Starts `trader exchange serve --json …` and waits for its URL line. */
@@ -65,6 +69,8 @@ export async function serveEmulator(args: readonly string[], opts: {cwd: string;
     url: info.url,
     wsUrl: info.wsUrl,
     admin: async (route, body) => (await (await fetch(`${info.url}/__emulator/${route}`, {method: 'POST', body: body === undefined ? undefined : JSON.stringify(body)})).json()) as unknown,
+    stats: async () => (await (await fetch(`${info.url}/__emulator/stats`)).json()) as never,
+    kill: () => void proc.kill('SIGKILL'),
     stop: () =>
       new Promise((res) => {
         if (proc.exitCode !== null) return res(proc.exitCode)

@@ -28,6 +28,7 @@ import {loadVenueCredentials} from './venue-credentials.js'
 import {wallTimers} from './wall-timers.js'
 import {zodOneLine} from './zod-message.js'
 import type {Logger} from 'pino'
+import type {VenueTransport} from '../broker/transport.js'
 import type {Registry} from 'prom-client'
 
 export interface TradingSessionOptions extends VenueEndpoints {
@@ -113,7 +114,17 @@ export async function runTradingSession(opts: TradingSessionOptions): Promise<Tr
     const sim = opts.venue === 'sim' ? {seed: opts.seed} : undefined
     const makeVenue = await venueFactory(opts.venue, onDecodeError, opts.feed ? {venue: opts.feed, sim} : undefined)
     // The connection test runs on the wire's own adapter (for the simulated venue: its feed's), outside the session.
-    const probe = (await venueFactory(wireVenue, onDecodeError))({transport: wire, clock: new VirtualClock(0), scheduler: new EventLoop(0)})
+    // Requests only: the probe must not listen to the streams (it would react to reconnects with requests of its
+    // own, outside the journal), and closing it must not close the session's wire.
+    const requestOnly: VenueTransport = {
+      venue: wire.venue,
+      request: (req) => wire.request(req),
+      subscribe: async () => {},
+      onFrame: () => () => {},
+      onConnection: () => () => {},
+      close: async () => {},
+    }
+    const probe = (await venueFactory(wireVenue, onDecodeError))({transport: requestOnly, clock: new VirtualClock(0), scheduler: new EventLoop(0)})
     const account = opts.venue === 'sim'
       ? {equity: NaN, cash: NaN}
       : await startupCheck(wireVenue, () => probe.account(), 'the account endpoint')

@@ -54,15 +54,24 @@ The same data, settings and seed always give the same trades and the same journa
       throw new UserInputError(`--journal ${flags.journal} already exists; a backtest writes a new journal, so choose another file or delete it`)
     }
     const journalFile = flags.journal ? new JournalFile(flags.journal) : undefined
-    const session = await this.sessionOptions(flags)
-    const job = await runBacktestJob(plan, {
-      journal: new Journal({sinks: journalFile ? [journalFile] : []}),
-      ...session,
-      onProgress: progress
-        ? (bars, ts, total) => process.stderr.write(`\r${bars.toLocaleString('en-US')} / ${total.toLocaleString('en-US')} bars  ${new Date(ts).toISOString().slice(0, 16)}Z `)
-        : undefined,
-    })
-    journalFile?.close()
+    let job: Awaited<ReturnType<typeof runBacktestJob>>
+    try {
+      const session = await this.sessionOptions(flags)
+      job = await runBacktestJob(plan, {
+        journal: new Journal({sinks: journalFile ? [journalFile] : []}),
+        ...session,
+        onProgress: progress
+          ? (bars, ts, total) => process.stderr.write(`\r${bars.toLocaleString('en-US')} / ${total.toLocaleString('en-US')} bars  ${new Date(ts).toISOString().slice(0, 16)}Z `)
+          : undefined,
+      })
+    } finally {
+      journalFile?.close()
+      // A run that failed before its first record leaves no empty journal behind to be mistaken for one.
+      if (journalFile && flags.journal) {
+        const fs = await import('node:fs')
+        if (fs.existsSync(flags.journal) && fs.statSync(flags.journal).size === 0) fs.unlinkSync(flags.journal)
+      }
+    }
     if (progress) process.stderr.write('\r\x1b[K')
     for (const n of job.notices) this.logToStderr(`note: ${n}`)
     const report = reportOf(plan.strategy, plan.timeframe, job.result, job.instruments)

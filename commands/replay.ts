@@ -32,6 +32,7 @@ Exits 1 when anything diverges or fails.`
     for (const p of argv as string[]) {
       if (!existsSync(p)) throw new UserInputError(`${p} does not exist; give journal files, scenario files or a directory of scenarios`)
       if (statSync(p).isDirectory()) files.push(...readdirSync(p).filter((f) => f.endsWith('.json')).sort().map((f) => join(p, f)))
+      else if (statSync(p).size === 0) throw new UserInputError(`${p} is empty: neither a journal nor a scenario; a recording that stopped before its first record leaves nothing to replay`)
       else files.push(p)
     }
     if (files.length === 0) throw new UserInputError(`no scenario files (*.json) in ${(argv as string[]).join(' ')}`)

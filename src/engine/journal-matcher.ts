@@ -34,7 +34,8 @@ const KEEP = 1_000
 /** How far ahead a replayed record is looked for before it counts as extra. */
 const LOOKAHEAD = 256
 
-const INBOUND = new Set(['event', 'response', 'venue_response', 'venue_subscribed', 'venue_frame', 'venue_connection'])
+// A bar mark (session-runner.ts) counts as inbound: replay does not decide it, it delivers it at its bar.
+const INBOUND = new Set(['bars', 'event', 'response', 'venue_response', 'venue_subscribed', 'venue_frame', 'venue_connection'])
 export const isInbound = (type: string): boolean => INBOUND.has(type)
 
 export class JournalMatcher implements JournalSink {

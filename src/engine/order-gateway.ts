@@ -30,6 +30,8 @@ export class OrderGateway {
   /** Orders the venue refused outright (they never existed there), most recent last, bounded. */
   readonly refused: {readonly request: OrderRequest; readonly ts: number; readonly code: string; readonly message: string}[] = []
   submitted = 0
+  /** Calls that return a promise (submit, resend, cancel): the bar loop settles their quick continuations. */
+  calls = 0
 
   /** The pre-trade check every order passes before the port (the risk engine); none by default. */
   preTrade: ((req: OrderRequest) => PreTradeDecision) | undefined
@@ -42,6 +44,7 @@ export class OrderGateway {
   ) {}
 
   async submit(req: OrderRequest, meta: OrderMeta = {}): Promise<SubmitOutcome> {
+    this.calls++
     const t = this.clock.now()
     // Tracked, or retired after it ended: an id is sent once in a session, however long ago.
     if (this.view.orders.knows(req.clientOrderId)) {
@@ -76,6 +79,7 @@ export class OrderGateway {
    * attempt it answers "duplicate id" (or the answer is lost), and the order is then found by querying it.
    */
   async resend(clientOrderId: string): Promise<SubmitOutcome> {
+    this.calls++
     const tracked = this.view.orders.get(clientOrderId)
     if (!tracked || tracked.status !== 'submitted') {
       return {ok: false, final: true, code: 'not_resendable', message: `order ${clientOrderId} is ${tracked?.status ?? 'not tracked'}; only a sent order whose request failed can be sent again`}
@@ -93,6 +97,7 @@ export class OrderGateway {
   }
 
   async cancel(ref: OrderRef): Promise<boolean> {
+    this.calls++
     this.journal.append({t: this.clock.now(), type: 'cancel_intent', data: ref})
     try {
       await this.broker.cancelOrder(ref)
@@ -106,6 +111,7 @@ export class OrderGateway {
 
   /** Like `cancel`, but returns the venue's error, so a retry policy can honour a rate limit's reset time. */
   async cancelWithCause(ref: OrderRef): Promise<{readonly ok: true} | {readonly ok: false; readonly code: string; readonly cause: unknown}> {
+    this.calls++
     this.journal.append({t: this.clock.now(), type: 'cancel_intent', data: ref})
     try {
       await this.broker.cancelOrder(ref)

@@ -13,6 +13,12 @@ export class RecordingBroker implements BrokerPort {
   readonly venue: string
   readonly positionMode: BrokerPort['positionMode']
 
+  /**
+   * Called just before an inbound message (an event or an answer) is journaled. The bar loop sets it to write a
+   * bar mark when the message lands between two bars of one instant (see session-runner.ts).
+   */
+  beforeInbound: (() => void) | undefined
+
   constructor(private readonly inner: BrokerPort, private readonly journal: JournalSink, private readonly clock: Clock) {
     this.venue = inner.venue
     this.positionMode = inner.positionMode
@@ -56,6 +62,7 @@ export class RecordingBroker implements BrokerPort {
 
   subscribe(handler: BrokerEventHandler): Unsubscribe {
     return this.inner.subscribe((event: BrokerEvent) => {
+      this.beforeInbound?.()
       this.journal.append({t: this.clock.now(), type: 'event', data: event})
       handler(event)
     })
@@ -64,14 +71,21 @@ export class RecordingBroker implements BrokerPort {
   /** Requests are numbered so replay pairs each answer with its request even when answers overtake each other. */
   private requests = 0
 
+  /** Requests made so far. */
+  get requestCount(): number {
+    return this.requests
+  }
+
   private async call<T>(op: string, args: unknown, fn: () => Promise<T>): Promise<T> {
     const n = ++this.requests
     this.journal.append({t: this.clock.now(), type: 'request', data: {op, n, args}})
     try {
       const result = await fn()
+      this.beforeInbound?.()
       this.journal.append({t: this.clock.now(), type: 'response', data: {op, n, result: result ?? null}})
       return result
     } catch (err) {
+      this.beforeInbound?.()
       this.journal.append({t: this.clock.now(), type: 'response', data: {op, n, error: recordedError(err)}})
       throw err
     }

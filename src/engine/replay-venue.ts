@@ -12,10 +12,10 @@ import * as errors from '../broker/errors.js'
 import type {AmendRequest, BrokerEventHandler, OrderRef, SubmitReceipt, Unsubscribe} from '../broker/port.js'
 import type {VenueProfile} from '../sim/venue-profile.js'
 import type {EventLoop} from './event-loop.js'
-import type {JournalRecord} from './journal.js'
+import type {JournalRecord, JournalSink} from './journal.js'
 import {isInbound, type JournalMatcher} from './journal-matcher.js'
 import type {RecordedError} from './recording-broker.js'
-import type {SessionVenue} from './session-runner.js'
+import {BAR_MARK, type SessionVenue} from './session-runner.js'
 
 interface Call {
   readonly op: string
@@ -86,13 +86,17 @@ export class ReplayVenue implements SessionVenue {
   /** Replayed requests waiting for their recorded answer, by the answer's index. */
   private readonly pending = new Map<number, Pending>()
   delivered = 0
+  /** Bars the session has processed (counted as they reach the venue); bar marks wait for their count. */
+  private bars = 0
 
+  /** `journal`: where recorded bar marks are written again when replay reaches them (the replayed session's journal). */
   constructor(
     private readonly records: readonly JournalRecord[],
     private readonly loop: EventLoop,
     private readonly matcher: JournalMatcher,
     profile: VenueProfile,
     instruments: readonly Instrument[],
+    private readonly journal?: JournalSink,
   ) {
     this.venue = profile.name
     this.positionMode = profile.positionMode
@@ -214,6 +218,18 @@ export class ReplayVenue implements SessionVenue {
     }
   }
 
+  /**
+   * A bar reached the session (before the strategy sees it). A bar mark waiting for this bar is delivered once
+   * the strategy is done with it, as the loop runs its next due work before the next bar.
+   */
+  onBar(): void {
+    this.bars++
+    if (this.next >= this.inbound.length) return
+    const i = this.inbound[this.next]
+    const r = this.records[i]
+    if (r.type === BAR_MARK && (r.data as number) <= this.bars && this.matcher.cursor === i) this.loop.scheduleFirst(this.loop.clock.now(), this.pump)
+  }
+
   /** Recorded requests the replay never made (call at the end). */
   unmadeRequests(): number[] {
     return this.requestIndices.filter((i) => this.consumed[i] === 0)
@@ -281,6 +297,14 @@ export class ReplayVenue implements SessionVenue {
           this.loop.schedule(rec.t + 1, this.pump)
           return
         }
+      }
+      if (rec.type === BAR_MARK) {
+        // Not before the bar it follows in the recording; onBar brings the pump back when that bar has come.
+        if ((rec.data as number) > this.bars) return
+        this.next++
+        if (this.journal) this.journal.append(rec)
+        else this.matcher.skipTo(i + 1)
+        continue
       }
       this.next++
       this.delivered++

@@ -85,7 +85,7 @@ export async function replayJournal(input: string | readonly JournalRecord[], op
   const matcher = new JournalMatcher(records, {hash: hashes.recorded})
   const journal = new Journal({sinks: [matcher], hash: hashes.replayed})
   const loop = new EventLoop(0)
-  const venue = new ReplayVenue(records, loop, matcher, profileFor(header.venue), data.instruments)
+  const venue = new ReplayVenue(records, loop, matcher, profileFor(header.venue), data.instruments, journal)
   venue.start()
   const run = await runSession({
     stream: data.stream,
@@ -99,6 +99,7 @@ export async function replayJournal(input: string | readonly JournalRecord[], op
     journal,
     header: records[0].data,
     risk: header.risk ? {limits: header.risk} : undefined,
+    barMarks: false,
   })
   matcher.finish()
   for (const index of venue.unmadeRequests()) {

@@ -56,6 +56,8 @@ export interface SessionOptions {
   readonly onProgress?: (bars: number, ts: number) => void
   readonly progressEvery?: number
   readonly metrics?: MetricsRegistry
+  /** Write bar marks (default). A replay does not: its venue writes the recorded ones where they fall. */
+  readonly barMarks?: boolean
   /** In-process restarts at these engine times (see BacktestOptions.restartAt). */
   readonly restartAt?: readonly number[]
   readonly rebuild?: (snapshot: unknown) => Strategy
@@ -100,6 +102,12 @@ export interface SessionRun {
   readonly auditUnwritten: number
 }
 
+/** Journal record type of a bar mark: `data` is the number of bars processed when the next venue message landed. */
+export const BAR_MARK = 'bars'
+
+/** Microtask turns given to a bar's quick continuations (an async method awaiting an outcome settled at once). */
+const SETTLE_TURNS = 4
+
 /** Time allowed after the last bar for in-flight requests and events to land. */
 export const DRAIN_MS = 60_000
 
@@ -123,15 +131,31 @@ export async function runSession(opts: SessionOptions): Promise<SessionRun> {
     })
   }
   const symbols = stream.symbols
+  let bars = 0
+  let lastInstant = -Infinity
+  // The instant before the current one, bars processed before the current one began, and the bar count of the
+  // last mark written.
+  let prevInstant = -Infinity
+  let instantStart = 0
+  let marked = -1
+  // A venue message received at the time of a bar instant after some of its bars ran (zero latency: an order
+  // filled on a bar) is preceded by a bar mark, so replay, where no simulator reacts to bars, delivers it after
+  // the same bar. Messages between instants, or at an instant before its first bar, need none.
+  if (opts.barMarks !== false) broker.beforeInbound = () => {
+    if (bars === marked) return
+    const now = loop.clock.now()
+    if ((now === lastInstant && bars > instantStart) || now === prevInstant) {
+      marked = bars
+      journal.append({t: now, type: BAR_MARK, data: bars})
+    }
+  }
   const bar = {symbol: '', index: 0, ts: 0, open: 0, high: 0, low: 0, close: 0, volume: 0} satisfies Bar as {
     -readonly [K in keyof Bar]: Bar[K]
   }
   let onBar = strategy.onBar?.bind(strategy)
   const venueBar = venue.onBar?.bind(venue)
   const progressEvery = opts.progressEvery ?? 1_000_000
-  let bars = 0
   let first = NaN
-  let lastInstant = -Infinity
   let started = false
   const restartUntil = async (until: number): Promise<void> => {
     while (w.restarts < restartAt.length && restartAt[w.restarts] <= until) {
@@ -168,7 +192,9 @@ export async function runSession(opts: SessionOptions): Promise<SessionRun> {
       }
       if (end !== lastInstant) {
         if (lastInstant > -Infinity) w.endInstant(lastInstant)
+        prevInstant = lastInstant
         lastInstant = end
+        instantStart = bars
       }
       if (w.restarts < restartAt.length && restartAt[w.restarts] <= end) await restartUntil(end)
       if (loop.nextTime <= end) await loop.runUntil(end)
@@ -185,8 +211,12 @@ export async function runSession(opts: SessionOptions): Promise<SessionRun> {
         bar.low = low[i]
         bar.close = close[i]
         bar.volume = volume[i]
+        const calls = gateway.calls + broker.requestCount
         const r = onBar(bar)
         if (r) await r
+        // A call the strategy made can settle at once (a risk refusal, a duplicate id): its continuation runs
+        // here, after this bar, in recording and replay alike, not at whichever later await comes first.
+        if (gateway.calls + broker.requestCount !== calls) for (let k = 0; k < SETTLE_TURNS; k++) await null
       }
       if (++bars % progressEvery === 0) opts.onProgress?.(bars, t)
     }

@@ -34,6 +34,8 @@ export function summarizeJournal(path: string, read: JournalReadResult): Journal
   let gap: {ms: number; from: number} | null = null
   for (const r of read.records as JournalRecord[]) {
     byType[r.type] = (byType[r.type] ?? 0) + 1
+    // A backtest's header is written before its clock starts (t = 0): it is not a point of the session's time.
+    if (r.type === 'session') continue
     if (last !== null && r.t - last > (gap?.ms ?? 0)) gap = {ms: r.t - last, from: last}
     first ??= r.t
     last = r.t

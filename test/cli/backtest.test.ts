@@ -3,7 +3,7 @@
  * database, the report as JSON, help with examples, and one clear line with exit code 2 for bad input.
  */
 import {spawnSync} from 'node:child_process'
-import {mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -71,6 +71,9 @@ describe('trader backtest', () => {
     expect(s.distinctOrders).toBe(s.intents)
     expect(s.executions).toBe(s.distinctExecutions)
     expect(s.byType.request).toBe(s.byType.response)
+    // The session's time span is its bars' day, not from the header's t = 0 (1970).
+    expect(new Date(s.firstTime).toISOString().slice(0, 10)).toBe('2013-10-07')
+    expect(s.longestGap.ms).toBeLessThan(24 * 3_600_000)
     // The recording replays exactly through the same code (default settings: 20 ms venue latency).
     const replay = trader('replay', 'run.journal', '--json')
     expect(replay.code, replay.stdout + replay.stderr).toBe(0)
@@ -78,6 +81,14 @@ describe('trader backtest', () => {
     const again = trader('backtest', '--symbols', 'SPY', '--journal', 'run.journal')
     expect(again.code).toBe(2)
     expectOneLine(again.stderr, /already exists/)
+    // A run that fails before its first record leaves no empty journal; an empty file is named as such.
+    const failed = trader('backtest', '--symbols', 'NOPE', '--journal', 'failed.journal')
+    expect(failed.code).not.toBe(0)
+    expect(existsSync(join(dir, 'failed.journal'))).toBe(false)
+    writeFileSync(join(dir, 'empty.journal'), '')
+    const empty = trader('replay', 'empty.journal')
+    expect(empty.code).toBe(2)
+    expectOneLine(empty.stderr, /empty\.journal is empty/)
   })
 
   it('replays the journals of timer-driven strategies exactly too (momentum, grid)', () => {

@@ -11,18 +11,23 @@ recorded times, each request is answered from the recording. Divergences (a requ
 it had that replay did not make, a changed price, size or side, any other record that differs) and invariant
 violations are printed; a faithful replay ends with the recording's journal hash.
 A scenario (*.json: data slice + fault script + expectations) runs through the same engine and simulator as a
-backtest and checks its expectations and the general invariants. A directory runs every *.json in it.
-Exits 1 when anything diverges or fails.`
+backtest and checks its expectations and the general invariants; its journal starts with the scenario itself, so
+\`--journal-dir\` keeps journals that replay exactly, restarts and outside actions included. A directory runs every
+*.json scenario and every *.journal in it. Exits 1 when anything diverges or fails.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> fixtures/scenarios',
     '<%= config.bin %> <%= command.id %> fixtures/scenarios/ALP-01.json --json',
     '<%= config.bin %> <%= command.id %> run.journal',
+    '<%= config.bin %> <%= command.id %> fixtures/scenarios --journal-dir out/journals && <%= config.bin %> <%= command.id %> out/journals',
   ]
 
   static override strict = false
   static override args = {paths: Args.string({description: 'journal files, scenario files or directories of scenarios', required: true})}
-  static override flags = {json: Flags.boolean({description: 'print the results as JSON'})}
+  static override flags = {
+    json: Flags.boolean({description: 'print the results as JSON'}),
+    'journal-dir': Flags.string({description: "write each scenario run's session journal to DIR/<id>.journal (replayable with `trader replay`)"}),
+  }
 
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(Replay)
@@ -31,11 +36,13 @@ Exits 1 when anything diverges or fails.`
     const files: string[] = []
     for (const p of argv as string[]) {
       if (!existsSync(p)) throw new UserInputError(`${p} does not exist; give journal files, scenario files or a directory of scenarios`)
-      if (statSync(p).isDirectory()) files.push(...readdirSync(p).filter((f) => f.endsWith('.json')).sort().map((f) => join(p, f)))
+      if (statSync(p).isDirectory()) files.push(...readdirSync(p).filter((f) => f.endsWith('.json') || f.endsWith('.journal')).sort().map((f) => join(p, f)))
       else if (statSync(p).size === 0) throw new UserInputError(`${p} is empty: neither a journal nor a scenario; a recording that stopped before its first record leaves nothing to replay`)
       else files.push(p)
     }
-    if (files.length === 0) throw new UserInputError(`no scenario files (*.json) in ${(argv as string[]).join(' ')}`)
+    if (files.length === 0) throw new UserInputError(`no scenario files (*.json) or journals (*.journal) in ${(argv as string[]).join(' ')}`)
+    const journalDir = flags['journal-dir']
+    if (journalDir) (await import('node:fs')).mkdirSync(journalDir, {recursive: true, mode: 0o700})
     const {isJournalFile} = await import('../src/engine/replay-input.js')
     const isLiveJournalFile = async (file: string): Promise<boolean> => {
       // Only the header: the whole file is read once, by the replay.
@@ -75,6 +82,13 @@ Exits 1 when anything diverges or fails.`
       const {loadScenario, runScenario} = await import('../src/engine/scenario.js')
       const scenario = await loadScenario(file)
       const out = await runScenario(scenario)
+      if (journalDir && out.journal.records[0]?.type !== 'session') {
+        this.logToStderr(`note: ${scenario.id} runs several accounts in one run; its journals are not replayable on their own, none written`)
+      } else if (journalDir) {
+        const {frameRecord} = await import('../src/state/journal-file.js')
+        const {writeFileSync} = await import('node:fs')
+        writeFileSync(join(journalDir, `${scenario.id}.journal`), out.journal.records.map((r) => frameRecord(r)).join(''), {mode: 0o600})
+      }
       results.push({file, id: scenario.id, ok: out.failures.length === 0, failures: out.failures, ms: Math.round(performance.now() - started)})
     }
     if (flags.json) this.log(JSON.stringify(results, null, 2))

@@ -34,8 +34,9 @@ const KEEP = 1_000
 /** How far ahead a replayed record is looked for before it counts as extra. */
 const LOOKAHEAD = 256
 
-// A bar mark (session-runner.ts) counts as inbound: replay does not decide it, it delivers it at its bar.
-const INBOUND = new Set(['bars', 'event', 'response', 'venue_response', 'venue_subscribed', 'venue_frame', 'venue_connection'])
+// A bar mark and an outside action's refusal (session-runner.ts) count as inbound: replay does not decide them,
+// it delivers them where they fall.
+const INBOUND = new Set(['bars', 'outside_failed', 'event', 'response', 'venue_response', 'venue_subscribed', 'venue_frame', 'venue_connection'])
 export const isInbound = (type: string): boolean => INBOUND.has(type)
 
 export class JournalMatcher implements JournalSink {

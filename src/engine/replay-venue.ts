@@ -15,7 +15,7 @@ import type {EventLoop} from './event-loop.js'
 import type {JournalRecord, JournalSink} from './journal.js'
 import {isInbound, type JournalMatcher} from './journal-matcher.js'
 import type {RecordedError} from './recording-broker.js'
-import {BAR_MARK, type SessionVenue} from './session-runner.js'
+import {BAR_MARK, OUTSIDE_FAILED, type SessionVenue} from './session-runner.js'
 
 interface Call {
   readonly op: string
@@ -298,9 +298,10 @@ export class ReplayVenue implements SessionVenue {
           return
         }
       }
-      if (rec.type === BAR_MARK) {
-        // Not before the bar it follows in the recording; onBar brings the pump back when that bar has come.
-        if ((rec.data as number) > this.bars) return
+      if (rec.type === BAR_MARK || rec.type === OUTSIDE_FAILED) {
+        // Written again as recorded. A mark not before the bar it follows in the recording (onBar brings the
+        // pump back when that bar has come).
+        if (rec.type === BAR_MARK && (rec.data as number) > this.bars) return
         this.next++
         if (this.journal) this.journal.append(rec)
         else this.matcher.skipTo(i + 1)

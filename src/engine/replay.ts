@@ -19,7 +19,7 @@ import {type Divergence, JournalMatcher} from './journal-matcher.js'
 import {PairedJournalHash} from './replay-hash.js'
 import {ReplayVenue} from './replay-venue.js'
 import {ReplayInputError, type SessionHeader, sessionHeaderOf} from './session-header.js'
-import {runSession} from './session-runner.js'
+import {runSession, type SessionOutsideAction} from './session-runner.js'
 
 export interface ReplayReport {
   readonly header: SessionHeader
@@ -76,7 +76,8 @@ export async function replayJournal(input: string | readonly JournalRecord[], op
   const params = factory.params.safeParse(header.params)
   if (!params.success) throw new ReplayInputError(`${where}: the recorded parameters of ${header.strategy} no longer validate (${params.error.issues[0]?.message}); replay with the version that wrote it`)
   const sim = SimConfigSchema.parse(header.sim)
-  const data = await (opts.data ?? headerData)(header)
+  const scenario = header.mode === 'scenario' ? await scenarioOf(header, where) : undefined
+  const data = await (opts.data ?? (scenario ? scenario.data : headerData))(header)
 
   const started = performance.now()
   // Both hashes are taken as the replay runs: the matcher hashes each recorded record as its cursor passes it,
@@ -100,6 +101,9 @@ export async function replayJournal(input: string | readonly JournalRecord[], op
     header: records[0].data,
     risk: header.risk ? {limits: header.risk} : undefined,
     barMarks: false,
+    restartAt: scenario?.restartAt,
+    rebuild: scenario ? (snapshot) => factory.create(params.data, snapshot) : undefined,
+    outside: scenario?.outside,
   })
   matcher.finish()
   for (const index of venue.unmadeRequests()) {
@@ -134,6 +138,23 @@ export function hashOf(records: readonly JournalRecord[]): string {
   const j = new Journal()
   for (const r of records) j.append(r)
   return j.digest()
+}
+
+/**
+ * What a scenario run's replay takes from its header: the scenario's bars, its restarts, and its outside actions
+ * as labels only — what they did at the venue is in the recording (their events, and `outside_failed` when the
+ * venue refused one, which the replay venue delivers), so replay must not act again.
+ */
+async function scenarioOf(header: SessionHeader, where: string): Promise<{data: () => Promise<ReplayData>; restartAt?: number[]; outside: SessionOutsideAction[]}> {
+  const {ScenarioSchema, outsideLabel, scenarioBars} = await import('./scenario.js')
+  const parsed = ScenarioSchema.safeParse(header.scenario)
+  if (!parsed.success) throw new ReplayInputError(`${where}: the recorded scenario no longer validates (${parsed.error.issues[0]?.message}); replay with the version that wrote it`)
+  const scenario = parsed.data
+  return {
+    data: () => scenarioBars(scenario),
+    restartAt: scenario.restartAt,
+    outside: (scenario.outside ?? []).map((a) => ({at: a.at, label: outsideLabel(a), run: () => new Promise<never>(() => {})})),
+  }
 }
 
 /** The bars of the recorded run: the same store, symbols, timeframe and period as the header names. */

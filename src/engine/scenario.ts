@@ -19,6 +19,7 @@ import type {EngineLog} from './engine-log.js'
 import type {MetricsRegistry} from './metrics.js'
 import type {Strategy} from './strategy.js'
 import type {BrokerPort} from '../broker/port.js'
+import type {SessionHeader} from './session-header.js'
 
 const TIMEFRAMES = Object.keys(TIMEFRAME_MS) as [Timeframe, ...Timeframe[]]
 
@@ -172,11 +173,44 @@ export async function runScenario(scenario: Scenario, opts: RunScenarioOptions =
   const rebuild = (snapshot: unknown): Strategy => (last = build(snapshot))
   const outside = (scenario.outside ?? []).map((a) => ({
     at: a.at,
-    label: a.submit ? `submit ${a.submit.clientOrderId}` : `cancel ${a.cancel}`,
+    label: outsideLabel(a),
     run: (venue: BrokerPort) => (a.submit ? venue.submitOrder(a.submit) : venue.cancelOrder({clientOrderId: a.cancel!})),
   }))
-  const result = await runBacktest({stream, instruments, profile: profileFor(venue), strategy, sim: scenario.sim, journal, log: opts.log, metrics: opts.metrics, restartAt: scenario.restartAt, rebuild, outside, risk: scenario.risk ? {limits: scenario.risk} : undefined})
+  // The registry's strategy can be rebuilt by replay from the header; an injected one (a test's variant) cannot.
+  const header = opts.strategy || opts.rebuild ? undefined : scenarioHeader(scenario, params.data, stream, venue)
+  const result = await runBacktest({stream, instruments, profile: profileFor(venue), strategy, sim: scenario.sim, journal, header, log: opts.log, metrics: opts.metrics, restartAt: scenario.restartAt, rebuild, outside, risk: scenario.risk ? {limits: scenario.risk} : undefined})
   return {scenario, result, journal, failures: checkExpectations(scenario, result, journal), strategy: last}
+}
+
+/** The journal label of an outside action (the same in the recording and its replay). */
+export function outsideLabel(a: NonNullable<Scenario['outside']>[number]): string {
+  return a.submit ? `submit ${a.submit.clientOrderId}` : `cancel ${a.cancel}`
+}
+
+/**
+ * The session header of a scenario run: the scenario itself rides along (mode `scenario`), so replay rebuilds
+ * the same bars, restarts and outside actions from the journal alone.
+ */
+export function scenarioHeader(scenario: Scenario, params: unknown, stream: BarStream, venue: string): SessionHeader {
+  const data = scenario.data
+  return {
+    format: 1,
+    mode: 'scenario',
+    strategy: scenario.strategy,
+    params,
+    symbols: [...stream.symbols].sort(),
+    timeframe: stream.timeframe,
+    from: null,
+    to: null,
+    source: 'store' in data && data.store.db ? {db: data.store.db} : 'sample',
+    rows: 'inline' in data ? data.inline.bars.length : 0,
+    venue,
+    sim: scenario.sim as Record<string, unknown>,
+    seed: SimConfigSchema.parse(scenario.sim).seed,
+    epoch: 1,
+    risk: scenario.risk ?? null,
+    scenario: scenario as unknown as Record<string, unknown>,
+  }
 }
 
 export async function scenarioBars(scenario: Scenario): Promise<{stream: BarStream; instruments: ReturnType<typeof defaultInstrument>[]; venue: string}> {

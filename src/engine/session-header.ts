@@ -15,7 +15,8 @@ export const SESSION_RECORD = 'session'
 export const SessionHeaderSchema = z
   .object({
     format: z.literal(1),
-    mode: z.enum(['backtest', 'paper', 'live']),
+    /** `scenario`: a scenario file's run (`scenario` holds the file), replayed with its restarts and outside actions. */
+    mode: z.enum(['backtest', 'scenario', 'paper', 'live']),
     strategy: z.string().min(1),
     params: z.unknown(),
     /** Sorted: the stream's symbol order, independent of how the user listed them. */
@@ -34,6 +35,8 @@ export const SessionHeaderSchema = z
     epoch: z.number().int(),
     /** Pre-trade risk limits the session ran with (null: risk off). */
     risk: z.record(z.string(), z.unknown()).nullable().default(null),
+    /** The scenario (mode `scenario`), validated again by the scenario schema on replay. */
+    scenario: z.record(z.string(), z.unknown()).optional(),
   })
   .strict()
 

@@ -105,6 +105,9 @@ export interface SessionRun {
 /** Journal record type of a bar mark: `data` is the number of bars processed when the next venue message landed. */
 export const BAR_MARK = 'bars'
 
+/** Journal record type of an outside action the venue refused: the venue's answer, so replay delivers it as recorded. */
+export const OUTSIDE_FAILED = 'outside_failed'
+
 /** Microtask turns given to a bar's quick continuations (an async method awaiting an outcome settled at once). */
 const SETTLE_TURNS = 4
 
@@ -127,7 +130,7 @@ export async function runSession(opts: SessionOptions): Promise<SessionRun> {
   for (const a of opts.outside ?? []) {
     loop.schedule(a.at, () => {
       journal.append({t: loop.clock.now(), type: 'outside', data: a.label})
-      a.run(venue).catch((err: unknown) => journal.append({t: loop.clock.now(), type: 'outside_failed', data: {label: a.label, error: String(err)}}))
+      a.run(venue).catch((err: unknown) => journal.append({t: loop.clock.now(), type: OUTSIDE_FAILED, data: {label: a.label, error: String(err)}}))
     })
   }
   const symbols = stream.symbols
@@ -224,6 +227,9 @@ export async function runSession(opts: SessionOptions): Promise<SessionRun> {
 
   if (started) {
     await loop.runUntil(lastInstant + DRAIN_MS)
+    // The strategy stops at the drain's end, not at whatever task ran last (the simulator has tasks of its own
+    // that a replay does not), so what it writes on stopping has the same time in both.
+    loop.clock.advanceTo(lastInstant + DRAIN_MS)
     await w.current.stop?.()
     venue.flushHeld?.()
     await loop.runUntil(loop.clock.now() + DRAIN_MS)

@@ -155,12 +155,21 @@ describe('trader backtest', () => {
 })
 
 describe('trader replay (scenario files)', () => {
-  it('runs every scenario of a directory and exits 0 when all pass', () => {
-    const r = trader('replay', join(ROOT, 'fixtures/scenarios'), '--json')
+  it('runs every scenario of a directory and exits 0 when all pass; their journals replay exactly', () => {
+    const r = trader('replay', join(ROOT, 'fixtures/scenarios'), '--json', '--journal-dir', 'scenario-journals')
     expect(r.code, r.stderr).toBe(0)
     const results = JSON.parse(r.stdout) as {id: string; ok: boolean}[]
     expect(results.length).toBeGreaterThan(0)
     expect(results.every((x) => x.ok)).toBe(true)
+    // One journal per single-account scenario (the multi-account one is named and skipped), each replayable.
+    const journals = readdirSync(join(dir, 'scenario-journals'))
+    expect(journals.length).toBe(results.length - 1)
+    expect(r.stderr).toMatch(/GRID-09 runs several accounts/)
+    const replay = trader('replay', 'scenario-journals', '--json')
+    expect(replay.code, replay.stdout.slice(0, 2000) + replay.stderr).toBe(0)
+    const replayed = JSON.parse(replay.stdout) as {id: string; ok: boolean; replay: {recordedHash: string; replayedHash: string}}[]
+    expect(replayed).toHaveLength(journals.length)
+    expect(replayed.every((x) => x.ok && x.id.startsWith('scenario:') && x.replay.replayedHash === x.replay.recordedHash)).toBe(true)
   })
 
   it('exits 1 and names the unmet expectation when a scenario fails', () => {

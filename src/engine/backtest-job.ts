@@ -7,6 +7,7 @@ import {z} from 'zod'
 import {defaultInstrument, type Instrument} from '../core/instrument.js'
 import {type BarStream, TIMEFRAME_MS, type Timeframe} from '../core/market-data.js'
 import {ConfigError, UserInputError} from '../ops/errors.js'
+import {parseStrategyParams} from '../ops/strategy-params.js'
 import {parseTimeInput} from '../ops/time-input.js'
 import {zodOneLine} from '../ops/zod-message.js'
 import {type SimConfigInput, SimConfigSchema} from '../sim/config.js'
@@ -104,8 +105,8 @@ export async function planBacktest(flags: BacktestFlags): Promise<BacktestPlan> 
       throw new UserInputError(`--params '${flags.params}' is not JSON; use e.g. --params '{"fast":5,"slow":20}'`)
     }
   }
-  const params = factory.params.safeParse(paramsInput)
-  if (!params.success) throw new UserInputError(zodOneLine(params.error, `parameters of ${strategy}`))
+  const params = parseStrategyParams(factory, paramsInput, `parameters of ${strategy}`)
+  if (!params.ok) throw new UserInputError(params.message)
 
   const timeframe = (flags.timeframe ?? cfg.timeframe ?? '1m') as Timeframe
   if (!TIMEFRAMES.includes(timeframe)) throw new UserInputError(`--timeframe '${timeframe}' is not one of ${TIMEFRAMES.join(', ')}`)

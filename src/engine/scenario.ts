@@ -9,6 +9,7 @@ import {defaultInstrument} from '../core/instrument.js'
 import {type BarChunk, type BarStream, TIMEFRAME_MS, type Timeframe} from '../core/market-data.js'
 import {ConfigError} from '../ops/errors.js'
 import {zodOneLine} from '../ops/zod-message.js'
+import {parseStrategyParams} from '../ops/strategy-params.js'
 import {SimConfigSchema} from '../sim/config.js'
 import {RiskLimitsSchema} from '../risk/risk-engine.js'
 import {profileFor} from '../sim/venue-profile.js'
@@ -163,8 +164,8 @@ export async function runScenario(scenario: Scenario, opts: RunScenarioOptions =
   }
   const factory = findStrategy(scenario.strategy)
   if (!factory) throw new ConfigError(`scenario ${scenario.id}: unknown strategy '${scenario.strategy}'`)
-  const params = factory.params.safeParse(scenario.params)
-  if (!params.success) throw new ConfigError(zodOneLine(params.error, `scenario ${scenario.id} params`))
+  const params = parseStrategyParams(factory, scenario.params, `scenario ${scenario.id} params`)
+  if (!params.ok) throw new ConfigError(params.message)
   const journal = new Journal({keep: true})
   const {stream, instruments, venue} = await scenarioBars(scenario)
   const strategy = opts.strategy ?? factory.create(params.data)

@@ -8,6 +8,7 @@ import {z} from 'zod'
 import {TIMEFRAME_MS, type Timeframe} from '../core/market-data.js'
 import {STRATEGIES, findStrategy} from '../../strategies/index.js'
 import {ConfigError} from './errors.js'
+import {closest, paramIssues} from './strategy-params.js'
 
 const TIMEFRAMES = Object.keys(TIMEFRAME_MS) as [Timeframe, ...Timeframe[]]
 const ID = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/, 'use 1–32 letters, digits, _ or -, starting with a letter or digit')
@@ -154,41 +155,6 @@ export function validateFleet(raw: unknown): {fleet?: Fleet; issues: FleetIssue[
   return parsed.success && issues.length === 0 ? {fleet: parsed.data, issues} : {issues}
 }
 
-/**
- * A bot's parameters against its strategy's schema. A misspelt name is an error whether the schema refuses unknown
- * keys or would silently drop them (then the bot would run on the default): each is named, with the nearest
- * known name.
- */
-function paramIssues(schema: z.ZodType, input: unknown): {path: readonly PropertyKey[]; message: string}[] {
-  const unknown = (path: readonly PropertyKey[]): {path: readonly PropertyKey[]; message: string} => {
-    const near = closest(String(path[path.length - 1]), knownKeys(schema, path.slice(0, -1)))
-    return {path, message: `unknown parameter; ${near ? `did you mean '${near}'? ` : ''}remove or correct the spelling`}
-  }
-  const p = schema.safeParse(input)
-  if (!p.success) {
-    return p.error.issues.flatMap((e) => (e.code === 'unrecognized_keys' ? e.keys.map((k) => unknown([...e.path, k])) : [{path: e.path, message: e.message}]))
-  }
-  return dropped(input, p.data).map(unknown)
-}
-
-/** Keys of `input` (nested plain objects too) that parsing dropped. */
-function dropped(input: unknown, output: unknown, path: readonly PropertyKey[] = []): (readonly PropertyKey[])[] {
-  if (!isPlain(input) || !isPlain(output)) return []
-  return Object.keys(input).flatMap((k) => (k in output ? dropped(input[k], output[k], [...path, k]) : [[...path, k]]))
-}
-
-/** The parameter names known at `path`, from the schema's defaults (none when it has required parameters). */
-function knownKeys(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
-  const d = schema.safeParse({})
-  let at: unknown = d.success ? d.data : undefined
-  for (const k of path) at = isPlain(at) ? at[String(k)] : undefined
-  return isPlain(at) ? Object.keys(at) : []
-}
-
-function isPlain(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-}
-
 function asList(v: unknown): Record<string, unknown>[] {
   return Array.isArray(v) ? v.filter((x): x is Record<string, unknown> => typeof x === 'object' && x !== null) : []
 }
@@ -236,34 +202,6 @@ function duplicates(ids: readonly string[]): string[] {
   const dup = new Set<string>()
   for (const id of ids) (seen.has(id) ? dup : seen).add(id)
   return [...dup]
-}
-
-/** The nearest name by edit distance, when it is close enough to be a typo. */
-function closest(word: string, names: readonly string[]): string | undefined {
-  let best: string | undefined
-  let bestD = Infinity
-  for (const n of names) {
-    const d = editDistance(word.toLowerCase(), n.toLowerCase())
-    if (d < bestD) {
-      bestD = d
-      best = n
-    }
-  }
-  return bestD <= Math.max(2, Math.floor(word.length / 4)) ? best : undefined
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({length: b.length + 1}, (_, j) => j)
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]
-    row[0] = i
-    for (let j = 1; j <= b.length; j++) {
-      const cur = row[j]
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1))
-      prev = cur
-    }
-  }
-  return row[b.length]
 }
 
 /** JSON Schema of the fleet file, for editors (`trader config schema`). */

@@ -20,13 +20,13 @@ import {findStrategy, STRATEGIES} from '../../strategies/index.js'
 import {frameRecord, JournalFile} from '../state/journal-file.js'
 import {acquireLock, type HeldLock} from '../state/instance-lock.js'
 import {UserInputError} from './errors.js'
+import {parseStrategyParams} from './strategy-params.js'
 import {AuthenticationError, BrokerError} from '../broker/errors.js'
 import {type HealthServer, serveHealth} from './health-server.js'
 import {engineLog, registerSecret} from './log.js'
 import {createSessionMetrics} from './session-metrics.js'
 import {loadVenueCredentials} from './venue-credentials.js'
 import {wallTimers} from './wall-timers.js'
-import {zodOneLine} from './zod-message.js'
 import type {Logger} from 'pino'
 import type {VenueTransport} from '../broker/transport.js'
 import type {Registry} from 'prom-client'
@@ -83,8 +83,8 @@ export interface TradingSessionResult {
 export async function runTradingSession(opts: TradingSessionOptions): Promise<TradingSessionResult> {
   const factory = findStrategy(opts.strategy)
   if (!factory) throw new UserInputError(`unknown strategy '${opts.strategy}'; choose one of: ${STRATEGIES.map((s) => s.name).join(', ')}`)
-  const params = factory.params.safeParse(opts.params ?? {})
-  if (!params.success) throw new UserInputError(zodOneLine(params.error, `parameters of ${opts.strategy}`))
+  const params = parseStrategyParams(factory, opts.params ?? {}, `parameters of ${opts.strategy}`)
+  if (!params.ok) throw new UserInputError(params.message)
   if (!(opts.timeScale > 0)) throw new UserInputError(`--time-scale must be > 0, got ${opts.timeScale}`)
   const risk = opts.risk ? {...factory.riskDefaults, ...opts.riskOverrides} : null
 

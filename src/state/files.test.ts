@@ -38,6 +38,23 @@ describe('journal file', () => {
     expect(mode(p)).toBe(0o600)
   })
 
+  it('reads non-ASCII records (UTF-8 on disk) as well as ASCII ones, and finds a corrupt one after them', () => {
+    const p = join(root, 'j-utf8', 'session.journal')
+    const recs = [rec(1), {t: 2000, type: 'event', data: {s: 'Zürich – 東京 🚀', n: 1}}, rec(4)]
+    const j = new JournalFile(p)
+    for (const r of recs) j.append(r)
+    j.close()
+    expect(readJournal(p).records).toEqual(recs)
+    // A flipped byte inside the multi-byte record fails its checksum: the tail from there is torn.
+    const bytes = readFileSync(p)
+    const at = bytes.indexOf(Buffer.from('東'))
+    bytes[at + 1] ^= 1
+    writeFileSync(p, bytes)
+    const r = readJournal(p)
+    expect(r.records).toEqual([rec(1)])
+    expect(r.tornTail?.reason).toBe('checksum mismatch')
+  })
+
   it('intent records are on disk as soon as they are appended', () => {
     const p = join(root, 'j2', 'session.journal')
     const j = new JournalFile(p)

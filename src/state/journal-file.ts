@@ -8,6 +8,7 @@
  * the process (an order's intent before its request) are written with `sync`; others are batched.
  */
 import {closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readFileSync, readSync, writeSync} from 'node:fs'
+import {isAscii} from 'node:buffer'
 import {dirname} from 'node:path'
 import {crc32} from 'node:zlib'
 import type {JournalRecord, JournalSink} from '../engine/journal.js'
@@ -49,6 +50,9 @@ function frameChecksum(buf: Buffer, at: number, end: number): number {
   return v
 }
 
+/** Largest file decoded as one string (V8 strings stop short of 2^29 characters). */
+const MAX_ONE_STRING = 256 * 1024 * 1024
+
 /**
  * Reads every complete, checksum-valid record; stops at the first bad one (everything after it is the torn tail).
  * The checksum is taken over the line's bytes as they are on disk (the UTF-8 of the JSON the writer framed), so a
@@ -57,6 +61,9 @@ function frameChecksum(buf: Buffer, at: number, end: number): number {
 export function readJournal(path: string): JournalReadResult {
   const buf = readFileSync(path)
   const records: JournalRecord[] = []
+  // An ASCII file (journals usually are: JSON escapes nothing else) is decoded once, and each line is a slice of
+  // that string, where decoding line by line would allocate and copy every line again.
+  const text = buf.length <= MAX_ONE_STRING && isAscii(buf) ? buf.toString('latin1') : undefined
   let offset = 0
   while (offset < buf.length) {
     const nl = buf.indexOf(0x0a, offset)
@@ -67,7 +74,7 @@ export function readJournal(path: string): JournalReadResult {
     }
     let rec: JournalRecord
     try {
-      rec = JSON.parse(buf.toString('utf8', offset + 9, nl)) as JournalRecord
+      rec = JSON.parse(text === undefined ? buf.toString('utf8', offset + 9, nl) : text.slice(offset + 9, nl)) as JournalRecord
     } catch {
       return {records, validBytes: offset, tornTail: {offset, bytes: buf.length - offset, reason: 'unparseable record'}}
     }

@@ -115,6 +115,12 @@ describe('trader backtest', () => {
     expectOneLine(r.stderr, /unknown strategy 'nope'; choose one of: sma-cross, buy-and-hold/)
   })
 
+  it('rejects a misspelt strategy parameter in one line naming the nearest one, exit code 2', () => {
+    const r = trader('backtest', '--params', '{"fsat":5}')
+    expect(r.code).toBe(2)
+    expectOneLine(r.stderr, /parameters of sma-cross: 'fsat': unknown parameter; did you mean 'fast'\?/)
+  })
+
   it('rejects symbols without data', () => {
     const r = trader('backtest', '--symbols', 'ZZZZ')
     expect(r.code).toBe(2)
@@ -138,7 +144,7 @@ describe('trader backtest', () => {
   it('rejects bad strategy parameters', () => {
     const r = trader('backtest', '--params', '{"fast":30,"slow":10}')
     expect(r.code).toBe(2)
-    expectOneLine(r.stderr, /parameters of sma-cross: fast: fast must be shorter than slow/)
+    expectOneLine(r.stderr, /parameters of sma-cross: 'fast': fast must be shorter than slow/)
   })
 
   it('rejects an unknown flag', () => {

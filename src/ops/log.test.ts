@@ -1,4 +1,4 @@
-import {mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:fs'
+import {mkdtempSync, readdirSync, readFileSync, rmSync, statSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
@@ -60,5 +60,8 @@ describe('logs never carry secrets (ALP-18, OPS-05)', () => {
     expect(files.length).toBeLessThanOrEqual(4)
     const text = files.map((f) => readFileSync(join(dir, 'logs', f), 'utf8')).join('')
     expect(text).toContain('"msg":"line"')
+    // Private, like the journal and the state: every file, the rotated ones too, 0600 in a 0700 directory.
+    for (const f of files) expect(statSync(join(dir, 'logs', f)).mode & 0o777).toBe(0o600)
+    expect(statSync(join(dir, 'logs')).mode & 0o777).toBe(0o700)
   })
 })

@@ -10,7 +10,7 @@ import {mkdirSync} from 'node:fs'
 import {dirname} from 'node:path'
 import pino, {type DestinationStream, type Logger, type LoggerOptions} from 'pino'
 import type {EngineLog} from '../engine/engine-log.js'
-import {DIR_MODE} from '../state/atomic-file.js'
+import {DIR_MODE, FILE_MODE} from '../state/atomic-file.js'
 
 /** Field names that carry credentials, at any depth pino's redaction reaches (top level and three levels down: an
  * HTTP client's `response.config.headers`). */
@@ -115,13 +115,16 @@ export async function createLogger(opts: LogOptions = {}): Promise<Logger> {
   else if (opts.file) {
     mkdirSync(dirname(opts.file), {recursive: true, mode: DIR_MODE})
     const roll = (await import('pino-roll')).default
+    // `mode` goes through to sonic-boom (every file pino-roll opens, rotated ones too); its types omit it.
     dest = (await roll({
       file: opts.file,
       size: opts.rotateSize ?? '50m',
       frequency: 'daily',
       mkdir: true,
+      // Private like the journal and the state: a log names the account, its orders and positions.
+      mode: FILE_MODE,
       limit: {count: opts.keepFiles ?? 14},
-    })) as DestinationStream
+    } as Parameters<typeof roll>[0])) as DestinationStream
   } else if (opts.pretty) {
     dest = {write: (line: string) => process.stderr.write(prettyLine(line))}
   } else dest = pino.destination(2)

@@ -129,19 +129,49 @@ export function sameEncoding(type: string, a: unknown, b: unknown): boolean {
     case 'request': {
       const x = a as Call
       const y = b as Call
+      if (x.op !== 'submit' && y.op !== 'submit') return sameJson(a, b)
       return x.op === 'submit' && y.op === 'submit' && x.n === y.n && sameFields(x.args as Fields | undefined, y.args as Fields | undefined, REQUEST_FIELDS)
     }
     case 'response': {
       const x = a as Call
       const y = b as Call
+      if (!(x.op === 'submit' && x.result) && !(y.op === 'submit' && y.result)) return sameJson(a, b)
       if (x.op !== 'submit' || y.op !== 'submit' || x.n !== y.n || !x.result || !y.result) return false
       const r = x.result as {clientOrderId: string; venueOrderId: string; ts: number}
       const q = y.result as typeof r
       return r.clientOrderId === q.clientOrderId && r.venueOrderId === q.venueOrderId && r.ts === q.ts
     }
     default:
-      return false
+      // Every other record is hashed as its JSON.
+      return sameJson(a, b)
   }
+}
+
+const PLAIN = Object.prototype
+
+/**
+ * True only when `JSON.stringify(a) === JSON.stringify(b)` for sure, decided without building either: plain
+ * objects with the same keys in the same order, arrays of the same length, primitives `===`, recursively. Anything
+ * else (a class instance, a toJSON, NaN) says "not sure" and the caller compares the text.
+ */
+export function sameJson(a: unknown, b: unknown, depth = 0): boolean {
+  if (a === b) return true
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || depth > 64) return false
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i], depth + 1)) return false
+    return true
+  }
+  if (Object.getPrototypeOf(a) !== PLAIN || Object.getPrototypeOf(b) !== PLAIN || Array.isArray(b)) return false
+  const ka = Object.keys(a)
+  const kb = Object.keys(b)
+  if (ka.length !== kb.length) return false
+  const x = a as Record<string, unknown>
+  const y = b as Record<string, unknown>
+  for (let i = 0; i < ka.length; i++) {
+    if (ka[i] !== kb[i] || !sameJson(x[ka[i]], y[ka[i]], depth + 1)) return false
+  }
+  return true
 }
 
 /**

@@ -74,5 +74,8 @@ export function decodeAlpacaFillActivity(raw: unknown, channel = 'alpaca:rest:ac
 
 /** A page of FILL activities; a failed item fails the page (a reconciliation must not act on a partial view). */
 export function decodeAlpacaFillActivities(raw: unknown, channel = 'alpaca:rest:activities'): Decoded<AlpacaFillActivity[]> {
-  return decode(channel, z.array(AlpacaFillActivitySchema), raw, (list) => list.map((a, i) => toFill(a, `[${i}].`)))
+  return decode(channel, FILL_ACTIVITY_LIST, raw, (list) => list.map((a, i) => toFill(a, `[${i}].`)))
 }
+
+// Built once: a zod schema compiles its parser on first use.
+const FILL_ACTIVITY_LIST = z.array(AlpacaFillActivitySchema)

@@ -71,7 +71,7 @@ export function decodeAlpacaOrder(raw: unknown, channel = 'alpaca:rest:order'): 
 
 /** GET /v2/orders: a failed item fails the list (a reconciliation must not act on a partial view). */
 export function decodeAlpacaOrders(raw: unknown, channel = 'alpaca:rest:orders'): Decoded<OrderSnapshot[]> {
-  return decode(channel, z.array(AlpacaOrderSchema), raw, (list) => list.map((o, i) => alpacaOrderToSnapshot(o, `[${i}]`)))
+  return decode(channel, ORDER_LIST, raw, (list) => list.map((o, i) => alpacaOrderToSnapshot(o, `[${i}]`)))
 }
 
 export function decodeAlpacaAccount(raw: unknown, receivedAt: number, channel = 'alpaca:rest:account'): Decoded<AccountSnapshot> {
@@ -99,7 +99,7 @@ export function decodeAlpacaPosition(raw: unknown, receivedAt: number, channel =
 }
 
 export function decodeAlpacaPositions(raw: unknown, receivedAt: number, channel = 'alpaca:rest:positions'): Decoded<PositionSnapshot[]> {
-  return decode(channel, z.array(AlpacaPositionSchema), raw, (list) => list.map((p, i) => positionToSnapshot(p, receivedAt, `[${i}].`)))
+  return decode(channel, POSITION_LIST, raw, (list) => list.map((p, i) => positionToSnapshot(p, receivedAt, `[${i}].`)))
 }
 
 export interface AlpacaClock {
@@ -188,3 +188,7 @@ export function decodeAlpacaOrderbooks(raw: unknown, channel = 'alpaca:rest:orde
     }),
   )
 }
+
+// Built once: a zod schema compiles its parser on first use.
+const ORDER_LIST = z.array(AlpacaOrderSchema)
+const POSITION_LIST = z.array(AlpacaPositionSchema)

@@ -229,16 +229,25 @@ export function decodeBybitOrderAck(result: unknown, channel = 'bybit:rest:order
 
 const page = <T>(items: T[], next: string | undefined): Page<T> => (next ? {items, next} : {items})
 
+// Built once: a zod schema compiles its parser on first use, so one built per payload would compile every time.
+const ORDER_LIST = BybitListSchema(BybitOrderSchema)
+const EXECUTION_LIST = BybitListSchema(BybitExecutionSchema)
+const POSITION_LIST = BybitListSchema(BybitPositionSchema)
+const WALLET_LIST = z.object({list: z.array(BybitWalletSchema)})
+const INSTRUMENT_LIST = BybitListSchema(BybitInstrumentSchema).extend({category: z.string()})
+const TICKER_LIST = BybitListSchema(BybitTickerSchema)
+const TRADE_LIST = BybitListSchema(BybitRecentTradeSchema)
+
 /** GET /v5/order/realtime and /v5/order/history. A failed item fails the page. */
 export function decodeBybitOrders(result: unknown, channel = 'bybit:rest:orders'): Decoded<Page<OrderSnapshot>> {
-  return decode(channel, BybitListSchema(BybitOrderSchema), result, (r) => page(r.list.map((o, i) => bybitOrderToSnapshot(o, `list[${i}]`)), r.nextPageCursor))
+  return decode(channel, ORDER_LIST, result, (r) => page(r.list.map((o, i) => bybitOrderToSnapshot(o, `list[${i}]`)), r.nextPageCursor))
 }
 
 export type ExecutionPage = Page<Fill> & {readonly funding: readonly BybitFunding[]}
 
 /** GET /v5/execution/list. Funding settlements are returned apart from the fills. */
 export function decodeBybitExecutions(result: unknown, ctx: BybitDecodeContext, channel = 'bybit:rest:executions'): Decoded<ExecutionPage> {
-  return decode(channel, BybitListSchema(BybitExecutionSchema), result, (r) => {
+  return decode(channel, EXECUTION_LIST, result, (r) => {
     const fills: Fill[] = []
     const funding: BybitFunding[] = []
     r.list.forEach((e, i) => {
@@ -252,17 +261,17 @@ export function decodeBybitExecutions(result: unknown, ctx: BybitDecodeContext, 
 
 /** GET /v5/position/list. */
 export function decodeBybitPositions(result: unknown, channel = 'bybit:rest:positions'): Decoded<Page<PositionSnapshot>> {
-  return decode(channel, BybitListSchema(BybitPositionSchema), result, (r) => page(r.list.map((p, i) => bybitPositionToSnapshot(p, `list[${i}]`)), r.nextPageCursor))
+  return decode(channel, POSITION_LIST, result, (r) => page(r.list.map((p, i) => bybitPositionToSnapshot(p, `list[${i}]`)), r.nextPageCursor))
 }
 
 /** GET /v5/account/wallet-balance. `ts` is the envelope's time (the result has none). */
 export function decodeBybitWallet(result: unknown, ts: number, ctx: Pick<BybitDecodeContext, 'settleCoin' | 'accountType'> = {}, channel = 'bybit:rest:wallet'): Decoded<AccountSnapshot> {
-  return decode(channel, z.object({list: z.array(BybitWalletSchema)}), result, (r) => bybitWalletToAccount(r.list, ts, ctx, 'list'))
+  return decode(channel, WALLET_LIST, result, (r) => bybitWalletToAccount(r.list, ts, ctx, 'list'))
 }
 
 /** GET /v5/market/instruments-info: the entries as the venue describes them; `bybitInstrument` makes core Instruments. */
 export function decodeBybitInstruments(result: unknown, channel = 'bybit:rest:instruments'): Decoded<Page<BybitInstrumentInfo>> {
-  return decode(channel, BybitListSchema(BybitInstrumentSchema).extend({category: z.string()}), result, (r) =>
+  return decode(channel, INSTRUMENT_LIST, result, (r) =>
     page(r.list.map((i) => ({...i, category: r.category})), r.nextPageCursor),
   )
 }
@@ -286,12 +295,12 @@ export function tickerOf(t: z.output<typeof BybitTickerSchema>, ts: number, snap
 
 /** GET /v5/market/tickers. `ts` is the envelope's time. */
 export function decodeBybitTickers(result: unknown, ts: number, channel = 'bybit:rest:tickers'): Decoded<VenueTicker[]> {
-  return decode(channel, BybitListSchema(BybitTickerSchema), result, (r) => r.list.map((t) => tickerOf(t, ts, true)))
+  return decode(channel, TICKER_LIST, result, (r) => r.list.map((t) => tickerOf(t, ts, true)))
 }
 
 /** GET /v5/market/recent-trade. */
 export function decodeBybitRecentTrades(result: unknown, channel = 'bybit:rest:recent-trade'): Decoded<VenueTrade[]> {
-  return decode(channel, BybitListSchema(BybitRecentTradeSchema), result, (r) =>
+  return decode(channel, TRADE_LIST, result, (r) =>
     r.list.map((t): VenueTrade => ({symbol: t.symbol, ts: t.time, price: t.price, size: t.size, id: t.execId, side: t.side === 'Buy' ? 'buy' : 'sell'})),
   )
 }

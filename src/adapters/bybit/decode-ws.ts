@@ -137,7 +137,7 @@ function topicFrame(topic: string, raw: unknown, receivedAt: number, ctx: BybitD
         const position = bybitPositionToSnapshot(p, at)
         return [{kind: 'position', ts: position.ts, position}]
       })
-      const wallets = z.array(BybitWalletSchema).safeParse(data, {reportInput: true})
+      const wallets = WALLET_LIST.safeParse(data, {reportInput: true})
       if (!wallets.success) return bad(describeIssues(wallets.error, ['data']))
       const account = mapped(channel, raw, () => bybitWalletToAccount(wallets.data, creationTime, ctx, 'data'))
       return account.ok ? [{kind: 'account', ts: creationTime, account: account.value}] : [decodeErrorEvent(account.error, receivedAt)]
@@ -194,3 +194,6 @@ function eachItem<S extends z.ZodType>(
   })
   return out
 }
+
+// Built once: a zod schema compiles its parser on first use.
+const WALLET_LIST = z.array(BybitWalletSchema)

@@ -6,6 +6,7 @@
 import {EventLoop, microtaskBarrier} from '../event-loop.js'
 import {Journal, type JournalRecord} from '../journal.js'
 import {type Divergence, JournalMatcher} from '../journal-matcher.js'
+import {PairedJournalHash} from '../replay-hash.js'
 import type {MetricsRegistry} from '../metrics.js'
 import type {SessionRisk} from '../session-wiring.js'
 import type {Strategy} from '../strategy.js'
@@ -59,10 +60,10 @@ export interface LiveReplayReport {
 export async function replayLiveJournal(input: LiveReplayInput): Promise<LiveReplayReport> {
   const {records} = input
   const header = liveHeaderOf(records, input.source)
-  const recorded = new Journal()
-  for (const r of records) recorded.append(r)
-  const matcher = new JournalMatcher(records)
-  const journal = new Journal({sinks: [matcher]})
+  // Both hashes in one pass while the replay agrees with the recording (see replay-hash.ts).
+  const hashes = new PairedJournalHash()
+  const matcher = new JournalMatcher(records, {hash: hashes.recorded})
+  const journal = new Journal({sinks: [matcher], hash: hashes.replayed})
   const loop = new EventLoop(header.origin)
   const transport = new ReplayTransport(header.venue, records, loop)
   const stop = records.find((r) => r.type === SESSION_STOP_RECORD)
@@ -110,8 +111,10 @@ export async function replayLiveJournal(input: LiveReplayInput): Promise<LiveRep
   }
   await done
   if (failure) throw failure
-  const seconds = (performance.now() - started) / 1000
   matcher.finish()
+  const recordedHash = hashes.recorded.digest()
+  const replayedHash = journal.digest()
+  const seconds = (performance.now() - started) / 1000
   const divergences = matcher.divergences
   return {
     header,
@@ -119,13 +122,13 @@ export async function replayLiveJournal(input: LiveReplayInput): Promise<LiveRep
     divergenceCount: matcher.count,
     recordedRecords: records.length,
     replayedRecords: journal.size,
-    recordedHash: recorded.digest(),
-    replayedHash: journal.digest(),
+    recordedHash,
+    replayedHash,
     delivered: transport.delivered,
     bars: bars ?? 0,
     unmatchedRequests: transport.unmatched,
     recordsPerSecond: seconds > 0 ? journal.size / seconds : 0,
-    ok: divergences.length === 0 && journal.size === records.length && recorded.digest() === journal.digest() && transport.unmatched === 0,
+    ok: divergences.length === 0 && journal.size === records.length && recordedHash === replayedHash && transport.unmatched === 0,
   }
 }
 

@@ -9,6 +9,7 @@
  * CPU time of that run beside its wall time.
  * Prints journal records per second for each. A measurement tool, not a test.
  * Run: `npx tsx bench/replay-bench.ts [symbols=20] [runs=3]` (or `node --expose-gc dist/bench/replay-bench.js` after a build).
+ * Or `--journal FILE [runs=5]`: a recorded journal of any kind (paper and live ones too), load + replay.
  */
 import {mkdtempSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -48,7 +49,39 @@ async function best<T>(runs: number, fn: () => Promise<T> | T): Promise<Timed<T>
   return out!
 }
 
+/**
+ * `--journal FILE`: any recorded journal (a paper or live session's, or a backtest's with its data source at
+ * hand), measured as `trader replay FILE` runs it: load + replay, best of `runs`.
+ */
+async function benchFile(file: string, runs: number): Promise<void> {
+  const {readJournalHead} = await import('../src/state/journal-file.js')
+  const {isLiveJournal, replayLiveFile} = await import('../src/engine/live/replay-live.js')
+  const live = isLiveJournal(readJournalHead(file, 1))
+  const r = await best(runs, async () => {
+    if (live) {
+      const x = await replayLiveFile(file)
+      return {ok: x.ok, records: x.recordedRecords, delivered: x.delivered, bars: x.bars}
+    }
+    const x = await replayJournal(file)
+    return {ok: x.ok, records: x.recordedRecords, delivered: x.delivered, bars: x.bars}
+  })
+  const v = r.value
+  process.stdout.write(
+    [
+      `journal           ${file}: ${live ? 'paper/live' : 'backtest'}, ${fmt(v.records)} records (${fmt(v.delivered)} venue messages), ${fmt(statSync(file).size / 1024)} KB, ${fmt(v.bars)} bars`,
+      `load + replay     ${r.seconds.toFixed(3)} s (cpu ${r.cpuSeconds.toFixed(3)} s) = ${fmt(v.records / r.seconds)} records/s, best of ${runs}`,
+      `faithful          ${v.ok}`,
+    ].join('\n') + '\n',
+  )
+}
+
 async function main(): Promise<void> {
+  const at = process.argv.indexOf('--journal')
+  if (at >= 0) {
+    const file = process.argv[at + 1]
+    if (!file) throw new Error('--journal needs a file: npm run bench:replay -- --journal session.journal [runs]')
+    return benchFile(file, Math.max(1, Number(process.argv[at + 2] ?? 5)))
+  }
   const nSymbols = Number(process.argv[2] ?? 20)
   const runs = Math.max(1, Number(process.argv[3] ?? 3))
   const data = await ensureBenchData()

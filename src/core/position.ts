@@ -162,6 +162,17 @@ export class PositionBook {
     for (const p of this.byKey.values()) if (p.qty !== 0) yield p
   }
 
+  /**
+   * Sets a position to what the venue reports (start-up reconcile): quantity and average price replace what the
+   * book had; realized P&L stays the book's. `qty` is signed for a net position, the leg's size for a hedge leg.
+   */
+  reset(symbol: string, side: PositionSide, qty: number, avgPrice: number, ts: number): void {
+    const p = this.get(symbol, side)
+    p.qty = side === 'net' ? qty : Math.abs(qty)
+    p.avgPrice = p.qty === 0 ? 0 : avgPrice
+    p.updatedAt = ts
+  }
+
   snapshots(): PositionSnapshot[] {
     return [...this.byKey.values()].map((p) => p.snapshot()).sort(comparePositions)
   }

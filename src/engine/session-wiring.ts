@@ -7,6 +7,7 @@
 import type {Instrument} from '../core/instrument.js'
 import {Rng} from '../core/rng.js'
 import {clientOrderId} from '../core/ids.js'
+import type {BrokerEvent} from '../core/events.js'
 import type {BrokerPort} from '../broker/port.js'
 import {AccountView} from './account-view.js'
 import {type EngineLog, silentLog} from './engine-log.js'
@@ -45,6 +46,11 @@ export interface WiringOptions {
   readonly audit?: AuditTrail
   /** After every bar instant, with the session's wiring (the backtest records its trades from it). */
   readonly onInstant?: (t: number, w: SessionWiring) => void
+  /**
+   * Hold venue events from the start (journaled as they arrive, applied to nothing) until `releaseEvents`: a live
+   * session's start-up reconcile takes the venue's snapshot first, then settles what arrived meanwhile.
+   */
+  readonly holdEvents?: boolean
 }
 
 export interface SessionWiring {
@@ -64,6 +70,10 @@ export interface SessionWiring {
   readonly epoch: number
   /** After every bar of an instant: the kill switch looks at equity, the audit trail retries, `onInstant` runs. */
   endInstant(t: number): void
+  /** Events held so far (see WiringOptions.holdEvents), in arrival order; holding goes on. */
+  takeHeld(): BrokerEvent[]
+  /** Stops holding: events from now on are applied and reach the strategy. */
+  releaseEvents(): void
 }
 
 export function wireSession(opts: WiringOptions): SessionWiring {
@@ -110,7 +120,16 @@ export function wireSession(opts: WiringOptions): SessionWiring {
       if (audit) audit.tick(t)
       opts.onInstant?.(t, w)
     },
+    takeHeld(): BrokerEvent[] {
+      const out = held ?? []
+      if (held) held = []
+      return out
+    },
+    releaseEvents(): void {
+      held = undefined
+    },
   }
+  let held: BrokerEvent[] | undefined = opts.holdEvents ? [] : undefined
 
   /** Once per bar instant: the kill switch looks at equity; on tripping it journals, and flattens by policy. */
   const watchRisk = (t: number): void => {
@@ -125,6 +144,10 @@ export function wireSession(opts: WiringOptions): SessionWiring {
   }
 
   broker.subscribe((event) => {
+    if (held) {
+      held.push(event)
+      return
+    }
     view.apply(event, loop.clock.now())
     if (audit) {
       if (event.kind === 'order') audit.order(loop.clock.now(), event.order)

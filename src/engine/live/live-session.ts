@@ -5,6 +5,7 @@
  * only then starts the strategy. The same function runs a replay of the session: the transport then answers from
  * the journal and the stop arrives at its recorded time.
  */
+import type {BrokerEvent} from '../../core/events.js'
 import type {Instrument} from '../../core/instrument.js'
 import {type Bar, TIMEFRAME_MS} from '../../core/market-data.js'
 import type {FeedBar, MarketFeed} from '../../broker/market-feed.js'
@@ -80,6 +81,12 @@ export interface ReconcileSummary {
   readonly openOrders: number
   readonly positions: number
   readonly equity: number
+  /** Venue events that arrived during the reconcile, settled against its snapshot. */
+  readonly heldEvents?: number
+  /** Positions snapshots taken: another one each time an execution raced the previous one. */
+  readonly positionQueries?: number
+  /** Executions still racing the last positions snapshot allowed: the snapshot was kept as the truth. */
+  readonly unsettled?: boolean
 }
 
 export interface LiveSessionRun {
@@ -106,9 +113,10 @@ export async function runLiveSession(opts: LiveSessionOptions): Promise<LiveSess
   const account = await venue.account()
   const w = wireSession({
     venue, loop, journal, strategy: opts.strategy, log, symbols, instruments, initialCash: account.cash, seed: header.seed,
-    epoch: header.epoch, metrics: opts.metrics, risk: opts.risk, audit: opts.audit,
+    epoch: header.epoch, metrics: opts.metrics, risk: opts.risk, audit: opts.audit, holdEvents: true,
   })
   const reconciled = await reconcile(w, loop)
+  w.releaseEvents()
   journal.append({t: loop.clock.now(), type: 'reconciled', data: reconciled})
   log.info('reconciled with the venue', {...reconciled})
 
@@ -207,19 +215,47 @@ function inFlight(w: SessionWiring): number {
   return n
 }
 
+/** Positions snapshots a start-up reconcile takes at most while executions keep racing them. */
+const MAX_POSITION_QUERIES = 4
+
 /**
  * Start-up reconciliation: the venue is the source of truth. Open orders are adopted into the tracker, positions
- * seeded into the engine's book, the account report applied, before the strategy sees anything.
+ * set in the engine's book, the account report applied, before the strategy sees anything.
+ *
+ * Venue events are held meanwhile (journaled, applied to nothing). An execution that arrives during the reconcile
+ * may or may not be in the positions snapshot, so it never moves a position: when one arrived while positions
+ * were being asked for, they are asked for again, until a snapshot is taken with no execution racing it. The held
+ * events then update the orders (executions count toward their order's fills, once) and the account.
  */
 async function reconcile(w: SessionWiring, loop: EventLoop): Promise<ReconcileSummary> {
-  const [orders, positions, account] = [await w.broker.openOrders(), await w.broker.positions(), await w.broker.account()]
+  const orders = await w.broker.openOrders()
+  const held: BrokerEvent[] = [...w.takeHeld()]
+  let positions = await w.broker.positions()
+  let queries = 1
+  let unsettled = false
+  for (;;) {
+    const during = w.takeHeld()
+    held.push(...during)
+    unsettled = during.some((e) => e.kind === 'execution')
+    if (!unsettled || queries >= MAX_POSITION_QUERIES) break
+    positions = await w.broker.positions()
+    queries++
+  }
+  const account = await w.broker.account()
+  held.push(...w.takeHeld())
   const now = loop.clock.now()
   for (const o of orders) w.view.apply({kind: 'order', ts: now, order: o}, now)
-  for (const p of positions) {
-    if (p.qty === 0) continue
-    const side = p.side === 'net' ? (p.qty > 0 ? 'buy' : 'sell') : p.side === 'long' ? 'buy' : 'sell'
-    w.view.positions.get(p.symbol, p.side).apply(side, Math.abs(p.qty), p.avgPrice, p.ts)
+  for (const p of positions) w.view.positions.reset(p.symbol, p.side, p.qty, p.avgPrice, p.ts)
+  for (const e of held) {
+    if (e.kind === 'execution') w.view.orders.applyFill(e.fill, now)
+    else w.view.apply(e, now)
   }
   w.view.apply({kind: 'account', ts: now, account}, now)
-  return {openOrders: orders.length, positions: positions.filter((p) => p.qty !== 0).length, equity: account.equity}
+  return {
+    openOrders: orders.length,
+    positions: positions.filter((p) => p.qty !== 0).length,
+    equity: account.equity,
+    ...(held.length > 0 ? {heldEvents: held.length, positionQueries: queries} : {}),
+    ...(unsettled ? {unsettled} : {}),
+  }
 }

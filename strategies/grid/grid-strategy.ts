@@ -20,7 +20,7 @@
  */
 import type {BrokerEvent} from '../../src/core/events.js'
 import type {Fill} from '../../src/core/fill.js'
-import {floorToStep} from '../../src/core/instrument.js'
+import {floorToStep, roundToStep} from '../../src/core/instrument.js'
 import type {Bar} from '../../src/core/market-data.js'
 import type {OrderRequest, OrderSnapshot, OrderStatus} from '../../src/core/order.js'
 import {isTerminal} from '../../src/core/order-state.js'
@@ -103,6 +103,12 @@ export class GridStrategy implements Strategy {
   protected readonly notes: GridNote[] | undefined
   private readonly timers: TimerHandle[] = []
   private readonly confirming = new Set<Leg>()
+  /**
+   * Executions received that no applied position report of their leg covers yet (the report travels on its own
+   * channel and may come later). The persisted record includes them, so a stop — or a restore holding the queue —
+   * between an execution and its position report does not leave a received fill out of the state.
+   */
+  private readonly unreported = new Map<Leg, Fill[]>()
   private readonly orphanCancels = new Set<string>()
   /** Inputs were applied since the last decision pass, and whether a pass is already scheduled. */
   private needDecision = false
@@ -162,6 +168,8 @@ export class GridStrategy implements Strategy {
 
   onEvent(event: BrokerEvent): void {
     if (this.dead || !this.inbox) return
+    // Noted on arrival, even while a restore holds the queue: the state must not lose a fill the session received.
+    if (event.kind === 'execution') this.noteExecution(event.fill)
     this.inbox.push({label: `event:${event.kind}`, event})
   }
 
@@ -259,6 +267,7 @@ export class GridStrategy implements Strategy {
       timers: this.timers.length,
       confirming: this.confirming.size,
       orphanCancels: this.orphanCancels.size,
+      unreported: [...this.unreported.values()].reduce((n, l) => n + l.length, 0),
       inbox: this.inbox?.waiting ?? 0,
       refs: this.grids.reduce((n, g) => n + g.refs.length, 0),
       emergencyHistory: this.emergency.toRecord().stops.length + this.emergency.toRecord().disconnects.length,
@@ -784,6 +793,9 @@ export class GridStrategy implements Strategy {
       return
     }
     slot.status = 'sending'
+    // With a durable state (stateDir) the slot and the order number are on disk before the request leaves (DESIGN
+    // property 4): a restart then knows the order even if it ended meanwhile, and never reuses its number.
+    if (this.params.stateDir !== undefined) this.persist()
     this.call('submit', this.ctx.orders.submit(req, {reason}), (out) => this.onSubmitted(g, leg, slot, out))
   }
 
@@ -932,6 +944,8 @@ export class GridStrategy implements Strategy {
         const snap = positions.find((p) => p.symbol === g.symbol && p.side === s)
         if (snap) {
           if (snap.ts >= leg.version && (Math.abs(snap.qty - leg.size) > EPS || snap.avgPrice !== leg.avg)) this.adopt(g, leg, snap.qty, snap.avgPrice, snap.ts)
+          // An answer that agrees with the leg covers the executions up to its time as well.
+          else if (snap.ts >= leg.version) this.dropUnreported(leg, snap.ts)
         } else if (leg.size > 0 && leg.version < sentAt) {
           this.confirmFlat(g, leg, leg.version)
         }
@@ -1106,9 +1120,56 @@ export class GridStrategy implements Strategy {
         phase: g.phase,
         cycle: g.cycle,
         refs: g.refs.map((q) => (q > 0 ? q : null)),
-        legs: [g.legs.long, g.legs.short].map((l) => ({side: l.side, size: l.size, avg: l.avg, level: l.level, lastEntryPrice: l.lastEntryPrice, wantOpen: l.wantOpen, opening: slotRec(l.opening), tp: slotRec(l.tp), entry: slotRec(l.entry)})) as GridStateRecord['grids'][number]['legs'],
+        legs: [g.legs.long, g.legs.short].map((l) => ({side: l.side, ...this.persistedSize(g, l), level: l.level, lastEntryPrice: l.lastEntryPrice, wantOpen: l.wantOpen, opening: slotRec(l.opening), tp: slotRec(l.tp), entry: slotRec(l.entry)})) as GridStateRecord['grids'][number]['legs'],
       })),
     }
+  }
+
+  /** A grid leg's execution that no applied position report covers yet (its venue time is after the leg's version). */
+  protected noteExecution(f: Fill): void {
+    const g = this.bySymbol.get(f.symbol)
+    if (!g || (f.positionSide !== 'long' && f.positionSide !== 'short')) return
+    const leg = g.legs[f.positionSide]
+    if (f.ts <= leg.version) return
+    const list = this.unreported.get(leg) ?? []
+    if (list.some((x) => x.execId === f.execId)) return
+    list.push(f)
+    // Position reports (or the periodic sync) cover them within seconds; the bound only guards a venue that sends none.
+    if (list.length > 1000) list.shift()
+    this.unreported.set(leg, list)
+  }
+
+  protected dropUnreported(leg: Leg, upTo: number): void {
+    const list = this.unreported.get(leg)
+    if (!list) return
+    const left = list.filter((f) => f.ts > upTo)
+    if (left.length > 0) this.unreported.set(leg, left)
+    else this.unreported.delete(leg)
+  }
+
+  /** The leg's size and average as persisted: its last applied position report plus the executions received since. */
+  protected persistedSize(g: SymbolGrid, leg: Leg): {size: number; avg: number} {
+    const list = this.unreported.get(leg)
+    if (!list) return {size: leg.size, avg: leg.avg}
+    const pending = list.filter((f) => f.ts > leg.version)
+    if (pending.length === 0) {
+      this.unreported.delete(leg)
+      return {size: leg.size, avg: leg.avg}
+    }
+    if (pending.length !== list.length) this.unreported.set(leg, pending)
+    let size = leg.size
+    let avg = leg.avg
+    for (const f of pending) {
+      if (f.side === openingSide(leg.side)) {
+        avg = (size * avg + f.qty * f.price) / (size + f.qty)
+        size += f.qty
+      } else {
+        size = Math.max(0, size - f.qty)
+        if (size < EPS) avg = 0
+      }
+    }
+    size = roundToStep(size, g.inst.lotSize)
+    return {size, avg: size > 0 ? avg : 0}
   }
 
   protected load(r: GridStateRecord): void {

@@ -137,6 +137,89 @@ export function positionsFromFills(fills: readonly TruthFill[], orders: readonly
   return out
 }
 
+// ---------------------------------------------------------------- the state a clean stop leaves
+
+/** Fills as a session's journal names them: by execution id, and by (venue order, quantity, venue time). */
+export interface ReceivedFills {
+  readonly execIds: ReadonlySet<string>
+  readonly keys: ReadonlySet<string>
+  readonly size: number
+}
+
+const fillKey = (venueOrderId: string, qty: number, ts: number): string => `${venueOrderId}|${qty}|${ts}`
+
+/**
+ * The fills a session received before it stopped: execution events and the executions REST answers brought, journaled
+ * before its `session_stop` record (all of the journal when there is none). A fill the venue made while the session
+ * ran but never reported to it (nor was asked about) is not in here.
+ */
+export function receivedBeforeStop(records: readonly JournalRecord[]): ReceivedFills {
+  const execIds = new Set<string>()
+  const keys = new Set<string>()
+  const add = (f: {execId?: string; venueOrderId?: string; qty?: number; ts?: number}): void => {
+    if (f.execId !== undefined) execIds.add(f.execId)
+    if (f.venueOrderId !== undefined && f.qty !== undefined && f.ts !== undefined) keys.add(fillKey(f.venueOrderId, f.qty, f.ts))
+  }
+  for (const r of records) {
+    if (r.type === 'session_stop') break
+    const d = r.data as {kind?: string; fill?: object; op?: string; result?: unknown}
+    if (r.type === 'event' && d.kind === 'execution' && d.fill) add(d.fill)
+    else if (r.type === 'response' && d.op === 'executions' && Array.isArray(d.result)) for (const f of d.result as object[]) add(f)
+  }
+  return {execIds, keys, size: Math.max(execIds.size, keys.size)}
+}
+
+function wasReceived(f: TruthFill, received: ReceivedFills): boolean {
+  return (f.execId !== undefined && received.execIds.has(f.execId)) || received.keys.has(fillKey(f.venueOrderId, f.qty, f.ts))
+}
+
+export interface CleanStopCheck {
+  readonly violations: readonly string[]
+  /** Venue fills the state lacks, all made after the last fill the session received (the next start must take them in). */
+  readonly missing: readonly TruthFill[]
+}
+
+/**
+ * After a clean stop the state must equal the venue's fills up to some instant, and that instant must not be before
+ * any fill the session received before it stopped: a received fill missing from the state is lost (the session had it
+ * and did not persist it). Fills after that instant may be missing only because the session never heard of them — a
+ * working order the venue filled after the session left — and they are returned, for the next start to reconcile.
+ * `fills` in venue order; a cut never separates fills of the same venue instant.
+ */
+export function checkCleanStop(state: Positions, fills: readonly TruthFill[], orders: readonly TruthOrder[], received: ReceivedFills): CleanStopCheck {
+  const sorted = [...fills].sort((a, b) => a.ts - b.ts)
+  let lastReceived = -1
+  sorted.forEach((f, i) => {
+    if (wasReceived(f, received)) lastReceived = i
+  })
+  for (let cut = sorted.length; cut > lastReceived; cut--) {
+    if (cut < sorted.length && cut > 0 && sorted[cut - 1].ts === sorted[cut].ts) continue
+    if (samePositions(state, positionsFromFills(sorted.slice(0, cut), orders))) return {violations: [], missing: sorted.slice(cut)}
+  }
+  const now = positionsFromFills(sorted, orders)
+  const last = lastReceived >= 0 ? sorted[lastReceived] : undefined
+  const upTo = positionsFromFills(sorted.slice(0, lastReceived + 1), orders)
+  const lastText = last ? `the last one it received before it stopped: ${last.cid} ${last.side} ${last.qty} at ${last.ts}` : 'it received none of them'
+  return {
+    violations: [
+      `after the clean stop the state holds ${showPositions(state)}, which is no instant of the venue's fills at or after every fill the session received before it stopped ` +
+        `(venue now ${showPositions(now)}; up to ${lastText}: ${showPositions(upTo)}; ${received.size} received): a fill the session received before it stopped is not in its state`,
+    ],
+    missing: [],
+  }
+}
+
+/**
+ * The start after a clean stop: every fill the stop's state lacked (`missing`) must be in the state this start
+ * leaves, i.e. none of them is still missing after it.
+ */
+export function checkTakenInAtNextStart(missing: readonly TruthFill[], next: CleanStopCheck): string[] {
+  const still = new Set(next.missing.map((f) => fillKey(f.venueOrderId, f.qty, f.ts)))
+  return missing
+    .filter((f) => still.has(fillKey(f.venueOrderId, f.qty, f.ts)))
+    .map((f) => `the fill ${f.cid} ${f.side} ${f.qty} at ${f.ts}, made after the clean stop, is still not in the state after the next start: the start-up reconciliation did not take it in`)
+}
+
 /**
  * Every order the venue created corresponds to exactly one create request: no client order id was sent twice and
  * accepted, and none was refused as a duplicate. `creates`: the emulator's count of create requests.

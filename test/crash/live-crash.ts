@@ -12,11 +12,11 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {Rng} from '../../src/core/rng.js'
 import {
-  checkGridOrders, checkMomentumEntries, checkNoResend, duplicateRefusals, filesWithSecrets, intentIds, loadState,
-  type Positions, positionsFromFills, runJournals, samePositions, scanJournal, showPositions,
+  checkCleanStop, checkGridOrders, checkMomentumEntries, checkNoResend, checkTakenInAtNextStart, duplicateRefusals, filesWithSecrets, intentIds,
+  loadState, type Positions, positionsFromFills, receivedBeforeStop, runJournals, samePositions, scanJournal, showPositions,
 } from './live-checks.js'
 import {type Emulator, kill9, type Session, startEmulator, startSession, until, waitReady} from './live-procs.js'
-import {readVenuePositions, readVenueTruth, TEST_KEYS} from './venue-truth.js'
+import {readVenuePositions, readVenueTruth, TEST_KEYS, type TruthFill} from './venue-truth.js'
 
 export type LiveCase = 'grid' | 'momentum'
 
@@ -62,6 +62,8 @@ export interface LiveCrashReport {
   readonly startupReconciles: number
   readonly orders: number
   readonly fills: number
+  /** Fills the venue made after the last, clean stop (missing from its state; the extra start took them in). */
+  readonly fillsAfterStop: number
   readonly tornTails: readonly string[]
   readonly violations: readonly string[]
   readonly wallMs: number
@@ -241,21 +243,20 @@ export async function runLiveCrash(o: LiveCrashOptions): Promise<LiveCrashReport
     }, 'the venue to be still', 10_000, 600).catch(() => undefined)
 
     trace('last run ended; venue still')
+    let missingAfterStop: readonly TruthFill[] = []
     // ---- final checks
     if (!samePositions(positionsFromFills(t.fills, t.orders), t.positions)) violations.push(`venue fills add up to ${showPositions(positionsFromFills(t.fills, t.orders))} but it reports ${showPositions(t.positions)}`)
     if (!o.withoutStateDir) {
       try {
         const st = loadState(o.strategy, stateDir)
         if (st.tornTail) violations.push(`the state journal still has a torn tail after a clean stop: ${st.tornTail}`)
-        // Orders left working fill after the stop: the venue's news for the next start. Compare with what the
-        // venue held when the session ended (its fills up to the session_end record's venue time) as well.
+        // Every fill the last session received before it stopped must be in its state. Orders it left working may
+        // fill after the stop: only those fills — ones its journal never saw — may be missing, and the next start
+        // must take them in (checked below).
         const last = runJournals(journalDir, account).at(-1)
-        const endT = last ? scanJournal(last).records.find((r) => r.type === 'session_end')?.t : undefined
-        const atEnd = endT === undefined ? t.positions : positionsFromFills(t.fills.filter((f) => f.ts <= endT), t.orders)
-        if (!samePositions(st.positions, t.positions) && !samePositions(st.positions, atEnd)) {
-          const open = t.orders.filter((x) => x.endedAt === undefined).length
-          violations.push(`after the clean stop the state holds ${showPositions(st.positions)}, the venue ${showPositions(t.positions)} now and ${showPositions(atEnd)} at the session's end (${open} orders still open on the venue)`)
-        }
+        const stop = checkCleanStop(st.positions, t.fills, t.orders, receivedBeforeStop(last ? scanJournal(last).records : []))
+        violations.push(...stop.violations)
+        missingAfterStop = stop.missing
       } catch (err) {
         violations.push(`after the clean stop the state does not load: ${(err as Error).message}`)
       }
@@ -299,9 +300,24 @@ export async function runLiveCrash(o: LiveCrashOptions): Promise<LiveCrashReport
     violations.push(...filesWithSecrets([home, stateDir], secrets))
     for (const out of outputs) for (const sec of secrets) if (out.includes(sec)) violations.push(`a session printed ${sec.slice(0, 6)}…`)
 
+    // The venue filled orders after the clean stop: one more start, which must reconcile them into its state.
+    if (missingAfterStop.length > 0 && !o.withoutStateDir) {
+      trace(`${missingAfterStop.length} fill(s) after the clean stop; one more start`)
+      const n = startSession(home, args(['--duration', '5m']), c.keys)
+      live = n
+      let timer2: NodeJS.Timeout | undefined
+      const exit2 = await Promise.race([n.exited, new Promise<undefined>((r) => (timer2 = setTimeout(() => r(undefined), 120_000)))])
+      clearTimeout(timer2)
+      if (!exit2 || exit2.code !== 0) violations.push(`the start after the clean stop did not end cleanly: ${JSON.stringify(exit2)} ${n.output().stderr.slice(-500)}`)
+      const t2 = await truth()
+      const last2 = runJournals(journalDir, account).at(-1)
+      const next = checkCleanStop(loadState(o.strategy, stateDir).positions, t2.fills, t2.orders, receivedBeforeStop(last2 ? scanJournal(last2).records : []))
+      violations.push(...next.violations.map((v) => `the start after the clean stop: ${v}`), ...checkTakenInAtNextStart(missingAfterStop, next))
+    }
+
     return {
       strategy: o.strategy, seed: o.seed, killPoints, runs: o.kills + 1, epochs, positionChecks, startupReconciles,
-      orders: t.orders.length, fills: t.fills.length, tornTails, violations, wallMs: Math.round(performance.now() - started), dir,
+      orders: t.orders.length, fills: t.fills.length, fillsAfterStop: missingAfterStop.length, tornTails, violations, wallMs: Math.round(performance.now() - started), dir,
     }
   } finally {
     if (live && live.proc.exitCode === null && live.proc.signalCode === null) live.proc.kill('SIGKILL')

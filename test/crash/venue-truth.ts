@@ -29,6 +29,8 @@ export interface TruthOrder {
 
 export interface TruthFill {
   readonly venueOrderId: string
+  /** The venue's execution id (Bybit execId, Alpaca activity id), when it gives one. */
+  readonly execId?: string
   readonly cid: string
   readonly symbol: string
   readonly side: 'buy' | 'sell'
@@ -101,7 +103,7 @@ async function alpacaTruth(url: string): Promise<VenueTruth> {
     const page = (await alpacaGet(url, `/v2/account/activities/FILL?direction=asc&page_size=100${token ? `&page_token=${token}` : ''}`)) as Record<string, string>[]
     for (const f of page) {
       const o = byId.get(f.order_id)
-      fills.push({venueOrderId: f.order_id, cid: o?.cid ?? '?', symbol: f.symbol, side: f.side as 'buy' | 'sell', leg: 'net', qty: Number(f.qty), ts: Date.parse(f.transaction_time)})
+      fills.push({venueOrderId: f.order_id, execId: f.id, cid: o?.cid ?? '?', symbol: f.symbol, side: f.side as 'buy' | 'sell', leg: 'net', qty: Number(f.qty), ts: Date.parse(f.transaction_time)})
     }
     if (page.length < 100) break
     token = page.at(-1)!.id
@@ -154,7 +156,7 @@ async function bybitTruth(url: string, symbols: readonly string[]): Promise<Venu
     }
     const execs = await bybitPaged(url, '/v5/execution/list', `category=linear&limit=100&symbol=${symbol}`)
     for (const f of execs.reverse()) {
-      fills.push({venueOrderId: f.orderId, cid: f.orderLinkId, symbol: f.symbol, side: f.side === 'Buy' ? 'buy' : 'sell', leg: 'net', qty: Number(f.execQty), ts: Number(f.execTime)})
+      fills.push({venueOrderId: f.orderId, execId: f.execId, cid: f.orderLinkId, symbol: f.symbol, side: f.side === 'Buy' ? 'buy' : 'sell', leg: 'net', qty: Number(f.execQty), ts: Number(f.execTime)})
     }
     for (const p of (await bybitGet(url, '/v5/position/list', `category=linear&symbol=${symbol}`)).list as Record<string, string>[]) {
       if (Number(p.size) !== 0) positions[`${p.symbol}:${legOf(p.positionIdx)}`] = Number(p.size)

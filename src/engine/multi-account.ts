@@ -6,7 +6,7 @@
  * only (recorded in its errors), never the run or the other accounts.
  */
 import type {Instrument} from '../core/instrument.js'
-import {type Bar, type BarStream, TIMEFRAME_MS} from '../core/market-data.js'
+import {type BarStream, TIMEFRAME_MS} from '../core/market-data.js'
 import {clientOrderId} from '../core/ids.js'
 import {Rng} from '../core/rng.js'
 import {RateLimitError} from '../broker/errors.js'
@@ -15,6 +15,7 @@ import {SimulatedExchange} from '../sim/exchange.js'
 import type {SimConfigInput} from '../sim/config.js'
 import type {VenueProfile} from '../sim/venue-profile.js'
 import {AccountView} from './account-view.js'
+import {fillBar, reusedBar, walkBars} from './bar-walk.js'
 import type {BacktestResult} from './backtest.js'
 import {type EngineLog, silentLog} from './engine-log.js'
 import {EventLoop} from './event-loop.js'
@@ -76,7 +77,6 @@ export class MultiAccountError extends Error {
   override readonly name = 'MultiAccountError'
 }
 
-const DRAIN_MS = 60_000
 const ACCOUNT_ID = /^[A-Za-z0-9_-]{1,16}$/
 
 interface Account {
@@ -206,62 +206,46 @@ export async function runMultiAccount(opts: MultiAccountOptions): Promise<MultiA
   }
 
   const symbols = stream.symbols
-  const bar = {symbol: '', index: 0, ts: 0, open: 0, high: 0, low: 0, close: 0, volume: 0} satisfies Bar as {-readonly [K in keyof Bar]: Bar[K]}
-  let bars = 0
-  let chunks = 0
-  let first = NaN
-  let lastInstant = -Infinity
-  let started = false
-
-  for await (const chunk of stream) {
-    chunks++
-    const {length, symbol, ts, open, high, low, close, volume} = chunk
-    for (let i = 0; i < length; i++) {
-      const t = ts[i]
-      const end = t + tfMs
-      if (!started) {
-        started = true
-        first = t
-        loop.clock.advanceTo(t)
-        for (let k = 0; k < accounts.length; k++) {
-          const a = accounts[k]
-          await guard(a, 'start', () => a.spec.strategy.start?.(contexts[k]))
+  const bar = reusedBar()
+  // The same walk as a single-account session (bar-walk.ts): each account's strategy gets its own settle turns
+  // after a bar on which it made a call, and every strategy stops at the drain's end.
+  const walk = await walkBars(stream, loop, {
+    accounts: accounts.length,
+    start: (k) => {
+      const a = accounts[k]
+      return guard(a, 'start', () => a.spec.strategy.start?.(contexts[k]))
+    },
+    endInstant: sample,
+    calls: (k) => accounts[k].gateway.calls + accounts[k].broker.requestCount,
+    bar: (chunk, i, end, k) => {
+      const a = accounts[k]
+      const s = chunk.symbol[i]
+      a.exchange.onBar(s, chunk.ts[i], tfMs, chunk.open[i], chunk.high[i], chunk.low[i], chunk.close[i], chunk.volume[i])
+      if (a.halted) return
+      a.barsSeen++
+      const onBar = a.spec.strategy.onBar
+      if (!onBar) return
+      // Guarded inline rather than through `guard`, so a bar allocates no closure. The bar is filled for each
+      // account: one account's strategy cannot change the bar the next one sees.
+      try {
+        const r = onBar.call(a.spec.strategy, fillBar(bar, chunk, i, symbols))
+        if (r) {
+          loop.markAsync()
+          return r.catch((err: unknown) => fail(a, 'onBar', err))
         }
-        await loop.runUntil(t)
+      } catch (err) {
+        fail(a, 'onBar', err)
       }
-      if (end !== lastInstant) {
-        if (lastInstant > -Infinity) sample(lastInstant)
-        lastInstant = end
-      }
-      if (loop.nextTime <= end) await loop.runUntil(end)
-      loop.clock.advanceTo(end)
-      const s = symbol[i]
-      bar.symbol = symbols[s]
-      bar.index = s
-      bar.ts = t
-      bar.open = open[i]
-      bar.high = high[i]
-      bar.low = low[i]
-      bar.close = close[i]
-      bar.volume = volume[i]
-      for (const a of accounts) {
-        a.exchange.onBar(s, t, tfMs, open[i], high[i], low[i], close[i], volume[i])
-        if (a.halted) continue
-        a.barsSeen++
-        const r = guard(a, 'onBar', () => a.spec.strategy.onBar?.(bar))
-        if (r) await r
-      }
-      bars++
-    }
-  }
-
-  if (started) {
-    await loop.runUntil(lastInstant + DRAIN_MS)
-    for (const a of accounts) await guard(a, 'stop', () => a.spec.strategy.stop?.())
-    for (const a of accounts) a.exchange.flushHeld()
-    await loop.runUntil(loop.clock.now() + DRAIN_MS)
-    sample(lastInstant)
-  }
+    },
+    stop: (k) => {
+      const a = accounts[k]
+      return guard(a, 'stop', () => a.spec.strategy.stop?.())
+    },
+    flushHeld: (k) => accounts[k].exchange.flushHeld(),
+    drained: sample,
+  })
+  const {bars, chunks, first} = walk
+  const lastInstant = walk.instant
 
   const outcomes = accounts.map((a): AccountOutcome => {
     const recorder = a.recorder

@@ -1,13 +1,14 @@
 /**
  * The one bar loop of a session. A backtest (venue: the simulated exchange) and a replay (venue: the recording)
  * wire the same pieces here: the recording broker around the venue, the engine's account view, the order
- * gateway, the strategy context, restarts, and the walk over the bar stream on the event loop. The loop only
- * awaits when something asynchronous is due, so a quiet stretch of bars runs as a plain synchronous loop over
- * typed arrays.
+ * gateway, the strategy context, restarts, and what each bar does. The walk over the bar stream on the event loop
+ * (due work, clock, settle turns, drain) is bar-walk.ts's, shared with the multi-account run. It only awaits when
+ * something asynchronous is due, so a quiet stretch of bars runs as a plain synchronous loop over typed arrays.
  */
 import type {Instrument} from '../core/instrument.js'
-import {type Bar, type BarStream, TIMEFRAME_MS} from '../core/market-data.js'
+import {type BarStream, TIMEFRAME_MS} from '../core/market-data.js'
 import type {BrokerPort} from '../broker/port.js'
+import {barWalkState, fillBar, reusedBar, walkBars} from './bar-walk.js'
 import {type EngineLog, silentLog} from './engine-log.js'
 import type {EventLoop} from './event-loop.js'
 import {Journal} from './journal.js'
@@ -108,11 +109,8 @@ export const BAR_MARK = 'bars'
 /** Journal record type of an outside action the venue refused: the venue's answer, so replay delivers it as recorded. */
 export const OUTSIDE_FAILED = 'outside_failed'
 
-/** Microtask turns given to a bar's quick continuations (an async method awaiting an outcome settled at once). */
-const SETTLE_TURNS = 4
-
-/** Time allowed after the last bar for in-flight requests and events to land. */
-export const DRAIN_MS = 60_000
+/** Time allowed after the last bar for in-flight requests and events to land (the walk's, bar-walk.ts). */
+export {DRAIN_MS} from './bar-walk.js'
 
 export async function runSession(opts: SessionOptions): Promise<SessionRun> {
   const {stream, instruments, strategy, loop, venue} = opts
@@ -134,32 +132,22 @@ export async function runSession(opts: SessionOptions): Promise<SessionRun> {
     })
   }
   const symbols = stream.symbols
-  let bars = 0
-  let lastInstant = -Infinity
-  // The instant before the current one, bars processed before the current one began, and the bar count of the
-  // last mark written.
-  let prevInstant = -Infinity
-  let instantStart = 0
+  const walk = barWalkState()
   let marked = -1
   // A venue message received at the time of a bar instant after some of its bars ran (zero latency: an order
   // filled on a bar) is preceded by a bar mark, so replay, where no simulator reacts to bars, delivers it after
   // the same bar. Messages between instants, or at an instant before its first bar, need none.
   if (opts.barMarks !== false) broker.beforeInbound = () => {
-    if (bars === marked) return
+    if (walk.bars === marked) return
     const now = loop.clock.now()
-    if ((now === lastInstant && bars > instantStart) || now === prevInstant) {
-      marked = bars
-      journal.append({t: now, type: BAR_MARK, data: bars})
+    if ((now === walk.instant && walk.bars > walk.instantStart) || now === walk.prevInstant) {
+      marked = walk.bars
+      journal.append({t: now, type: BAR_MARK, data: walk.bars})
     }
   }
-  const bar = {symbol: '', index: 0, ts: 0, open: 0, high: 0, low: 0, close: 0, volume: 0} satisfies Bar as {
-    -readonly [K in keyof Bar]: Bar[K]
-  }
+  const bar = reusedBar()
   let onBar = strategy.onBar?.bind(strategy)
   const venueBar = venue.onBar?.bind(venue)
-  const progressEvery = opts.progressEvery ?? 1_000_000
-  let first = NaN
-  let started = false
   const restartUntil = async (until: number): Promise<void> => {
     while (w.restarts < restartAt.length && restartAt[w.restarts] <= until) {
       const at = restartAt[w.restarts]
@@ -175,67 +163,27 @@ export async function runSession(opts: SessionOptions): Promise<SessionRun> {
     }
   }
 
-  // The next chunks are requested before the current one is processed, so DuckDB reads while the engine runs.
-  const chunks = stream[Symbol.asyncIterator]()
-  const ahead = [chunks.next(), chunks.next()]
-  for (;;) {
-    const step = await ahead.shift()!
-    if (step.done) break
-    ahead.push(chunks.next())
-    const {length, symbol, ts, open, high, low, close, volume} = step.value
-    for (let i = 0; i < length; i++) {
-      const t = ts[i]
-      const end = t + tfMs
-      if (!started) {
-        started = true
-        first = t
-        loop.clock.advanceTo(t)
-        await strategy.start?.(ctx)
-        await loop.runUntil(t)
-      }
-      if (end !== lastInstant) {
-        if (lastInstant > -Infinity) w.endInstant(lastInstant)
-        prevInstant = lastInstant
-        lastInstant = end
-        instantStart = bars
-      }
-      if (w.restarts < restartAt.length && restartAt[w.restarts] <= end) await restartUntil(end)
-      if (loop.nextTime <= end) await loop.runUntil(end)
-      loop.clock.advanceTo(end)
-      const s = symbol[i]
-      if (market) market.onBar(s, end, close[i])
-      if (venueBar) venueBar(s, t, tfMs, open[i], high[i], low[i], close[i], volume[i])
-      if (onBar) {
-        bar.symbol = symbols[s]
-        bar.index = s
-        bar.ts = t
-        bar.open = open[i]
-        bar.high = high[i]
-        bar.low = low[i]
-        bar.close = close[i]
-        bar.volume = volume[i]
-        const calls = gateway.calls + broker.requestCount
-        const r = onBar(bar)
-        if (r) await r
-        // A call the strategy made can settle at once (a risk refusal, a duplicate id): its continuation runs
-        // here, after this bar, in recording and replay alike, not at whichever later await comes first.
-        if (gateway.calls + broker.requestCount !== calls) for (let k = 0; k < SETTLE_TURNS; k++) await null
-      }
-      if (++bars % progressEvery === 0) opts.onProgress?.(bars, t)
-    }
-  }
-
-  if (started) {
-    await loop.runUntil(lastInstant + DRAIN_MS)
+  await walkBars(stream, loop, {
+    accounts: 1,
+    start: () => strategy.start?.(ctx),
+    beginInstant: (end) => (w.restarts < restartAt.length && restartAt[w.restarts] <= end ? restartUntil(end) : undefined),
+    endInstant: (t) => w.endInstant(t),
+    calls: () => gateway.calls + broker.requestCount,
+    bar: (chunk, i, end) => {
+      const s = chunk.symbol[i]
+      if (market) market.onBar(s, end, chunk.close[i])
+      if (venueBar) venueBar(s, chunk.ts[i], tfMs, chunk.open[i], chunk.high[i], chunk.low[i], chunk.close[i], chunk.volume[i])
+      if (onBar) return onBar(fillBar(bar, chunk, i, symbols))
+    },
     // The strategy stops at the drain's end, not at whatever task ran last (the simulator has tasks of its own
     // that a replay does not), so what it writes on stopping has the same time in both.
-    loop.clock.advanceTo(lastInstant + DRAIN_MS)
-    await w.current.stop?.()
-    venue.flushHeld?.()
-    await loop.runUntil(loop.clock.now() + DRAIN_MS)
-    opts.onInstant?.(lastInstant, w)
-  }
+    stop: () => w.current.stop?.(),
+    flushHeld: () => venue.flushHeld?.(),
+    drained: (t) => opts.onInstant?.(t, w),
+    onProgress: opts.onProgress,
+    progressEvery: opts.progressEvery,
+  }, walk)
 
   const auditUnwritten = audit ? await audit.close(loop.clock.now()) : 0
-  return {bars, first, lastInstant, journal, broker, view, gateway, strategy: w.current, metrics, risk: w.guard?.engine, audit, auditUnwritten}
+  return {bars: walk.bars, first: walk.first, lastInstant: walk.instant, journal, broker, view, gateway, strategy: w.current, metrics, risk: w.guard?.engine, audit, auditUnwritten}
 }

@@ -1,0 +1,281 @@
+/**
+ * The bar walk's contract (bar-walk.ts): the order of its hooks, the loop's due work before each bar, settle
+ * turns after a bar that made a call, the clock at the drain's end, and a prefetching read that keeps the
+ * stream's order. Then the same two timing rules seen through both of its users, a session and a multi-account run.
+ */
+import {describe, expect, it} from 'vitest'
+import {defaultInstrument} from '../core/instrument.js'
+import type {Bar, BarChunk, BarStream} from '../core/market-data.js'
+import {BYBIT_PROFILE} from '../sim/venue-profile.js'
+import {runBacktest} from './backtest.js'
+import {type BarWalkHooks, DRAIN_MS, fillBar, reusedBar, SETTLE_TURNS, walkBars} from './bar-walk.js'
+import {EventLoop} from './event-loop.js'
+import {Journal, type JournalRecord} from './journal.js'
+import {runMultiAccount} from './multi-account.js'
+import type {Strategy, StrategyContext} from './strategy.js'
+
+const T0 = Date.UTC(2024, 0, 2)
+const MIN = 60_000
+
+/** `instants` bar instants of `symbols` symbols each (1m bars), split into chunks of `chunkRows` rows. */
+function chunks(instants: number, symbols: number, chunkRows: number): BarChunk[] {
+  const n = instants * symbols
+  const out: BarChunk[] = []
+  for (let at = 0; at < n; at += chunkRows) {
+    const len = Math.min(chunkRows, n - at)
+    const row = (i: number): number => at + i
+    out.push({
+      length: len,
+      symbol: Uint16Array.from({length: len}, (_, i) => row(i) % symbols),
+      ts: Float64Array.from({length: len}, (_, i) => T0 + Math.floor(row(i) / symbols) * MIN),
+      // The close carries the row number, so a test can see which row a hook got.
+      open: new Float64Array(len).fill(100),
+      high: new Float64Array(len).fill(101),
+      low: new Float64Array(len).fill(99),
+      close: Float64Array.from({length: len}, (_, i) => row(i)),
+      volume: new Float64Array(len).fill(1_000),
+    })
+  }
+  return out
+}
+
+function streamOf(parts: readonly BarChunk[], symbols = ['AAA', 'BBB']): BarStream {
+  return {symbols, timeframe: '1m', [Symbol.asyncIterator]: async function* () { yield* parts }}
+}
+
+/** Hooks that write what happens to `log`, with the clock where it matters. */
+function logging(loop: EventLoop, log: string[], accounts = 1, extra: Partial<BarWalkHooks> = {}): BarWalkHooks {
+  return {
+    accounts,
+    start: (k) => void log.push(`start ${k} @${loop.clock.now() - T0}`),
+    beginInstant: (t) => void log.push(`begin ${t - T0}`),
+    endInstant: (t) => void log.push(`end ${t - T0}`),
+    calls: () => 0,
+    bar: (c, i, end, k) => void log.push(`bar row${c.close[i]} acct${k} @${loop.clock.now() - T0} end${end - T0}`),
+    stop: (k) => void log.push(`stop ${k} @${loop.clock.now() - T0}`),
+    flushHeld: (k) => void log.push(`flush ${k}`),
+    drained: (t) => void log.push(`drained ${t - T0}`),
+    ...extra,
+  }
+}
+
+describe('walkBars', () => {
+  it('calls its hooks in order and runs the loop\'s due work before each bar, at the bar\'s close', async () => {
+    const loop = new EventLoop(0)
+    const log: string[] = []
+    // Due work: between the two instants, at the drain's very end, and after it (the second drain's).
+    loop.schedule(T0 + MIN + 30_000, () => log.push(`task @${loop.clock.now() - T0}`))
+    loop.schedule(T0 + 2 * MIN + DRAIN_MS, () => log.push(`task @${loop.clock.now() - T0}`))
+    loop.schedule(T0 + 2 * MIN + DRAIN_MS + 5_000, () => log.push(`late task @${loop.clock.now() - T0}`))
+    const state = await walkBars(streamOf(chunks(2, 2, 3)), loop, logging(loop, log, 2))
+    expect(log).toEqual([
+      'start 0 @0',
+      'start 1 @0',
+      `begin ${MIN}`,
+      `bar row0 acct0 @${MIN} end${MIN}`,
+      `bar row0 acct1 @${MIN} end${MIN}`,
+      `bar row1 acct0 @${MIN} end${MIN}`,
+      `bar row1 acct1 @${MIN} end${MIN}`,
+      `end ${MIN}`,
+      `begin ${2 * MIN}`,
+      `task @${MIN + 30_000}`,
+      `bar row2 acct0 @${2 * MIN} end${2 * MIN}`,
+      `bar row2 acct1 @${2 * MIN} end${2 * MIN}`,
+      // Row 3 is in the second chunk: the instant goes on across the chunk boundary.
+      `bar row3 acct0 @${2 * MIN} end${2 * MIN}`,
+      `bar row3 acct1 @${2 * MIN} end${2 * MIN}`,
+      // After the last bar: the drain, then every account stops at exactly lastInstant + DRAIN_MS.
+      `task @${2 * MIN + DRAIN_MS}`,
+      `stop 0 @${2 * MIN + DRAIN_MS}`,
+      `stop 1 @${2 * MIN + DRAIN_MS}`,
+      'flush 0',
+      'flush 1',
+      `late task @${2 * MIN + DRAIN_MS + 5_000}`,
+      `drained ${2 * MIN}`,
+    ])
+    expect(state).toMatchObject({bars: 4, chunks: 2, first: T0, instant: T0 + 2 * MIN, prevInstant: T0 + MIN, instantStart: 2})
+  })
+
+  it('stops at the drain\'s end whatever task ran last; the second drain runs after flushHeld', async () => {
+    const loop = new EventLoop(0)
+    const log: string[] = []
+    const last = T0 + MIN
+    loop.schedule(last + 7, () => log.push('in first drain'))
+    loop.schedule(last + DRAIN_MS + 1, () => log.push('in second drain'))
+    loop.schedule(last + 2 * DRAIN_MS + 1, () => log.push('after the walk'))
+    await walkBars(streamOf(chunks(1, 1, 10), ['AAA']), loop, logging(loop, log, 1, {flushHeld: () => {
+      // What a venue held back is delivered now, and still inside the second drain.
+      loop.schedule(loop.clock.now() + DRAIN_MS, () => log.push('flushed event'))
+    }}))
+    expect(log.slice(-5)).toEqual(['in first drain', `stop 0 @${MIN + DRAIN_MS}`, 'in second drain', 'flushed event', `drained ${MIN}`])
+    expect(loop.pending).toBe(1)
+    expect(loop.clock.now()).toBe(last + 2 * DRAIN_MS)
+  })
+
+  it('gives a bar that made a call SETTLE_TURNS microtask turns before the next account or bar; a quiet bar none', async () => {
+    const run = async (counts: boolean): Promise<string[]> => {
+      const loop = new EventLoop(0)
+      const log: string[] = []
+      let calls = 0
+      await walkBars(streamOf(chunks(1, 2, 10)), loop, logging(loop, log, 2, {
+        calls: (k) => (k === 0 ? calls : 0),
+        bar: (c, i, _end, k) => {
+          log.push(`bar row${c.close[i]} acct${k}`)
+          if (k !== 0 || i !== 0) return
+          if (counts) calls++
+          // A continuation chain one turn shorter than the settle turns (an async method awaiting a settled outcome).
+          void (async () => {
+            for (let n = 0; n < SETTLE_TURNS - 1; n++) await null
+            log.push('continuation')
+          })()
+        },
+      }))
+      return log.filter((l) => l.startsWith('bar') || l === 'continuation')
+    }
+    expect(await run(true)).toEqual(['bar row0 acct0', 'continuation', 'bar row0 acct1', 'bar row1 acct0', 'bar row1 acct1'])
+    // Without a call the walk does not await: the other bars of the instant run first.
+    expect(await run(false)).toEqual(['bar row0 acct0', 'bar row0 acct1', 'bar row1 acct0', 'bar row1 acct1', 'continuation'])
+  })
+
+  it('runs a quiet stretch of bars without awaiting (no microtask turn between them)', async () => {
+    const loop = new EventLoop(0)
+    let turned = false
+    const seenTurned: boolean[] = []
+    await walkBars(streamOf(chunks(50, 2, 1000)), loop, logging(loop, [], 1, {
+      bar: (_c, i) => {
+        if (i === 0) queueMicrotask(() => (turned = true))
+        seenTurned.push(turned)
+      },
+    }))
+    expect(seenTurned).toHaveLength(100)
+    expect(seenTurned.every((t) => !t)).toBe(true)
+  })
+
+  it('reads ahead without reordering: chunks are walked in the stream\'s order, even when a later one arrives first', async () => {
+    const parts = chunks(6, 1, 2)
+    let requested = 0
+    const requestedAtFirstBar: number[] = []
+    // next() answers the first request last: the second and third chunks are ready before the first.
+    const stream: BarStream = {
+      symbols: ['AAA'],
+      timeframe: '1m',
+      [Symbol.asyncIterator]: () => ({
+        next: (): Promise<IteratorResult<BarChunk>> => {
+          const n = requested++
+          const value = parts[n]
+          const result: IteratorResult<BarChunk> = value ? {done: false, value} : {done: true, value: undefined}
+          const delay = n === 0 ? 5 : 0
+          return new Promise((resolve) => {
+            let left = delay
+            const tick = (): void => (left-- > 0 ? void setImmediate(tick) : resolve(result))
+            tick()
+          })
+        },
+      }),
+    }
+    const loop = new EventLoop(0)
+    const rows: number[] = []
+    const state = await walkBars(stream, loop, logging(loop, [], 1, {
+      bar: (c, i) => {
+        if (rows.length === 0) requestedAtFirstBar.push(requested)
+        rows.push(c.close[i])
+      },
+    }))
+    expect(rows).toEqual([0, 1, 2, 3, 4, 5])
+    expect(state.chunks).toBe(3)
+    // The next chunks were asked for before the first was walked.
+    expect(requestedAtFirstBar[0]).toBeGreaterThanOrEqual(2)
+  })
+
+  it('fills the one reused bar from a chunk row', () => {
+    const [c] = chunks(3, 2, 6)
+    const bar = reusedBar()
+    expect(fillBar(bar, c, 3, ['AAA', 'BBB'])).toBe(bar)
+    expect(bar).toEqual({symbol: 'BBB', index: 1, ts: T0 + MIN, open: 100, high: 101, low: 99, close: 3, volume: 1_000})
+  })
+
+  it('does nothing without bars', async () => {
+    const loop = new EventLoop(0)
+    const log: string[] = []
+    loop.schedule(5, () => log.push('task'))
+    const state = await walkBars(streamOf([]), loop, logging(loop, log, 2))
+    expect(log).toEqual([])
+    expect(state).toMatchObject({bars: 0, chunks: 0, instant: -Infinity})
+    expect(Number.isNaN(state.first)).toBe(true)
+  })
+})
+
+/** Two symbols, bars at the same instants: two bars per instant with no venue work due between them. */
+function twoSymbolStream(instants: number): BarStream {
+  const [c] = chunks(instants, 2, instants * 2)
+  const price = (p: number): Float64Array => new Float64Array(c.length).fill(p)
+  return streamOf([{...c, open: price(20_000), high: price(20_010), low: price(19_990), close: price(20_000)}], ['BTCUSDT', 'ETHUSDT'])
+}
+
+/** Sends an order, sends the same id again (refused at once), notes when it learns so; records when it stops. */
+class Probe implements Strategy {
+  readonly name = 'walk-probe'
+  private ctx!: StrategyContext
+  private bars = 0
+  /** Bars seen when the duplicate's refusal was known. */
+  refusedAfter = -1
+
+  /** `log` is shared by the accounts of one run: it shows whose bar came when. */
+  constructor(private readonly id = 'solo', private readonly log: string[] = []) {}
+
+  start(ctx: StrategyContext): void {
+    this.ctx = ctx
+  }
+
+  onBar(bar: Bar): void {
+    const k = this.bars++
+    this.log.push(`${this.id} bar ${k}`)
+    const req = {clientOrderId: 'probe-1', symbol: 'BTCUSDT', side: 'buy', type: 'market', qty: 0.01, tif: 'gtc', positionSide: 'long'} as const
+    if (k === 0 && bar.symbol === 'BTCUSDT') void this.ctx.orders.submit(req)
+    // Bar 4 is BTCUSDT at the third instant; bar 5 is ETHUSDT at that same instant.
+    if (k === 4) {
+      void this.ctx.orders.submit(req).then((r) => {
+        if (r.ok) return
+        this.refusedAfter = this.bars
+        this.log.push(`${this.id} refused`)
+      })
+    }
+  }
+
+  stop(): void {
+    this.ctx.record('stopped', this.bars)
+  }
+}
+
+const instruments = ['BTCUSDT', 'ETHUSDT'].map((s) => defaultInstrument(s, 'crypto_perp', 'bybit'))
+const sim = {seed: 1, latency: {fixedMs: 20, jitterMs: 0}}
+const stoppedAt = (records: readonly JournalRecord[]): number | undefined => records.find((r) => r.type === 'stopped')?.t
+
+describe('a session and a multi-account run walk alike', () => {
+  it('a single-account session: the refusal is known before the next bar, the strategy stops at the drain\'s end', async () => {
+    const probe = new Probe()
+    const journal = new Journal({keep: true})
+    const r = await runBacktest({stream: twoSymbolStream(6), instruments, profile: BYBIT_PROFILE, strategy: probe, sim, journal})
+    expect(probe.refusedAfter).toBe(5)
+    expect(stoppedAt(journal.records)).toBe(r.to + DRAIN_MS)
+  })
+
+  it('every account of a multi-account run: the same settle turns and the same stop time', async () => {
+    const log: string[] = []
+    const probes = [new Probe('a0', log), new Probe('a1', log)]
+    const journals = probes.map(() => new Journal({keep: true}))
+    const out = await runMultiAccount({
+      stream: twoSymbolStream(6),
+      instruments,
+      profile: BYBIT_PROFILE,
+      accounts: probes.map((strategy, k) => ({id: `a${k}`, strategy, sim, journal: journals[k]})),
+    })
+    for (let k = 0; k < probes.length; k++) {
+      // Account a0's refusal is settled before a1's bar, not after the next bars (its own or the other account's).
+      expect(probes[k].refusedAfter).toBe(5)
+      expect(stoppedAt(journals[k].records)).toBe(out.accounts[k].result.to + DRAIN_MS)
+    }
+    // Settled per account: a0's refusal lands before a1 sees the same bar.
+    expect(log.slice(8, 14)).toEqual(['a0 bar 4', 'a0 refused', 'a1 bar 4', 'a1 refused', 'a0 bar 5', 'a1 bar 5'])
+  })
+})

@@ -41,6 +41,15 @@ export function isFinal(status: RecordStatus): boolean {
   return RANK[status] === 5
 }
 
+/**
+ * Final, and its executions add up to its filled quantity: nothing the venue could report would change it. Anything
+ * else the start-up reconciliation looks up at the venue (a final report can overtake its execution, and a kill can
+ * land between them).
+ */
+export function isComplete(rec: OrderRecord): boolean {
+  return isFinal(rec.status) && Math.abs(execTotals(rec).qty - rec.filledQty) <= EPS
+}
+
 /** Open on the venue (or possibly about to be): anything not final. */
 export function isLive(rec: OrderRecord): boolean {
   return !isFinal(rec.status)
@@ -193,6 +202,20 @@ export class OrderFollower {
     if (status === rec.status && filled === rec.filledQty && avg === rec.avgFillPrice && rec.venueOrderId === s.venueOrderId) return false
     this.write({...rec, status, filledQty: filled, avgFillPrice: avg, venueOrderId: s.venueOrderId, updatedAt: this.d.ctx.clock.now()}, rec)
     return true
+  }
+
+  /** Applies one of the venue's execution reports (event, or the start-up's execution list), once per execution id. */
+  applyExecution(fill: Fill): void {
+    this.applyFill(fill)
+  }
+
+  /**
+   * Passes a record through again as if it had just changed (start-up, after the venue's reports are in): a final one
+   * is settled if its executions are all there, or its executions are fetched; the owner sees it (positions derived).
+   */
+  revisit(clientOrderId: string): void {
+    const rec = this.d.store.get(NS.orders, clientOrderId)
+    if (rec) this.write(rec, rec)
   }
 
   stop(): void {

@@ -20,6 +20,7 @@ import {Buyer} from './buyer.js'
 import type {PipelineConfig} from './config.js'
 import type {PipelineEvents, ServiceDeps} from './context.js'
 import {Monitor} from './monitor.js'
+import {refreshPosition} from './position-book.js'
 import {isFinal, OrderFollower} from './order-follower.js'
 import {Reconciler} from './reconciler.js'
 import {Scanner} from './scanner.js'
@@ -89,7 +90,7 @@ export class Pipeline {
     this.buyer = new Buyer(this.deps, this.follower)
     this.monitor = new Monitor(this.deps)
     this.seller = new Seller(this.deps, this.follower)
-    this.reconciler = new Reconciler(this.deps, this.follower, this.retry, () => this.onReady())
+    this.reconciler = new Reconciler(this.deps, this.follower, this.retry, () => this.onReady(), () => this.repair())
     this.feed = new SignalFeed(this.deps)
   }
 
@@ -145,6 +146,32 @@ export class Pipeline {
     else if (isFinal(rec.status) && rec.settled) this.writer.delete(NS.orders, rec.clientOrderId)
     // An entry that changes a position being exited may complete the exit.
     if (rec.purpose === 'entry' && isFinal(rec.status) && this.o.store.has(NS.sellSignals, rec.symbol)) this.seller.wake()
+  }
+
+  /**
+   * Start-up, once the previous life's incomplete records have the venue's reports: a position record caches what
+   * its orders imply (quantity, entry price), written after the order record that changed it — a kill in between
+   * leaves it stale, or leaves a filled order outside any position. Re-derive every position from its records
+   * (journaled when the cache was wrong), attach filled orders that belong to none, and close what is flat and
+   * settled. Differences with the venue's own positions are the Reconciler's to find next.
+   */
+  private repair(): void {
+    const {store, ctx} = this.o
+    const now = ctx.clock.now()
+    for (const rec of store.values(NS.orders)) {
+      if (rec.purpose === 'foreign' || rec.filledQty <= 0) continue
+      if (store.get(NS.positions, rec.symbol)?.orderIds.includes(rec.clientOrderId)) continue
+      ctx.record('position_repair', {symbol: rec.symbol, clientOrderId: rec.clientOrderId, what: 'filled order outside its position', filledQty: rec.filledQty})
+      this.route(rec)
+    }
+    for (const p of store.values(NS.positions)) {
+      const next = refreshPosition(store, this.writer, p.symbol, now)
+      if (next && next.qty !== p.qty) {
+        ctx.record('position_repair', {symbol: p.symbol, what: 'quantity re-derived from its orders', stored: p.qty, derived: next.qty})
+        this.deps.bus.emit('position', {symbol: p.symbol})
+      }
+    }
+    for (const p of store.values(NS.positions)) this.seller.tryClose(p.symbol)
   }
 
   private onReady(): void {

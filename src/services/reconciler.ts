@@ -1,6 +1,11 @@
 /**
  * Reconciliation with the broker, the source of truth (ALP-02, ALP-06, ALP-13). At start — before any decision —
- * and then periodically while market data flows, it asks the broker for its positions and open orders and:
+ * it first brings every order record from the previous life that is not provably complete (final AND its executions
+ * sum to its filled quantity) up to the venue's reports: the order by client order id and the executions since the
+ * earliest such record, each applied once (never a fill inferred from elapsed time). A kill can land between a final
+ * order report and its execution, or between an order record and the position derived from it; the pipeline then
+ * re-derives its positions from the completed records (`repair`). Then, and periodically while market data flows,
+ * it asks the broker for its positions and open orders and:
  * - follows every order of ours that is not final (restored intents included: polled until found or lost);
  * - handles open orders nobody here placed by policy: cancel them, or adopt them as entries / exits;
  * - compares positions symbol by symbol (skipping symbols with an order in flight, whose numbers are moving) and
@@ -13,7 +18,7 @@ import type {PositionSnapshot} from '../core/position.js'
 import {RetryAbortedError, type RetryPolicy} from '../broker/retry.js'
 import {NS, type OrderRecord} from '../state/pipeline-state.js'
 import {count, type ServiceDeps, unlessStopped} from './context.js'
-import {isFinal, type OrderFollower} from './order-follower.js'
+import {isComplete, isFinal, type OrderFollower} from './order-follower.js'
 import {figures, refreshPosition} from './position-book.js'
 import {ServiceTimer} from './service-timer.js'
 
@@ -46,6 +51,8 @@ export class Reconciler {
     private readonly follower: OrderFollower,
     private readonly retry: RetryPolicy,
     private readonly onReady: () => void,
+    /** After the start-up catch-up, before positions are compared: re-derive what the records imply. */
+    private readonly repair: () => void = () => {},
   ) {
     this.timer = new ServiceTimer(d.ctx.scheduler, d.ctx.clock, d.config.reconcile.intervalMs, d.config.phaseMs, () => this.run('periodic'))
   }
@@ -53,7 +60,62 @@ export class Reconciler {
   /** The startup reconciliation; decisions wait for it. */
   start(): void {
     this.d.ctx.record('reconcile_start', {orders: this.d.store.size(NS.orders), positions: this.d.store.size(NS.positions)})
-    this.run('startup')
+    this.catchUp()
+  }
+
+  /**
+   * Start-up, first step: the records the previous life left incomplete, looked up at the venue (each order by its
+   * client order id, and the executions since the earliest of them); what the venue reports is taken in, then the
+   * pipeline re-derives its positions, then the positions and open orders are compared (run).
+   */
+  private catchUp(): void {
+    if (this.stopped) return
+    const incomplete = this.d.store.values(NS.orders).filter((r) => !isComplete(r))
+    if (incomplete.length === 0) {
+      this.guard(() => {
+        this.repair()
+        this.run('startup')
+      })
+      return
+    }
+    const ids = incomplete.map((r) => r.clientOrderId)
+    const since = Math.min(...incomplete.map((r) => r.createdAt))
+    this.d.ctx.record('reconcile_orders', {orders: ids, since})
+    Promise.all([
+      Promise.all(ids.map((id) => this.retry.run(`getOrder ${id}`, () => this.d.ctx.broker.getOrder({clientOrderId: id})))),
+      this.retry.run('executions', () => this.d.ctx.broker.executionsSince(since)),
+    ]).then(
+      ([snaps, fills]) => this.guard(() => {
+        const wanted = new Set(ids)
+        let missed = 0
+        for (const f of fills) {
+          const rec = this.d.store.get(NS.orders, f.clientOrderId)
+          if (!wanted.has(f.clientOrderId) || !rec || rec.execs[f.execId]) continue
+          missed++
+          this.follower.applyExecution(f)
+        }
+        for (const snap of snaps) if (snap) this.follower.applySnapshot(snap)
+        // Settles what is now complete (or fetches what is still missing) and lets the owners derive positions.
+        for (const id of ids) this.follower.revisit(id)
+        this.d.ctx.record('reconcile_orders_done', {
+          orders: ids.length,
+          found: snaps.filter((x) => x !== undefined).length,
+          missedExecutions: missed,
+          complete: ids.filter((id) => {
+            const rec = this.d.store.get(NS.orders, id)
+            return rec === undefined || isComplete(rec)
+          }).length,
+        })
+        this.repair()
+        this.run('startup')
+      }),
+      (err: unknown) => this.guard(() => {
+        if (err instanceof RetryAbortedError) return
+        this.d.ctx.log.warn('start-up order look-up failed; trying again', {error: String(err)})
+        this.d.ctx.record('reconcile_failed', {kind: 'startup_orders', error: err instanceof Error ? err.message : String(err)})
+        this.d.ctx.scheduler.after(this.d.config.requests.maxDelayMs, () => this.catchUp())
+      }),
+    )
   }
 
   /** Market data flows: a periodic check is due intervalMs after the last one. */

@@ -7,9 +7,12 @@
  * And it bites: the grid's state written the old bot's way (truncate, then write, no fsync) and the pipeline's
  * intent written only after the request left both fail it.
  *
- * Long runs: `npx tsx test/crash/run-crashtest.ts --strategy grid|momentum --seeds N`. Momentum seeds 1, 2, 4, 5 and 8 there
- * reproduce a product bug (a position the pipeline loses after a kill while an entry's fill is being recorded; see
- * the crash-test report), which is why this test runs seeds 3 and 6.
+ * Long runs: `npx tsx test/crash/run-crashtest.ts --strategy grid|momentum --seeds N`. Momentum seeds 4, 5 and 8 found
+ * a product bug: a kill between a fill report's order record and the position derived from it (a final report
+ * overtaking its execution, or the position's cached quantity not yet re-derived) left the restarted pipeline holding
+ * a position the venue did not, or missing one it did (seed 5 at life 6, seed 8 at life 11, seed 4 at life 45). The
+ * start-up now completes such records from the venue and re-derives positions (test/scenarios/ALP-restart-fill.test.ts);
+ * the kills per seed below reach those lives.
  */
 import {afterAll, describe, expect, it} from 'vitest'
 import {disposeChildBundle, runStrategyCrash, type StrategyCrashOptions, type StrategyCrashResult} from './strategy-harness.js'
@@ -30,12 +33,15 @@ afterAll(disposeChildBundle)
 const KINDS = ['request(sent)', 'request(not sent)', 'submit(sent)', 'submit(not sent)', 'write(before)', 'write(torn)', 'write(after)']
 
 describe('crash test of the real strategies (child process, SIGKILL, restart, lock-step venue)', () => {
-  it('grid and momentum survive 220 kill points: state = last commit, reconciled, no order twice, no fill lost', async () => {
+  it('grid and momentum survive 256 kill points: state = last commit, reconciled, no order twice, no fill lost', async () => {
     const runs = await runAll([
       {strategy: 'grid', seed: 1, kills: 55},
-      {strategy: 'momentum', seed: 3, kills: 55},
+      {strategy: 'momentum', seed: 4, kills: 46},
       {strategy: 'grid', seed: 3, kills: 55},
-      {strategy: 'momentum', seed: 6, kills: 55},
+      {strategy: 'momentum', seed: 5, kills: 30},
+      {strategy: 'momentum', seed: 8, kills: 30},
+      {strategy: 'momentum', seed: 3, kills: 20},
+      {strategy: 'momentum', seed: 6, kills: 20},
     ])
     for (const r of runs) {
       console.log(`${r.strategy} seed ${r.seed}: ${r.kills} kills ${JSON.stringify(r.killsBy)}, ${r.lives} lives, ${r.bars} bars, ${r.submits} submits, ${r.venueFills} fills (${r.partialFills} orders filled in parts), ${r.positionChecks} position checks, ahead ${r.ahead}, ${(r.wallMs / 1000).toFixed(1)} s`)
@@ -47,11 +53,14 @@ describe('crash test of the real strategies (child process, SIGKILL, restart, lo
       const by: Record<string, number> = {}
       for (const r of mine) for (const [k, v] of Object.entries(r.killsBy)) by[k] = (by[k] ?? 0) + v
       for (const k of KINDS) expect(by[k], `${strategy}: kills of kind ${k}`).toBeGreaterThan(2)
-      // They really traded, through partial fills, and were compared with the venue all along.
+      // They really traded, through partial fills, and were compared with the venue all along (momentum's seeds run
+      // fewer kills each, so its figures are checked per run loosely and over its runs together).
+      const sum = (f: (r: StrategyCrashResult) => number): number => mine.reduce((a, r) => a + f(r), 0)
+      expect(sum((r) => r.venueOrders)).toBeGreaterThan(strategy === 'grid' ? 120 : 80)
+      expect(sum((r) => r.venueFills)).toBeGreaterThan(strategy === 'grid' ? 140 : 100)
+      expect(sum((r) => r.partialFills)).toBeGreaterThan(strategy === 'grid' ? 6 : 10)
       for (const r of mine) {
-        expect(r.venueOrders).toBeGreaterThan(strategy === 'grid' ? 60 : 20)
-        expect(r.venueFills).toBeGreaterThan(strategy === 'grid' ? 70 : 25)
-        expect(r.partialFills).toBeGreaterThan(3)
+        expect(r.venueFills).toBeGreaterThan(strategy === 'grid' ? 70 : 10)
         expect(r.positionChecks).toBeGreaterThan(80)
       }
     }

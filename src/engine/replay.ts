@@ -18,7 +18,7 @@ import {Journal, type JournalRecord} from './journal.js'
 import {type Divergence, JournalMatcher} from './journal-matcher.js'
 import {PairedJournalHash} from './replay-hash.js'
 import {ReplayVenue} from './replay-venue.js'
-import {ReplayInputError, SESSION_RECORD, type SessionHeader, SessionHeaderSchema, sessionHeaderOf} from './session-header.js'
+import {ReplayInputError, type SessionHeader, sessionHeaderOf} from './session-header.js'
 import {runSession, type SessionOutsideAction} from './session-runner.js'
 
 export interface ReplayReport {
@@ -59,20 +59,9 @@ export interface ReplayOptions {
 export async function replayJournal(input: string | readonly JournalRecord[], opts: ReplayOptions = {}): Promise<ReplayReport> {
   let records: readonly JournalRecord[]
   let where = opts.source ?? 'journal'
-  // From a file, the bars start loading (DuckDB works in its own thread) while the journal is parsed.
-  let early: Promise<ReplayData> | undefined
   if (typeof input === 'string') {
-    const {readJournal, readJournalHead, assertJournal} = await import('../state/journal-file.js')
+    const {readJournal, assertJournal} = await import('../state/journal-file.js')
     assertJournal(input)
-    const head = readJournalHead(input, 1)
-    if (!opts.data && head.length === 1) {
-      const h = SessionHeaderSchema.safeParse(head[0].data)
-      if (head[0].type === SESSION_RECORD && h.success && h.data.mode === 'backtest') {
-        early = headerData(h.data)
-        // Awaited below once the journal is read; a journal that fails to read reports that, not this.
-        early.catch(() => {})
-      }
-    }
     const read = readJournal(input)
     if (read.tornTail) {
       throw new ReplayInputError(`${input}: ${read.tornTail.reason} at byte ${read.tornTail.offset}; the journal is torn or edited — replay needs every record intact`)
@@ -88,7 +77,7 @@ export async function replayJournal(input: string | readonly JournalRecord[], op
   if (!params.success) throw new ReplayInputError(`${where}: the recorded parameters of ${header.strategy} no longer validate (${params.error.issues[0]?.message}); replay with the version that wrote it`)
   const sim = SimConfigSchema.parse(header.sim)
   const scenario = header.mode === 'scenario' ? await scenarioOf(header, where) : undefined
-  const data = await (early ?? (opts.data ?? (scenario ? scenario.data : headerData))(header))
+  const data = await (opts.data ?? (scenario ? scenario.data : headerData))(header)
 
   const started = performance.now()
   // Both hashes are taken as the replay runs: the matcher hashes each recorded record as its cursor passes it,

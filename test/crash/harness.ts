@@ -53,9 +53,11 @@ export interface CrashRunResult {
   readonly failures: readonly string[]
 }
 
-type Mirror = {seq: number; namespaces: Record<string, Record<string, unknown>>}
+/** What the parent heard committed: the state's namespaces as of change `seq`. */
+export type Mirror = {seq: number; namespaces: Record<string, Record<string, unknown>>}
 
-function applyChange(m: Mirror, c: StateChange): void {
+/** Applies one committed change to the mirror (changes at or before its `seq` are ignored). */
+export function applyChange(m: Mirror, c: StateChange): void {
   if (c.seq <= m.seq) return
   if (c.op === 'set') (m.namespaces[c.ns] ??= {})[c.key] = c.value
   else if (m.namespaces[c.ns]) {

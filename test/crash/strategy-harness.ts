@@ -33,6 +33,7 @@ import {profileFor} from '../../src/sim/venue-profile.js'
 import type {StateChange} from '../../src/state/store.js'
 import {parseGridId} from '../../strategies/grid/order-ids.js'
 import type {GridStateRecord} from '../../strategies/grid/state.js'
+import {applyChange, type Mirror} from './harness.js'
 import {type RequestOp, toWire} from './ipc-broker.js'
 import {type BarSource, gridBars, momentumBars, TF_MS} from './strategy-bars.js'
 import type {KillAtRequest, KillAtWrite, SessionView, StrategyCase, StrategyChildMessage, StrategyParentMessage, StrategyStart, StrategyStepItem, StrategyWriterMode} from './strategy-child.js'
@@ -160,17 +161,6 @@ function caseOf(strategy: StrategyCase, seed: number): Case {
   }
 }
 
-type Mirror = {seq: number; namespaces: Record<string, Record<string, unknown>>}
-
-function applyChange(m: Mirror, c: StateChange): void {
-  if (c.seq <= m.seq) return
-  if (c.op === 'set') (m.namespaces[c.ns] ??= {})[c.key] = c.value
-  else if (m.namespaces[c.ns]) {
-    delete m.namespaces[c.ns][c.key]
-    if (Object.keys(m.namespaces[c.ns]).length === 0) delete m.namespaces[c.ns]
-  }
-  m.seq = c.seq
-}
 
 const show = (p: Record<string, number>): string => {
   const keys = Object.keys(p).sort()

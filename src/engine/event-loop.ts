@@ -50,6 +50,14 @@ export class EventLoop implements Scheduler {
     this.queue.pushFirst(Math.max(time, this.clock.now()), task)
   }
 
+  /**
+   * A simulated venue's message to the session (an answer, an event): ahead of timers due at the same time, in the
+   * order sent — the order a live session gives what it receives, so its journal replays the same way.
+   */
+  scheduleVenue(time: number, task: Task): void {
+    this.queue.pushVenue(Math.max(time, this.clock.now()), task)
+  }
+
   at(time: number, fn: () => void): TimerHandle {
     let live = true
     this.schedule(time, () => {

@@ -68,4 +68,17 @@ describe('EventQueue', () => {
     drain(q)
     expect(out).toEqual(['first', 'a', 'b', 'c'])
   })
+
+  it('venue messages go before same-time timers and keep their own order; other times are untouched', () => {
+    const q = new EventQueue()
+    const out: string[] = []
+    q.push(5, () => out.push('timer1'))
+    q.pushVenue(5, () => out.push('venue1'))
+    q.push(5, () => out.push('timer2'))
+    q.pushVenue(5, () => out.push('venue2'))
+    q.pushVenue(7, () => out.push('venue-later'))
+    q.push(3, () => out.push('timer-earlier'))
+    drain(q)
+    expect(out).toEqual(['timer-earlier', 'venue1', 'venue2', 'timer1', 'timer2', 'venue-later'])
+  })
 })

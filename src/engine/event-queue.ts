@@ -11,6 +11,8 @@ export class EventQueue {
   private seq = 0
   /** Sequence numbers of `pushFirst` items count down from -1, so they sort before every `push` at their time. */
   private firstSeq = -1
+  /** Sequence numbers of `pushVenue` items count up from far below both, so they sort first and keep their order. */
+  private venueSeq = -(2 ** 52)
 
   get size(): number {
     return this.times.length
@@ -37,6 +39,19 @@ export class EventQueue {
    */
   pushFirst(time: number, task: Task): number {
     const s = this.firstSeq--
+    this.times.push(time)
+    this.seqs.push(s)
+    this.tasks.push(task)
+    this.up(this.times.length - 1)
+    return s
+  }
+
+  /**
+   * Schedules a venue message at `time`: ahead of every `push` (timers) at that time, in the order messages were
+   * scheduled, as a live session queues what it receives (LiveDriver) and a replay delivers it (ReplayVenue).
+   */
+  pushVenue(time: number, task: Task): number {
+    const s = this.venueSeq++
     this.times.push(time)
     this.seqs.push(s)
     this.tasks.push(task)

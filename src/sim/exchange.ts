@@ -143,8 +143,8 @@ export class SimulatedExchange implements BrokerPort {
     this.faults = new FaultInjector(this.config.faults, rng.fork(2))
     this.outages = this.faults.disconnectWindows()
     for (const w of this.outages) {
-      this.loop.schedule(w.from, () => this.deliverNow({kind: 'connection', ts: w.from, status: 'disconnected'}))
-      this.loop.schedule(w.to, () => this.deliverNow({kind: 'connection', ts: w.to, status: 'connected'}))
+      this.loop.scheduleVenue(w.from, () => this.deliverNow({kind: 'connection', ts: w.from, status: 'disconnected'}))
+      this.loop.scheduleVenue(w.to, () => this.deliverNow({kind: 'connection', ts: w.to, status: 'connected'}))
     }
   }
 
@@ -278,7 +278,7 @@ export class SimulatedExchange implements BrokerPort {
         const respondAt = this.loop.clock.now() + this.latency.sample('response')
         // Settling the request's promise starts its caller's continuation: the loop must let it run.
         const answer = (fn: () => void): void =>
-          this.loop.schedule(respondAt, () => {
+          this.loop.scheduleVenue(respondAt, () => {
             this.loop.markAsync()
             fn()
           })
@@ -799,7 +799,7 @@ export class SimulatedExchange implements BrokerPort {
   }
 
   private deliverAt(at: number, event: BrokerEvent): void {
-    this.loop.schedule(at, () => {
+    this.loop.scheduleVenue(at, () => {
       if (this.outages.length > 0 && this.streamDownAt(at)) {
         this.eventsLostToOutage++
         return

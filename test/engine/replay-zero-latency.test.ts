@@ -68,6 +68,17 @@ describe('replay of a zero-latency backtest', () => {
     expect(report.ok).toBe(true)
   }, 120_000)
 
+  it('venue answers in the same millisecond as a strategy timer (the grid at 60 s and 30 s latency) replay exactly', async () => {
+    // The grid's sync timer and its restore answers land on the same instants: the simulator gives its messages
+    // before same-millisecond timers, as a live session and the replay do.
+    for (const latency of ['60000', '30000']) {
+      const {records, hash} = await record({strategy: 'grid', symbols: 'BTCUSDT', latency})
+      const report = await replayJournal(records)
+      expect(report.divergences, `latency ${latency}`).toEqual([])
+      expect(report.replayedHash).toBe(hash)
+    }
+  }, 120_000)
+
   it('a recording with latency has no bar marks (messages land between instants)', async () => {
     const {records} = await record({symbols: 'SPY,IBM', seed: 5, latency: '40:25', params: '{"fast":5,"slow":20}'})
     expect(records.filter((r) => r.type === 'request').length).toBeGreaterThan(20)

@@ -13,25 +13,14 @@
  * data/trades.csv relative to the start directory) fail the same checks: both users share the lock and the
  * telemetry, and a start from another directory loses the trades; the source scan finds them.
  */
-import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join, relative} from 'node:path'
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 import {resolveRoots} from '../../src/ops/paths.js'
-import {ALPACA_TEST_KEYS, cleanEnv, type Emulator, filesUnder, journalOf, ROOT, serveEmulator, trader} from './ops-harness.js'
+import {ALPACA_TEST_KEYS, cleanEnv, filesUnder, journalOf, ROOT, sharedAlpacaEmulator, trader} from './ops-harness.js'
 
-const base = mkdtempSync(join(tmpdir(), 'trader-alp09-'))
-const db = join(base, 'shared', 'market.duckdb')
-let emu: Emulator
-
-beforeAll(async () => {
-  mkdirSync(join(base, 'shared'))
-  emu = await serveEmulator(['--venue', 'alpaca', '--symbols', 'SPY', '--from', '2013-10-07T13:30:00Z', '--speed', '240'], {cwd: base, env: cleanEnv({HOME: join(base, 'shared'), TRADER_DATA_DB: db})})
-}, 180_000)
-afterAll(async () => {
-  await emu?.stop()
-  rmSync(base, {recursive: true, force: true})
-})
+const shared = sharedAlpacaEmulator('trader-alp09-')
+const {base, db} = shared
 
 interface User {
   readonly name: string
@@ -94,7 +83,7 @@ describe('ALP-09: another OS user, another directory', () => {
     expect(killSwitchOf(bob)).toMatch(/clear \(no file yet\)/)
 
     for (const u of [ann, bob]) {
-      const r = trader(['paper', '--venue', 'alpaca', '--strategy', 'buy-and-hold', '--symbols', 'SPY', '--account', 'acc2', '--base-url', emu.url, '--ws-url', emu.wsUrl,
+      const r = trader(['paper', '--venue', 'alpaca', '--strategy', 'buy-and-hold', '--symbols', 'SPY', '--account', 'acc2', '--base-url', shared.emu.url, '--ws-url', shared.emu.wsUrl,
         '--time-scale', '240', '--duration', '4m'], {cwd: u.work, env: u.env})
       expect(r.code, r.stderr).toBe(0)
       expect(journalOf(r.stdout).startsWith(join(u.home, '.trader', 'journals') + '/')).toBe(true)

@@ -12,24 +12,13 @@
  *
  * Not covered: the fleet file's `roots` section is validated (OPS-01) but no command reads a fleet file yet.
  */
-import {existsSync, mkdirSync, mkdtempSync, rmSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {existsSync, mkdirSync} from 'node:fs'
 import {basename, dirname, join} from 'node:path'
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {ALPACA_TEST_KEYS, cleanEnv, type Emulator, filesUnder, journalOf, serveEmulator, trader} from './ops-harness.js'
+import {describe, expect, it} from 'vitest'
+import {ALPACA_TEST_KEYS, cleanEnv, filesUnder, journalOf, sharedAlpacaEmulator, trader} from './ops-harness.js'
 
-const base = mkdtempSync(join(tmpdir(), 'trader-ops02-'))
-const db = join(base, 'shared', 'market.duckdb')
-let emu: Emulator
-
-beforeAll(async () => {
-  mkdirSync(join(base, 'shared'))
-  emu = await serveEmulator(['--venue', 'alpaca', '--symbols', 'SPY', '--from', '2013-10-07T13:30:00Z', '--speed', '240'], {cwd: base, env: cleanEnv({HOME: join(base, 'shared'), TRADER_DATA_DB: db})})
-}, 180_000)
-afterAll(async () => {
-  await emu?.stop()
-  rmSync(base, {recursive: true, force: true})
-})
+const shared = sharedAlpacaEmulator('trader-ops02-')
+const {base, db} = shared
 
 interface Roots {
   readonly state: string
@@ -97,7 +86,7 @@ describe('OPS-02: roots from the environment and flags, with portable defaults',
       const flags = c.flags.map(sub)
       const expected = c.expected(dir)
 
-      const r = trader(['paper', '--venue', 'alpaca', '--strategy', 'buy-and-hold', '--symbols', 'SPY', '--account', 'acc', '--base-url', emu.url, '--ws-url', emu.wsUrl,
+      const r = trader(['paper', '--venue', 'alpaca', '--strategy', 'buy-and-hold', '--symbols', 'SPY', '--account', 'acc', '--base-url', shared.emu.url, '--ws-url', shared.emu.wsUrl,
         '--time-scale', '240', '--duration', '4m', ...flags], {cwd: work, env})
       expect(r.code, r.stderr).toBe(0)
       expect(dirname(journalOf(r.stdout))).toBe(expected.journals)

@@ -4,8 +4,10 @@
  * leak in from the machine running the tests), and the local exchange emulator (`trader exchange serve`) as venue.
  */
 import {type ChildProcess, spawn, spawnSync} from 'node:child_process'
-import {readdirSync, statSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, readdirSync, rmSync, statSync} from 'node:fs'
+import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
+import {afterAll, beforeAll} from 'vitest'
 
 export const ROOT = resolve(import.meta.dirname, '../..')
 export const BIN = join(ROOT, 'bin/run.js')
@@ -44,6 +46,38 @@ export interface Emulator {
   stop(): Promise<number | null>
   /** SIGKILL, for cleanup after a failed test. */
   kill(): void
+}
+
+/** A test file's temp directory and the Alpaca emulator it trades against (SPY at 240x, market data under `shared/`). */
+export interface SharedEmulator {
+  readonly base: string
+  /** The market-data store every session of the file uses (`<base>/shared/market.duckdb`). */
+  readonly db: string
+  /** The running emulator (from the file's beforeAll on). */
+  readonly emu: Emulator
+}
+
+/** Registers the file's beforeAll / afterAll: one emulator for the whole file, and the temp directory removed after. */
+export function sharedAlpacaEmulator(prefix: string): SharedEmulator {
+  const base = mkdtempSync(join(tmpdir(), prefix))
+  const db = join(base, 'shared', 'market.duckdb')
+  let emu: Emulator | undefined
+  beforeAll(async () => {
+    mkdirSync(join(base, 'shared'))
+    emu = await serveEmulator(['--venue', 'alpaca', '--symbols', 'SPY', '--from', '2013-10-07T13:30:00Z', '--speed', '240'], {cwd: base, env: cleanEnv({HOME: join(base, 'shared'), TRADER_DATA_DB: db})})
+  }, 180_000)
+  afterAll(async () => {
+    await emu?.stop()
+    rmSync(base, {recursive: true, force: true})
+  })
+  return {
+    base,
+    db,
+    get emu(): Emulator {
+      if (!emu) throw new Error('the emulator is not started yet: use it inside a test')
+      return emu
+    },
+  }
 }
 
 /** Starts `trader exchange serve --json …` and waits for its URL line. */

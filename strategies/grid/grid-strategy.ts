@@ -425,6 +425,7 @@ export class GridStrategy implements Strategy {
     if (source === 'sync' && ts < leg.version) return false
     if (source !== 'event') leg.floor = Math.max(leg.floor, ts)
     leg.version = Math.max(leg.version, ts)
+    this.dropUnreported(leg, leg.version)
     const was = leg.size
     if (size === was && avg === leg.avg) return false
     leg.size = size
@@ -1147,16 +1148,13 @@ export class GridStrategy implements Strategy {
     else this.unreported.delete(leg)
   }
 
-  /** The leg's size and average as persisted: its last applied position report plus the executions received since. */
+  /**
+   * The leg's size and average as persisted: its last applied position report plus the executions received since
+   * (the list holds only those: a report that moves the leg's version drops the executions it covers).
+   */
   protected persistedSize(g: SymbolGrid, leg: Leg): {size: number; avg: number} {
-    const list = this.unreported.get(leg)
-    if (!list) return {size: leg.size, avg: leg.avg}
-    const pending = list.filter((f) => f.ts > leg.version)
-    if (pending.length === 0) {
-      this.unreported.delete(leg)
-      return {size: leg.size, avg: leg.avg}
-    }
-    if (pending.length !== list.length) this.unreported.set(leg, pending)
+    const pending = this.unreported.get(leg)
+    if (!pending) return {size: leg.size, avg: leg.avg}
     let size = leg.size
     let avg = leg.avg
     for (const f of pending) {

@@ -25,4 +25,18 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // Layering: strategies and services run the same against the simulator and a live venue, so they see neither.
+    // Market hours come from src/core/calendar. Tests may wire a simulator.
+    files: ['strategies/**', 'src/strategies/**', 'src/services/**'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{
+          regex: '^(\\.\\.?/)+(src/)?(sim|adapters)(/|$)',
+          message: 'Strategies and services must not import the simulator or a venue adapter; market hours are in src/core/calendar.',
+        }],
+      }],
+    },
+  },
 )

@@ -7,7 +7,8 @@ export default class Backtest extends TraderCommand {
 
   static override description = `Bars stream from the DuckDB market-data store (the bundled real sample is imported on first use).
 Market orders fill at the next bar's open by default; partial fills, fees, slippage and latency follow the simulator settings.
-The same data, settings and seed always give the same trades and the same journal hash.`
+The same data, settings and seed always give the same trades and the same journal hash.
+Exit code 3: the run completed, but the venue or the risk engine refused more than half of its orders; the report is printed, then one line naming the main rejection code and its fix.`
 
   static override examples = [
     {description: 'The default strategy (sma-cross) on the bundled real minute data', command: '<%= config.bin %> <%= command.id %>'},
@@ -27,8 +28,10 @@ The same data, settings and seed always give the same trades and the same journa
     cash: Flags.integer({description: 'starting cash (default 100000)'}),
     fee: Flags.string({description: 'fee rate per traded notional, maker and taker (e.g. 0.0005 = 5 bps)'}),
     slippage: Flags.string({description: 'adverse slippage on market and stop fills: basis points (2, 2bps) or ticks (1tick)'}),
+    participation: Flags.string({description: "share of a bar's volume orders may take (default 0.1; the rest fills later), or none: no volume limit (backtrader's convention)"}),
     latency: Flags.string({description: 'venue latency in ms, fixed or fixed:jitter (e.g. 50:20; jitter is seeded)'}),
     seed: Flags.integer({description: 'seed of the simulator (jitter, fault probabilities)'}),
+    'position-mode': Flags.string({options: ['one-way', 'hedge'], description: "perpetuals: one-way (Bybit's default, positionIdx 0) or hedge (long and short legs); default: what the strategy needs (grid: hedge), else one-way"}),
     config: Flags.string({char: 'c', description: 'JSON config file (strategy, params, symbols, from, to, timeframe, db, sim)'}),
     db: Flags.string({description: 'market-data database (default: $TRADER_DATA_DB or data/trader.duckdb)'}),
     out: Flags.string({char: 'o', description: 'write orders, fills, trades and the equity curve as CSV and Parquet into this directory'}),
@@ -46,7 +49,7 @@ The same data, settings and seed always give the same trades and the same journa
     const {reportOf, outputsOf} = await import('../src/engine/backtest-report.js')
     const fee = flags.fee === undefined ? undefined : Number(flags.fee)
     if (fee !== undefined && !(fee >= 0 && fee < 1)) throw new UserInputError(`--fee '${flags.fee}' must be a rate between 0 and 1, e.g. 0.0005 for 5 bps`)
-    const plan = await planBacktest({...flags, fee})
+    const plan = await planBacktest({...flags, fee, positionMode: flags['position-mode'] as 'one-way' | 'hedge' | undefined})
     const progress = process.stderr.isTTY && !flags.json
     const {Journal} = await import('../src/engine/journal.js')
     const {JournalFile} = await import('../src/state/journal-file.js')
@@ -91,7 +94,7 @@ The same data, settings and seed always give the same trades and the same journa
     if (flags.json) {
       const figures = job.result.figures.length > 0 ? {strategyFigures: job.result.figures} : {}
       this.log(JSON.stringify({...report, journalHash: job.result.journalHash, ...figures}, null, 2))
-      return
+      return this.failOnRefusals(job.result)
     }
     const {renderReport} = await import('../src/report/tables.js')
     this.log(renderReport(report, {color: Boolean(process.stdout.isTTY)}))
@@ -100,6 +103,20 @@ The same data, settings and seed always give the same trades and the same journa
       this.log(renderFigures(job.result.figures, {color: Boolean(process.stdout.isTTY)}))
     }
     this.log(`journal sha256 ${job.result.journalHash} (${job.result.journalRecords} records)`)
+    await this.failOnRefusals(job.result)
+  }
+
+  /**
+   * No silent failure: when the venue or the risk engine refused more than half of the orders, one line naming the
+   * main rejection code and its fix, after the report (the user needs it to see what happened), and exit code 3.
+   */
+  private async failOnRefusals(result: import('../src/engine/backtest.js').BacktestResult): Promise<void> {
+    const {backtestRefusals, checkRefusals, RefusedOrdersError} = await import('../src/engine/refusal-check.js')
+    const verdict = checkRefusals(backtestRefusals(result))
+    if (!verdict) return
+    // The exit must not cut off a large report still on its way down a pipe.
+    await new Promise<void>((resolve) => process.stdout.write('', () => resolve()))
+    throw new RefusedOrdersError(verdict)
   }
 
   /** The kill switch of --account (from the state directory) and the audit trail of --audit. */

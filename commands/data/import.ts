@@ -9,7 +9,8 @@ import type {MarketDataStore as MarketDataStoreType} from '../../src/data/store.
 export default class DataImport extends TraderCommand {
   static override description =
     'Import market data into the DuckDB store: Lean zips (as in data/sample), CSV, Parquet and Arrow IPC files, or whole directories. ' +
-    'Re-importing a file replaces its bars instead of duplicating them.'
+    'Re-importing a file replaces its bars instead of duplicating them. Perpetual funding rates come from Lean margin_interest ' +
+    'files (found by their path) or, with --funding, from any CSV of ts,rate (ts as epoch ms, epoch s or ISO 8601 UTC).'
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> data/sample',
@@ -18,6 +19,8 @@ export default class DataImport extends TraderCommand {
     '<%= config.bin %> <%= command.id %> export.csv --symbol-column ticker --ts-column time --ts-unit s',
     '<%= config.bin %> <%= command.id %> noheader.csv --columns ts,open,high,low,close,volume --symbol BTCUSDT --asset-class crypto_perp',
     '<%= config.bin %> <%= command.id %> bars.parquet bars.arrow --json',
+    '<%= config.bin %> <%= command.id %> ../shared/data/lean/cryptofuture/bybit/margin_interest/btcusdt.csv',
+    '<%= config.bin %> <%= command.id %> rates.csv --funding --symbol BTCUSDT',
   ]
 
   static override strict = false
@@ -50,6 +53,9 @@ export default class DataImport extends TraderCommand {
       description: 'asset class of CSV/Parquet/Arrow symbols (default: *USDT/*USD… → crypto_perp, else us_equity)',
       options: ['us_equity', 'crypto_perp', 'crypto_spot'],
     }),
+    funding: Flags.boolean({
+      description: 'the CSV files hold perpetual funding rates (ts,rate; a header may name ts, rate and symbol), not bars; pass --symbol when they have no symbol column',
+    }),
   }
 
   async run(): Promise<ImportSummary> {
@@ -73,6 +79,7 @@ export default class DataImport extends TraderCommand {
         timeframe: flags.timeframe as Timeframe | undefined,
         tsUnit: flags['ts-unit'] as TsUnit | undefined,
         assetClass: flags['asset-class'] as AssetClass | undefined,
+        funding: flags.funding,
       })
       if (!this.jsonEnabled()) {
         const {default: Table} = await import('cli-table3')
@@ -80,9 +87,18 @@ export default class DataImport extends TraderCommand {
         for (const s of summary.imported) {
           table.push([displayPath(s.path), s.symbol, s.timeframe, s.rows, isoUtc(s.first), isoUtc(s.last)])
         }
-        this.log(table.toString())
         const rows = summary.imported.reduce((n, s) => n + s.rows, 0)
-        this.log(`Imported ${rows} bars from ${new Set(summary.imported.map((s) => s.path)).size} files into ${displayPath(store.path)}.`)
+        if (summary.imported.length > 0 || summary.funding.length === 0) {
+          this.log(table.toString())
+          this.log(`Imported ${rows} bars from ${new Set(summary.imported.map((s) => s.path)).size} files into ${displayPath(store.path)}.`)
+        }
+        if (summary.funding.length > 0) {
+          const rates = new Table({style: {head: [], border: []}, head: ['file', 'symbol', 'funding rates', 'first (UTC)', 'last (UTC)']})
+          for (const f of summary.funding) rates.push([displayPath(f.path), f.symbol, f.rows, isoUtc(f.first), isoUtc(f.last)])
+          this.log(rates.toString())
+          const n = summary.funding.reduce((k, f) => k + f.rows, 0)
+          this.log(`Imported ${n} funding rates from ${new Set(summary.funding.map((f) => f.path)).size} files into ${displayPath(store.path)}.`)
+        }
         for (const s of summary.skipped) this.logToStderr(`Skipped ${displayPath(s.path)}: ${s.reason}.`)
       }
       return summary

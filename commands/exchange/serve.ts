@@ -50,7 +50,7 @@ They are public test values that open nothing but this emulator. Stop with Ctrl-
     cash: Flags.integer({description: 'starting cash of the account (default 100000)'}),
     latency: Flags.integer({description: 'simulated venue latency per hop, venue ms (default 0; loopback adds its own)'}),
     participation: Flags.string({description: 'share of a bar\'s volume orders may take (default 0.1): partial fills'}),
-    'position-mode': Flags.string({options: ['hedge', 'one-way'], description: 'bybit: hedge (default, positionIdx 1/2) or one-way'}),
+    'position-mode': Flags.string({description: "bybit: one-way (default, as on Bybit: positionIdx 0), hedge (positionIdx 1/2), or per symbol, e.g. BTCUSDT=hedge,ETHUSDT=one-way; clients may switch with POST /v5/position/switch-mode"}),
     seed: Flags.integer({description: 'seed of the simulator'}),
     json: Flags.boolean({description: 'print the URLs as one JSON line on stdout instead of the text lines'}),
   }
@@ -64,7 +64,7 @@ They are public test values that open nothing but this emulator. Stop with Ctrl-
     const {loadEmulatorData} = await import('../../src/emulator/core/load-bars.js')
     const data = await loadEmulatorData(opts.data)
     for (const n of data.notices) this.logToStderr(`note: ${n}`)
-    const venue = createEmulatedVenue({venue: opts.venue, credentials: opts.credentials, instruments: data.instruments, bars: data.bars, pacing: opts.pacing, venueStart: opts.venueStart, sim: opts.sim})
+    const venue = createEmulatedVenue({venue: opts.venue, credentials: opts.credentials, instruments: data.instruments, bars: data.bars, funding: data.funding, pacing: opts.pacing, venueStart: opts.venueStart, sim: opts.sim})
     let server
     try {
       server = await startEmulatorServer({venue, protocol, port: opts.port})

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 import {z} from 'zod'
-import {decimalString, decode, describeIssues, emptyOrDecimal, epochMs, intLike, isoTime, mismatch} from './decode.js'
+import {blankOrDecimal, decimalString, decode, describeIssues, emptyOrDecimal, epochMs, intLike, isoTime, mismatch} from './decode.js'
 
 describe('decimalString: numbers sent as strings, parsed strictly', () => {
   it.each([['0.0851119', 0.0851119], ['-620.53813709', -620.53813709], ['150', 150], ['1e-7', 1e-7], ['.5', 0.5], ['0.00', 0]])('%s → %d', (s, n) => {
@@ -20,6 +20,16 @@ describe('decimalString: numbers sent as strings, parsed strictly', () => {
     expect(emptyOrDecimal.parse('')).toBeUndefined()
     expect(emptyOrDecimal.parse('75')).toBe(75)
     expect(emptyOrDecimal.safeParse('n/a').success).toBe(false)
+    expect(emptyOrDecimal.safeParse(null).success).toBe(false)
+  })
+
+  it('blankOrDecimal: null and "" are "not applicable"; a number or other text is still an issue', () => {
+    expect(blankOrDecimal.parse(null)).toBeUndefined()
+    expect(blankOrDecimal.parse('')).toBeUndefined()
+    expect(blankOrDecimal.parse('0')).toBe(0)
+    expect(blankOrDecimal.parse('26864.4')).toBe(26864.4)
+    expect(blankOrDecimal.safeParse(5).success).toBe(false)
+    expect(blankOrDecimal.safeParse('n/a').success).toBe(false)
   })
 })
 

@@ -109,6 +109,12 @@ export const emptyOrDecimal = z
   .refine((s) => s === '' || Number.isFinite(Number(s)), 'number out of range')
   .transform((s) => (s === '' ? undefined : Number(s)))
 
+/**
+ * Like `emptyOrDecimal`, for fields a venue also sends as JSON null when they do not apply (Bybit's avgPrice on an
+ * order with no fill): null and "" both decode to undefined.
+ */
+export const blankOrDecimal = z.preprocess((v) => (v === null ? '' : v), emptyOrDecimal)
+
 /** A finite JSON number. */
 export const finiteNumber = z.number().refine(Number.isFinite, 'expected a finite number')
 

@@ -1,6 +1,7 @@
 import {describe, expect, it} from 'vitest'
 import type {Fill} from '../core/fill.js'
 import type {OrderRequest, OrderSnapshot, OrderStatus} from '../core/order.js'
+import {AccountView} from '../engine/account-view.js'
 import {OrderTracker} from './order-tracker.js'
 
 function req(id: string, qty = 10, symbol = 'AAPL'): OrderRequest {
@@ -88,10 +89,11 @@ describe('OrderTracker lifecycle', () => {
   it('records a genuinely illegal transition as a violation and keeps the old status', () => {
     const t = new OrderTracker()
     const r = req('c1')
-    working(t, r)
-    expect(t.applySnapshot(snap(r, 'rejected', 0), 9)).toBe(false) // accepted → rejected is not in the table
-    expect(t.get('c1')!.status).toBe('accepted')
-    expect(t.violations).toEqual([{ts: 9, rule: 'illegal_transition', detail: 'c1: accepted → rejected'}])
+    t.track(r, 0)
+    t.markSubmitted('c1', 1)
+    expect(t.applySnapshot(snap(r, 'pending_update', 0), 9)).toBe(false) // an amend of an order the venue never acknowledged
+    expect(t.get('c1')!.status).toBe('submitted')
+    expect(t.violations).toEqual([{ts: 9, rule: 'illegal_transition', detail: 'c1: submitted → pending_update'}])
 
     const u = new OrderTracker()
     const r2 = req('c2')
@@ -256,5 +258,65 @@ describe('OrderTracker counts and retention', () => {
     expect(t.get('o19899')).toBeUndefined()
     expect(t.get('o19900')).toBeDefined()
     expect(t.open).toBe(0)
+  })
+})
+
+describe("OrderTracker: the venue's final word after a partial fill", () => {
+  it('partially filled, then rejected: final, the filled part and its price kept, no violation', () => {
+    const t = new OrderTracker()
+    const r = req('c1', 10)
+    working(t, r)
+    t.applyFill(fill(r, 'e1', 4, 101), 3)
+    expect(t.applySnapshot({...snap(r, 'rejected', 4, 101), reason: 'EC_PerCancelRequest'}, 4)).toBe(true)
+    const o = t.get('c1')!
+    expect(o).toMatchObject({status: 'rejected', filledQty: 4, avgFillPrice: 101, reason: 'EC_PerCancelRequest'})
+    expect(t.open).toBe(0)
+    expect(t.openFor('AAPL')).toBe(0)
+    expect([...t.openOrders()]).toEqual([])
+    expect(t.violations).toEqual([])
+  })
+
+  it.each(['rejected', 'canceled', 'expired'] as const)('a %s report that overtakes its executions: they still count, the status stays final', (status) => {
+    const t = new OrderTracker()
+    const r = req('c1', 10)
+    working(t, r)
+    // The final report carries the cumulative fill before either execution arrived.
+    t.applySnapshot(snap(r, status, 6, 102), 3)
+    const o = t.get('c1')!
+    expect(o).toMatchObject({status, filledQty: 6, avgFillPrice: 102})
+    expect(t.applyFill(fill(r, 'e1', 2, 100), 4)).toBe(true)
+    expect(t.applyFill(fill(r, 'e2', 4, 103), 5)).toBe(true)
+    expect(o).toMatchObject({status, filledQty: 6, execQty: 6})
+    expect(t.violations).toEqual([])
+  })
+
+  it('from every working state, a final report ends the order', () => {
+    for (const from of ['accepted', 'pending_update', 'pending_cancel', 'partially_filled'] as const) {
+      const t = new OrderTracker()
+      const r = req('c1', 10)
+      working(t, r)
+      if (from === 'partially_filled') t.applyFill(fill(r, 'e1', 1), 3)
+      else t.applySnapshot(snap(r, from, 0), 3)
+      expect(t.get('c1')!.status).toBe(from)
+      t.applySnapshot(snap(r, 'rejected', from === 'partially_filled' ? 1 : 0), 4)
+      expect(t.get('c1')!.status, from).toBe('rejected')
+      expect(t.open, from).toBe(0)
+      expect(t.violations, from).toEqual([])
+    }
+  })
+
+  it('the account view: the position holds the filled part of a rejected order', () => {
+    const view = new AccountView(10_000)
+    const r = {...req('c1', 10), side: 'sell' as const}
+    view.orders.track(r, 0)
+    view.orders.markSubmitted('c1', 1)
+    view.apply({kind: 'order', ts: 2, order: snap(r, 'accepted', 0)}, 2)
+    view.apply({kind: 'execution', ts: 3, fill: fill(r, 'e1', 3, 99)}, 3)
+    view.apply({kind: 'order', ts: 4, order: snap(r, 'partially_filled', 3, 99)}, 4)
+    view.apply({kind: 'order', ts: 5, order: snap(r, 'rejected', 3, 99)}, 5)
+    expect(view.orders.get('c1')).toMatchObject({status: 'rejected', filledQty: 3})
+    expect(view.position('AAPL')).toBe(-3)
+    expect(view.hasOpenOrder('AAPL')).toBe(false)
+    expect(view.orders.violations).toEqual([])
   })
 })

@@ -3,7 +3,9 @@
  *
  * An order is tracked BEFORE its request is sent (GRID-04), so any event about it finds it. Status changes go
  * through the state machine; reports that arrive late (an ack after the fill) are recognised as stale and
- * ignored rather than treated as errors, while a genuinely illegal move is recorded as a violation. Fills are
+ * ignored rather than treated as errors, while a genuinely illegal move is recorded as a violation. The venue's
+ * final word is always taken: an order rejected, cancelled or expired after a partial fill ends in that state with
+ * its filled quantity kept, and executions that arrive after it still count. Fills are
  * applied once per execution id and the filled quantity never shrinks nor exceeds the order's quantity.
  *
  * Long sessions stay bounded (ALP-08): a terminal order is kept whole for the next `retainTerminal` orders to

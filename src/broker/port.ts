@@ -34,6 +34,8 @@ export type Unsubscribe = () => void
 export interface BrokerPort {
   readonly venue: string
   readonly positionMode: PositionMode
+  /** The mode of one symbol, where a venue lets it differ from the account's (Bybit: per symbol); else `positionMode`. */
+  readonly positionModeOf?: (symbol: string) => PositionMode
 
   instrument(symbol: string): Instrument
 

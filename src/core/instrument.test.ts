@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {defaultInstrument, floorToStep, isMultipleOf, roundToStep} from './instrument.js'
+import {defaultInstrument, floorToStep, isMultipleOf, positionModeFromName, positionModeName, roundToStep, splitPair} from './instrument.js'
 import {Rng} from './rng.js'
 
 describe('isMultipleOf', () => {
@@ -94,7 +94,30 @@ describe('defaultInstrument', () => {
     })
     expect(defaultInstrument('BTC/USD', 'crypto_spot', 'alpaca')).toEqual({
       symbol: 'BTC/USD', venue: 'alpaca', assetClass: 'crypto_spot', contract: 'spot', tickSize: 0.01, lotSize: 0.000001,
-      minQty: 0.000001, leverage: 1, maintenanceMarginRate: 0, quoteCurrency: 'USD',
+      minQty: 0.000001, leverage: 1, maintenanceMarginRate: 0, quoteCurrency: 'USD', baseCurrency: 'BTC',
     })
+    expect(defaultInstrument('BTCUSDT', 'crypto_spot', 'bybit')).toMatchObject({contract: 'spot', leverage: 1, quoteCurrency: 'USDT', baseCurrency: 'BTC'})
+  })
+})
+
+describe('splitPair', () => {
+  it('finds the quote coin at the end, the longest first, or after a separator', () => {
+    expect(splitPair('BTCUSDT')).toEqual({base: 'BTC', quote: 'USDT'})
+    expect(splitPair('ETHUSD')).toEqual({base: 'ETH', quote: 'USD'})
+    expect(splitPair('SOLUSDC')).toEqual({base: 'SOL', quote: 'USDC'})
+    expect(splitPair('BTC/USD')).toEqual({base: 'BTC', quote: 'USD'})
+    expect(splitPair('ETH-EUR')).toEqual({base: 'ETH', quote: 'EUR'})
+    expect(splitPair('ETHBTC')).toEqual({base: 'ETH', quote: 'BTC'})
+    // No known quote: the whole symbol is the base, priced in USD.
+    expect(splitPair('XYZ')).toEqual({base: 'XYZ', quote: 'USD'})
+  })
+})
+
+describe('position mode names', () => {
+  it('maps Bybit\'s names onto the position model both ways', () => {
+    expect(positionModeFromName('one-way')).toBe('netting')
+    expect(positionModeFromName('hedge')).toBe('hedge')
+    expect(positionModeName('netting')).toBe('one-way')
+    expect(positionModeName('hedge')).toBe('hedge')
   })
 })

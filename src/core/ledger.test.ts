@@ -58,6 +58,29 @@ describe('Ledger, cash instruments', () => {
   })
 })
 
+describe('Ledger, crypto spot balances', () => {
+  it('the quote coin is the cash, each base coin the quantity held; stocks and perpetuals have no coin', () => {
+    const spot: Record<string, Instrument> = {
+      ...INSTRUMENTS,
+      BTCUSDT: defaultInstrument('BTCUSDT', 'crypto_spot', 'bybit'),
+      ETHUSDT: defaultInstrument('ETHUSDT', 'crypto_spot', 'bybit'),
+      SOLPERP: defaultInstrument('SOLPERP', 'crypto_perp', 'bybit'),
+    }
+    const l = new Ledger(10_000, (s) => spot[s])
+    expect(l.balances('USDT')).toEqual({USDT: 10_000})
+    l.applyFill(fill('BTCUSDT', 'buy', 0.1, 30_000, 3))
+    l.applyFill(fill('ETHUSDT', 'buy', 1, 2_000, 0))
+    l.applyFill(fill('ETHUSDT', 'sell', 0.25, 2_100, 0))
+    l.applyFill(fill('AAPL', 'buy', 1, 100, 0))
+    l.applyFill(fill('SOLPERP', 'buy', 1, 100, 0))
+    const b = l.balances('USDT')
+    expect(Object.keys(b).sort()).toEqual(['BTC', 'ETH', 'USDT'])
+    expect(b.USDT).toBeCloseTo(10_000 - 3_000 - 3 - 2_000 + 525 - 100, 9)
+    expect(b.BTC).toBeCloseTo(0.1, 12)
+    expect(b.ETH).toBeCloseTo(0.75, 12)
+  })
+})
+
 describe('Ledger, linear perpetuals', () => {
   it('moves the wallet only by realised PnL and fees, carrying the notional as margin', () => {
     const l = new Ledger(10_000, instrumentOf)

@@ -49,6 +49,9 @@ export class Ledger {
   cash: number
   fees = 0
   realizedPnl = 0
+  /** Net perpetual funding (+ received, − paid), in total and per symbol; already in `cash`. */
+  funding = 0
+  readonly fundingBySymbol = new Map<string, number>()
   readonly positions = new PositionBook()
   private readonly totals: LedgerTotals = {equity: 0, margin: 0, maintenance: 0, gross: 0}
   private readonly instruments = new Map<string, Instrument>()
@@ -127,6 +130,27 @@ export class Ledger {
     this.fees += fill.fee
     this.realizedPnl += effect.realized
     return effect
+  }
+
+  /** A funding settlement of `symbol`: `amount` (+ received, − paid) moves the wallet and is tracked apart. */
+  applyFunding(symbol: string, amount: number): void {
+    this.cash += amount
+    this.funding += amount
+    this.fundingBySymbol.set(symbol, (this.fundingBySymbol.get(symbol) ?? 0) + amount)
+  }
+
+  /**
+   * Coin balances of a spot account: the quote coin is the cash, each base coin the quantity held of the spot
+   * pairs that name one (BTC of BTCUSDT). Pairs sharing a base coin add up.
+   */
+  balances(quote: string): Record<string, number> {
+    const out: Record<string, number> = {[quote]: this.cash}
+    for (const p of this.positions.list) {
+      const base = this.instrumentCached(p.symbol).baseCurrency
+      if (base === undefined || p.qty === 0) continue
+      out[base] = (out[base] ?? 0) + p.qty
+    }
+    return out
   }
 
   /** Cash plus the value of cash positions plus the unrealised PnL of perpetuals, at the given marks. */

@@ -13,10 +13,10 @@ const ALL: OrderStatus[] = [
 const EXPECTED: Record<OrderStatus, OrderStatus[]> = {
   initialized: ['submitted', 'rejected'],
   submitted: ['accepted', 'rejected', 'partially_filled', 'filled', 'canceled', 'expired', 'pending_cancel'],
-  accepted: ['partially_filled', 'filled', 'pending_cancel', 'pending_update', 'canceled', 'expired'],
-  pending_update: ['accepted', 'partially_filled', 'filled', 'pending_cancel', 'canceled', 'expired'],
-  pending_cancel: ['canceled', 'partially_filled', 'filled', 'accepted', 'expired'],
-  partially_filled: ['partially_filled', 'filled', 'pending_cancel', 'pending_update', 'canceled', 'expired'],
+  accepted: ['partially_filled', 'filled', 'pending_cancel', 'pending_update', 'canceled', 'expired', 'rejected'],
+  pending_update: ['accepted', 'partially_filled', 'filled', 'pending_cancel', 'canceled', 'expired', 'rejected'],
+  pending_cancel: ['canceled', 'partially_filled', 'filled', 'accepted', 'expired', 'rejected'],
+  partially_filled: ['partially_filled', 'filled', 'pending_cancel', 'pending_update', 'canceled', 'expired', 'rejected'],
   filled: [],
   canceled: [],
   rejected: [],
@@ -58,8 +58,8 @@ describe('order state machine', () => {
         }
       }
     }
-    expect(legal).toBe(32)
-    expect(illegal).toBe(100 - 32)
+    expect(legal).toBe(36)
+    expect(illegal).toBe(100 - 36)
   })
 
   it('says which state is final in the message, and uses ? without an order id', () => {
@@ -86,6 +86,14 @@ describe('order state machine', () => {
     expect(canTransition('submitted', 'partially_filled')).toBe(true)
     // A refused cancel returns to the working state.
     expect(canTransition('pending_cancel', 'accepted')).toBe(true)
+  })
+
+  it("never refuses the venue's final word on a sent order: every working state may end in every terminal state", () => {
+    const working = ALL.filter((s) => s === 'submitted' || isOpen(s))
+    expect(working).toEqual(['submitted', 'accepted', 'pending_update', 'pending_cancel', 'partially_filled'])
+    for (const from of working) for (const to of TERMINAL_STATUSES) expect(canTransition(from, to), `${from} → ${to}`).toBe(true)
+    // Bybit: PartiallyFilled, then Rejected with cumExecQty > 0.
+    expect(transition(transition('accepted', 'partially_filled'), 'rejected')).toBe('rejected')
   })
 
   it('refuses moves backwards in the life of an order', () => {

@@ -3,12 +3,17 @@
  *
  * Out-of-order venue reports are legal where real venues produce them: a fill may be reported before the
  * acknowledgement (submitted → filled), and a fill may land while a cancel or an amend is pending.
+ *
+ * A venue's final word on a sent order is never refused: every working state may end in any terminal state. In
+ * particular an order may be rejected after part of it filled (Bybit reports PartiallyFilled, then Rejected with
+ * cumExecQty > 0, e.g. when the rest would breach a margin or price limit): it ends `rejected` and keeps its filled
+ * quantity, exactly as a cancelled or expired remainder does. `rejected` therefore never means "nothing filled".
  */
 import type {OrderStatus} from './order.js'
 
 export const TERMINAL_STATUSES: ReadonlySet<OrderStatus> = new Set(['filled', 'canceled', 'rejected', 'expired'])
 
-const OPEN_EXITS: readonly OrderStatus[] = ['partially_filled', 'filled', 'pending_cancel', 'pending_update', 'canceled', 'expired']
+const OPEN_EXITS: readonly OrderStatus[] = ['partially_filled', 'filled', 'pending_cancel', 'pending_update', 'canceled', 'expired', 'rejected']
 
 export const ORDER_TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
   initialized: ['submitted', 'rejected'],
@@ -17,7 +22,7 @@ export const ORDER_TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatu
   // An amend resolves to the order's working state: accepted again, or whatever fills happened meanwhile.
   pending_update: ['accepted', ...OPEN_EXITS.filter((s) => s !== 'pending_update')],
   // A cancel may lose the race against a fill, or be refused (back to accepted / partially_filled).
-  pending_cancel: ['canceled', 'partially_filled', 'filled', 'accepted', 'expired'],
+  pending_cancel: ['canceled', 'partially_filled', 'filled', 'accepted', 'expired', 'rejected'],
   partially_filled: OPEN_EXITS,
   filled: [],
   canceled: [],

@@ -36,6 +36,18 @@ export class InvalidBarError extends DataImportError {
   }
 }
 
+/** A row of a funding-rate file that is not a funding rate (bad time, rate out of range, duplicate time, ...). */
+export class InvalidFundingRowError extends DataImportError {
+  override readonly name = 'InvalidFundingRowError'
+
+  constructor(
+    readonly where: string,
+    readonly problem: string,
+  ) {
+    super(`${where}: ${problem}. Fix or remove that row and import again; nothing from this file was imported.`)
+  }
+}
+
 /** The database file cannot be opened (missing in read-only mode, locked by another process, ...). */
 export class StoreOpenError extends Error {
   override readonly name = 'StoreOpenError'

@@ -10,7 +10,7 @@ import type {MarketDataStore} from './store.js'
 export const SAMPLE_DIR = join(packageRoot(), 'data', 'sample')
 
 /** Bump when the files in data/sample change, so stores holding the old sample import the new one. */
-export const SAMPLE_VERSION = '2013-10+btcusdt-2022-12/v1'
+export const SAMPLE_VERSION = '2013-10+btcusdt-2022-12/v2'
 
 const META_KEY = 'sample_version'
 

@@ -17,6 +17,12 @@ CREATE TABLE IF NOT EXISTS instruments (
   asset_class VARCHAR NOT NULL,
   source VARCHAR
 );
+-- Perpetual funding rates: the fraction of position value exchanged at ts (longs pay a positive rate).
+CREATE TABLE IF NOT EXISTS funding (
+  symbol VARCHAR NOT NULL,
+  ts TIMESTAMP NOT NULL,
+  rate DOUBLE NOT NULL
+);
 -- Small key/value facts about the store itself (e.g. which bundled sample version it holds).
 CREATE TABLE IF NOT EXISTS meta (
   key VARCHAR PRIMARY KEY,

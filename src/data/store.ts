@@ -8,7 +8,7 @@ import {z} from 'zod'
 import type {BarStream, Timeframe} from '../core/market-data.js'
 import {TIMEFRAME_MS} from '../core/market-data.js'
 import {createBarStream, DEFAULT_CHUNK_ROWS, DEFAULT_WINDOW_ROWS, planWindows, type StreamPlan} from './bar-stream.js'
-import {connectUtc, loadDuckDB, queryRows, sqlString} from './duckdb.js'
+import {appendColumns, connectUtc, loadDuckDB, queryRows, sqlString} from './duckdb.js'
 import {DataImportError, NoDataError, StoreOpenError} from './errors.js'
 import type {AssetClass, InstrumentInfo, Venue} from './instruments.js'
 import {AssetClassSchema, VenueSchema, venueFor} from './instruments.js'
@@ -59,6 +59,22 @@ export interface CommittedSeries {
   readonly rows: number
   readonly first: number
   readonly last: number
+}
+
+/** One funding rate: the fraction of position value exchanged at `ts` (UTC epoch ms); longs pay a positive rate. */
+export interface FundingRateRow {
+  readonly symbol: string
+  readonly ts: number
+  readonly rate: number
+}
+
+/** The funding rates held for one symbol. */
+export interface FundingSeriesInfo {
+  readonly symbol: string
+  /** First and last funding time, UTC epoch ms. */
+  readonly first: number
+  readonly last: number
+  readonly rows: number
 }
 
 const QuerySchema = z.object({
@@ -278,6 +294,90 @@ export class MarketDataStore {
       first: Number(s.first),
       last: Number(s.last),
     }))
+  }
+
+  /**
+   * Stores funding rates (already checked by the importer) in one transaction, replacing each symbol's rates over
+   * the imported time range, so importing a file again changes nothing. A symbol the store holds as something other
+   * than a perpetual is refused: funding only exists for perpetuals.
+   */
+  async commitFunding(rows: readonly FundingRateRow[], source: string): Promise<FundingSeriesInfo[]> {
+    this.assertWritable()
+    if (rows.length === 0) return []
+    const bySymbol = new Map<string, {first: number; last: number; rows: number}>()
+    for (const r of rows) {
+      const s = bySymbol.get(r.symbol)
+      if (!s) bySymbol.set(r.symbol, {first: r.ts, last: r.ts, rows: 1})
+      else {
+        s.first = Math.min(s.first, r.ts)
+        s.last = Math.max(s.last, r.ts)
+        s.rows++
+      }
+    }
+    const symbols = [...bySymbol.keys()].sort()
+    const known = await queryRows(
+      this.conn,
+      `SELECT symbol, asset_class, source FROM instruments WHERE symbol IN (${symbols.map(sqlString).join(', ')}) AND asset_class <> 'crypto_perp' ORDER BY symbol`,
+    )
+    if (known.length > 0) {
+      const k = known[0]
+      throw new DataImportError(
+        `${source}: ${String(k.symbol)} is stored as ${String(k.asset_class)} (from ${String(k.source)}); funding rates apply to perpetuals only. ` +
+          'Check --symbol, or import into another database with --db.',
+      )
+    }
+    const table = `funding_staging_${process.pid}_${++stagingCounter}`
+    await this.conn.run(`CREATE OR REPLACE TEMP TABLE ${table} (symbol VARCHAR, ts_ms DOUBLE, rate DOUBLE)`)
+    try {
+      await appendColumns(
+        this.conn,
+        table,
+        [rows.map((r) => r.symbol), Float64Array.from(rows, (r) => r.ts), Float64Array.from(rows, (r) => r.rate)],
+        rows.length,
+      )
+      const ranges = symbols
+        .map((s) => `(${sqlString(s)}, epoch_ms(${bySymbol.get(s)!.first}::BIGINT), epoch_ms(${bySymbol.get(s)!.last}::BIGINT))`)
+        .join(', ')
+      await this.conn.run('BEGIN TRANSACTION')
+      try {
+        await this.conn.run(
+          `DELETE FROM funding USING (VALUES ${ranges}) r(symbol, lo, hi)
+           WHERE funding.symbol = r.symbol AND funding.ts BETWEEN r.lo AND r.hi`,
+        )
+        await this.conn.run(`INSERT INTO funding SELECT symbol, epoch_ms(ts_ms::BIGINT), rate FROM ${table} ORDER BY ts_ms, symbol`)
+        await this.conn.run('COMMIT')
+      } catch (error) {
+        await this.conn.run('ROLLBACK')
+        throw error
+      }
+    } finally {
+      await this.conn.run(`DROP TABLE IF EXISTS ${table}`)
+    }
+    return symbols.map((symbol) => ({symbol, ...bySymbol.get(symbol)!}))
+  }
+
+  /** Funding rates of `symbols` with `from` ≤ ts ≤ `to` (UTC epoch ms; either bound optional), in (ts, symbol) order. */
+  async fundingRates(symbols: readonly string[], range: {from?: number; to?: number} = {}): Promise<FundingRateRow[]> {
+    const wanted = [...new Set(symbols.map((s) => s.trim().toUpperCase()))].filter((s) => s !== '')
+    if (wanted.length === 0 || !(await this.hasTables('funding'))) return []
+    const rows = await queryRows(
+      this.conn,
+      `SELECT symbol, epoch_ms(ts) AS ts, rate FROM funding WHERE symbol IN (${wanted.map(sqlString).join(', ')})
+       ${range.from === undefined ? '' : `AND ts >= epoch_ms(${Math.ceil(range.from)}::BIGINT)`}
+       ${range.to === undefined ? '' : `AND ts <= epoch_ms(${Math.floor(range.to)}::BIGINT)`}
+       ORDER BY ts, symbol`,
+    )
+    return rows.map((r) => ({symbol: String(r.symbol), ts: Number(r.ts), rate: Number(r.rate)}))
+  }
+
+  /** One row per symbol with funding rates. */
+  async fundingSeries(): Promise<FundingSeriesInfo[]> {
+    if (!(await this.hasTables('funding'))) return []
+    const rows = await queryRows(
+      this.conn,
+      `SELECT symbol, epoch_ms(min(ts)) AS first, epoch_ms(max(ts)) AS last, count(*) AS rows FROM funding GROUP BY symbol ORDER BY symbol`,
+    )
+    return rows.map((r) => ({symbol: String(r.symbol), first: Number(r.first), last: Number(r.last), rows: Number(r.rows)}))
   }
 
   async getMeta(key: string): Promise<string | undefined> {

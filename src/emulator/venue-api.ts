@@ -8,7 +8,8 @@
  */
 import type {BrokerPort, Unsubscribe} from '../broker/port.js'
 import type {FeedBar} from '../broker/market-feed.js'
-import type {Instrument} from '../core/instrument.js'
+import type {Instrument, PositionMode} from '../core/instrument.js'
+import type {FundingRate} from '../sim/funding.js'
 
 /** The credentials the emulator accepts (one account). */
 export interface EmulatorCredentials {
@@ -71,6 +72,13 @@ export interface EmulatedVenue {
   wallNow(): number
   /** Closed bars as venue time passes each bar's end. */
   onBar(handler: (bar: FeedBar) => void): Unsubscribe
+  /** Funding rates of `symbol` settled so far (funding time ≤ venue time), oldest first, in venue time. */
+  fundingHistory(symbol: string): readonly FundingRate[]
+  /**
+   * Switches perpetual `symbol` to one-way ('netting') or hedge mode, as Bybit's switch-mode does: 'unchanged' when
+   * it already is; refused (PositionModeSwitchError) while the symbol has a position or open orders.
+   */
+  switchPositionMode(symbol: string, mode: PositionMode): Promise<'switched' | 'unchanged'>
   /** Counts one request against `rules` (all must allow); a refusal is a violation unless a fault injected it. */
   checkRate(clientId: string, endpoint: string, rules: readonly RateRule[]): RateDecision
   /** The fault to apply to this request, if one is armed for it (consumes one use). */

@@ -4,7 +4,7 @@
  */
 import {readFile} from 'node:fs/promises'
 import {z} from 'zod'
-import {defaultInstrument, type Instrument} from '../core/instrument.js'
+import {defaultInstrument, type Instrument, positionModeName} from '../core/instrument.js'
 import {type BarStream, TIMEFRAME_MS, type Timeframe} from '../core/market-data.js'
 import {ConfigError, UserInputError} from '../ops/errors.js'
 import {parseStrategyParams} from '../ops/strategy-params.js'
@@ -15,7 +15,9 @@ import {type KillSwitch, type RiskLimits, RiskLimitsSchema} from '../risk/risk-e
 import type {AuditTrail} from '../risk/audit-trail.js'
 import {profileFor} from '../sim/venue-profile.js'
 import {DEFAULT_STRATEGY, findStrategy, STRATEGIES} from '../../strategies/index.js'
+import type {FundingRate} from '../sim/funding.js'
 import {type BacktestResult, runBacktest} from './backtest.js'
+import {chooseDefaultSymbols} from './default-symbols.js'
 import type {Journal} from './journal.js'
 import type {SessionHeader} from './session-header.js'
 
@@ -50,12 +52,15 @@ export interface BacktestFlags {
   fee?: number
   slippage?: string
   latency?: string
+  participation?: string
   seed?: number
   config?: string
   db?: string
   params?: string
   /** false turns the pre-trade risk checks off (--no-risk). */
   risk?: boolean
+  /** --position-mode: perpetuals in one-way (Bybit's default) or hedge mode. */
+  positionMode?: 'one-way' | 'hedge'
 }
 
 export interface BacktestPlan {
@@ -69,6 +74,8 @@ export interface BacktestPlan {
   readonly sim: SimConfigInput
   /** Risk limits on top of the strategy's and the product's defaults; null when risk is off. */
   readonly risk: Partial<RiskLimits> | null
+  /** Whether the flags or the config set fee rates; a venue with a fee schedule of its own (spot) applies it otherwise. */
+  readonly feesGiven?: boolean
 }
 
 export async function loadBacktestConfig(path: string): Promise<BacktestConfig> {
@@ -126,15 +133,33 @@ export async function planBacktest(flags: BacktestFlags): Promise<BacktestPlan> 
   if (flags.seed !== undefined) sim.seed = flags.seed
   if (flags.fee !== undefined) sim.fees = {...(cfg.sim?.fees ?? {}), makerRate: flags.fee, takerRate: flags.fee}
   if (flags.slippage !== undefined) sim.slippage = parseSlippage(flags.slippage)
+  if (flags.participation !== undefined) sim.participation = parseParticipation(flags.participation)
   if (flags.latency !== undefined) sim.latency = parseLatency(flags.latency)
   // A wire takes time: 20 ms unless told otherwise. At 0 ms a venue message can land at the very instant of a bar,
   // and a recording cannot tell on which side of that bar it arrived, so its replay is not exact.
   else if (cfg.sim?.latency === undefined) sim.latency = DEFAULT_LATENCY
+  const modeSource = flags.positionMode !== undefined ? '--position-mode' : 'sim.positionMode in the config file'
+  if (flags.positionMode !== undefined) sim.positionMode = flags.positionMode
+  // The user owns the simulated account: without a mode of their own, it runs in the one the strategy needs.
+  else if (sim.positionMode === undefined && factory.positionMode !== undefined) sim.positionMode = factory.positionMode
+  const need = factory.positionMode
+  if (need !== undefined && typeof sim.positionMode === 'string' && sim.positionMode !== need) {
+    throw new UserInputError(`${strategy} needs ${need} mode on perpetuals, but ${modeSource} says ${String(sim.positionMode)}; use --position-mode ${need} (positionMode: ${need} in the sim settings) or leave it out`)
+  }
   const simParsed = SimConfigSchema.safeParse(sim)
   if (!simParsed.success) throw new UserInputError(zodOneLine(simParsed.error, 'simulator settings'))
 
   const risk = flags.risk === false ? null : {...factory.riskDefaults, ...cfg.risk}
-  return {strategy, params: params.data, symbols, from: fromMs, to: toMs, timeframe, db: flags.db ?? cfg.db, sim: simParsed.data, risk}
+  const feesGiven = flags.fee !== undefined || cfg.sim?.fees !== undefined
+  return {strategy, params: params.data, symbols, from: fromMs, to: toMs, timeframe, db: flags.db ?? cfg.db, sim: simParsed.data, risk, feesGiven}
+}
+
+/** `--participation 0.25` (a share of each bar's volume) or `none` (no volume limit). */
+function parseParticipation(v: string): number | 'none' {
+  if (v === 'none') return 'none'
+  const share = Number(v)
+  if (!(share > 0 && share <= 1)) throw new UserInputError(`--participation '${v}' must be a share of bar volume in (0, 1], e.g. 0.1, or none for no volume limit`)
+  return share
 }
 
 /** `--slippage 2` or `2bps` (basis points), `1tick` / `1ticks` (ticks). */
@@ -180,6 +205,8 @@ export interface BacktestData {
   readonly totalRows: number
   readonly symbols: readonly string[]
   readonly notices: readonly string[]
+  /** Funding rates of the run's perpetuals over its period (with a margin of a funding interval each side). */
+  readonly funding: readonly FundingRate[]
 }
 
 /**
@@ -200,8 +227,8 @@ export async function openBacktestData(plan: BacktestPlan): Promise<BacktestData
   } finally {
     store.close()
   }
-  const {streamPlan, instruments, venue, totalRows} = prepared
-  return {stream: threadedBarStream(dbPath, streamPlan), instruments, venue, totalRows, symbols: streamPlan.symbols, notices}
+  const {streamPlan, instruments, venue, totalRows, funding} = prepared
+  return {stream: threadedBarStream(dbPath, streamPlan), instruments, venue, totalRows, symbols: streamPlan.symbols, notices, funding}
 }
 
 /** The journal's first record for a backtest of `plan` over `data`. */
@@ -230,12 +257,20 @@ export async function runBacktestJob(plan: BacktestPlan, opts: BacktestJobOption
   const data = await openBacktestData(plan)
   const {stream, instruments, venue, totalRows} = data
   const factory = findStrategy(plan.strategy)!
+  // Crypto spot data runs on the spot venue; its fee schedule applies unless the run set fees of its own.
+  const profile = profileFor(venue, instruments)
+  if (profile.fees && plan.feesGiven === false) plan = {...plan, sim: {...plan.sim, fees: {...SimConfigSchema.parse(plan.sim).fees, ...profile.fees}}}
+  // Perpetuals: the journal header names the position mode the venue ran in, the venue's default included.
+  if (plan.sim.positionMode === undefined && instruments.some((i) => i.contract === 'linear_perpetual')) {
+    plan = {...plan, sim: {...plan.sim, positionMode: positionModeName(profile.positionMode)}}
+  }
   const result = await runBacktest({
     stream,
     instruments,
-    profile: profileFor(venue),
+    profile,
     strategy: factory.create(plan.params),
     sim: plan.sim,
+    funding: data.funding,
     journal: opts.journal,
     header: backtestHeader(plan, data),
     risk: plan.risk ? {limits: plan.risk, kill: opts.kill, onKill: opts.onKill} : undefined,
@@ -251,12 +286,10 @@ export async function runBacktestJob(plan: BacktestPlan, opts: BacktestJobOption
 async function prepareRun(store: import('../data/store.js').MarketDataStore, plan: BacktestPlan, notices: string[]) {
   let symbols = plan.symbols
   if (!symbols || symbols.length === 0) {
-    const series = (await store.list()).filter((s) => s.timeframe === plan.timeframe)
-    if (series.length === 0) throw new UserInputError(`no ${plan.timeframe} bars in the store; run \`trader data import\` or choose --timeframe from \`trader data list\``)
-    const venues = [...new Set(series.map((s) => s.venue))].sort()
-    const venue = venues.sort((a, b) => count(series, b) - count(series, a))[0]
-    symbols = series.filter((s) => s.venue === venue).map((s) => s.symbol)
-    if (venues.length > 1) notices.push(`no --symbols given: using the ${venue} symbols ${symbols.join(',')} (other venues: ${venues.filter((v) => v !== venue).join(', ')})`)
+    // One venue's symbols, of the asset classes the strategy trades (src/engine/default-symbols.ts).
+    const chosen = chooseDefaultSymbols(await store.list(), plan.timeframe, findStrategy(plan.strategy) ?? {name: plan.strategy})
+    symbols = chosen.symbols
+    notices.push(chosen.note)
   }
   const infos = await store.instrumentsFor(symbols)
   const venues = [...new Set(infos.map((i) => i.venue))]
@@ -269,9 +302,19 @@ async function prepareRun(store: import('../data/store.js').MarketDataStore, pla
     const info = infoBySymbol.get(s)!
     return defaultInstrument(s, info.assetClass, info.venue)
   })
-  return {streamPlan, instruments, venue: venues[0], totalRows: streamPlan.rows}
+  const funding = await fundingFor(store, instruments, streamPlan.windows, TIMEFRAME_MS[plan.timeframe])
+  return {streamPlan, instruments, venue: venues[0], totalRows: streamPlan.rows, funding}
 }
 
-function count(series: readonly {venue: string}[], venue: string): number {
-  return series.filter((s) => s.venue === venue).length
+/** Funding rates of the perpetuals among `instruments` over the stream's span, a funding interval (8 h) wider each side. */
+async function fundingFor(
+  store: import('../data/store.js').MarketDataStore,
+  instruments: readonly Instrument[],
+  windows: ReadonlyArray<readonly [number, number]>,
+  tfMs: number,
+): Promise<FundingRate[]> {
+  const perpetuals = instruments.filter((i) => i.contract === 'linear_perpetual').map((i) => i.symbol)
+  if (perpetuals.length === 0 || windows.length === 0) return []
+  const margin = 8 * 3_600_000
+  return store.fundingRates(perpetuals, {from: windows[0][0] - margin, to: windows[windows.length - 1][1] + tfMs + margin})
 }

@@ -2,7 +2,7 @@
 import type {Instrument} from '../core/instrument.js'
 import {computeReport} from '../report/statistics.js'
 import type {BacktestReport} from '../report/schema.js'
-import type {FillRow, OrderRow, RunOutputData} from '../report/output.js'
+import type {FillRow, FundingRow, OrderRow, RunOutputData} from '../report/output.js'
 import type {BacktestResult} from './backtest.js'
 
 export function reportOf(strategy: string, timeframe: string, r: BacktestResult, instruments: readonly Instrument[]): BacktestReport {
@@ -22,6 +22,12 @@ export function reportOf(strategy: string, timeframe: string, r: BacktestResult,
     rejections: r.rejections,
     orders: r.orders.length + r.refused.length,
     fills: r.fills.length,
+    ...(r.funding
+      ? {
+          funding: {net: r.funding.total, received: r.funding.received, paid: r.funding.paid, bySymbol: r.funding.bySymbol, payments: r.funding.payments.length},
+          notes: r.funding.notes,
+        }
+      : {}),
   })
 }
 
@@ -73,5 +79,15 @@ export function outputsOf(r: BacktestResult): RunOutputData {
     fee: f.fee,
     liquidity: f.liquidity,
   }))
-  return {orders, fills, trades: r.trades, equity: r.equity}
+  // Funding payments are written for runs that trade perpetuals (an empty table when none fell due).
+  const funding: FundingRow[] | undefined = r.funding?.payments.map((p) => ({
+    ts: p.ts,
+    symbol: p.symbol,
+    positionSide: p.positionSide,
+    qty: p.qty,
+    markPrice: p.markPrice,
+    rate: p.rate,
+    amount: p.amount,
+  }))
+  return {orders, fills, trades: r.trades, equity: r.equity, ...(funding ? {funding} : {})}
 }

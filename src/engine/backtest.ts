@@ -9,8 +9,10 @@ import type {OrderSnapshot} from '../core/order.js'
 import type {Fill} from '../core/fill.js'
 import type {Violation} from '../broker/order-tracker.js'
 import {SimulatedExchange} from '../sim/exchange.js'
+import {type FundingPayment, type FundingRate, fundingCoverageNotes, fundingTotals} from '../sim/funding.js'
 import type {SimConfigInput} from '../sim/config.js'
 import type {VenueProfile} from '../sim/venue-profile.js'
+import {barClockFor} from './bar-clock.js'
 import {EventLoop} from './event-loop.js'
 import type {MetricSample} from './metrics.js'
 import type {OrderGateway} from './order-gateway.js'
@@ -44,6 +46,23 @@ export interface BacktestOptions
   > {
   readonly profile: VenueProfile
   readonly sim?: SimConfigInput
+  /** Funding rates of the run's perpetuals; each is settled at its time (none: no funding is charged, and the report says so). */
+  readonly funding?: readonly FundingRate[]
+}
+
+/** A run's perpetual funding: + received, − paid. */
+export interface BacktestFunding {
+  /** Every settlement, in venue order. */
+  readonly payments: readonly FundingPayment[]
+  /** Net: received − paid. */
+  readonly total: number
+  /** Sums of the positive and (as a positive number) the negative payments. */
+  readonly received: number
+  readonly paid: number
+  /** Net per perpetual symbol of the run (0 for one that paid nothing), in symbol order. */
+  readonly bySymbol: Readonly<Record<string, number>>
+  /** Where the funding data did not cover a perpetual's run (then funding was not, or not fully, charged). */
+  readonly notes: readonly string[]
 }
 
 /** An action on the venue by someone other than the strategy (see SessionOptions.outside). */
@@ -75,12 +94,14 @@ export interface BacktestResult {
   readonly killSwitch?: KillSwitch
   /** The audit trail's outages and what stayed unwritten, when it was on. */
   readonly audit?: {readonly dir: string; readonly outages: number; readonly retries: number; readonly unwritten: number}
+  /** Perpetual funding; undefined when the run trades no perpetual. */
+  readonly funding?: BacktestFunding
 }
 
 export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult> {
   const {stream, instruments} = opts
   const loop = new EventLoop(0)
-  const exchange = new SimulatedExchange({loop, profile: opts.profile, instruments, config: opts.sim})
+  const exchange = new SimulatedExchange({loop, profile: opts.profile, instruments, config: opts.sim, funding: opts.funding})
 
   // Equity is sampled once per bar instant, after every bar of that instant has been processed.
   let cap = 1024
@@ -118,6 +139,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
     stream,
     instruments,
     venue: exchange,
+    barClock: barClockFor(opts.profile.marketHours, stream.timeframe),
     loop,
     strategy: opts.strategy,
     initialCash: exchange.config.initialCash,
@@ -163,6 +185,28 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
     metrics: metrics.samples(),
     killSwitch: run.risk?.kill.engaged ? {...run.risk.kill} : undefined,
     audit: run.audit ? {dir: run.audit.dir, outages: run.audit.outages.length, retries: run.audit.retries, unwritten: run.auditUnwritten} : undefined,
+    funding: fundingOf(exchange, instruments, opts.funding ?? [], run.first, lastInstant),
+  }
+}
+
+/** The funding a run's perpetuals paid or received, and notes where the rates did not cover the run. */
+function fundingOf(
+  exchange: SimulatedExchange,
+  instruments: BacktestOptions['instruments'],
+  rates: readonly FundingRate[],
+  from: number,
+  end: number,
+): BacktestFunding | undefined {
+  const perpetuals = instruments.filter((i) => i.contract === 'linear_perpetual').map((i) => i.symbol).sort()
+  if (perpetuals.length === 0) return undefined
+  const {total, received, paid, bySymbol} = fundingTotals(exchange.fundingPayments)
+  return {
+    payments: exchange.fundingPayments,
+    total,
+    received,
+    paid,
+    bySymbol: Object.fromEntries(perpetuals.map((s) => [s, bySymbol[s] ?? 0])),
+    notes: Number.isFinite(from) ? fundingCoverageNotes(perpetuals, rates, from, end) : [],
   }
 }
 

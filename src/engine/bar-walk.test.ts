@@ -6,7 +6,7 @@
 import {describe, expect, it} from 'vitest'
 import {defaultInstrument} from '../core/instrument.js'
 import type {Bar, BarChunk, BarStream} from '../core/market-data.js'
-import {BYBIT_PROFILE} from '../sim/venue-profile.js'
+import {BYBIT_HEDGE_PROFILE} from '../sim/venue-profile.js'
 import {runBacktest} from './backtest.js'
 import {type BarWalkHooks, DRAIN_MS, fillBar, reusedBar, SETTLE_TURNS, walkBars} from './bar-walk.js'
 import {EventLoop} from './event-loop.js'
@@ -255,7 +255,7 @@ describe('a session and a multi-account run walk alike', () => {
   it('a single-account session: the refusal is known before the next bar, the strategy stops at the drain\'s end', async () => {
     const probe = new Probe()
     const journal = new Journal({keep: true})
-    const r = await runBacktest({stream: twoSymbolStream(6), instruments, profile: BYBIT_PROFILE, strategy: probe, sim, journal})
+    const r = await runBacktest({stream: twoSymbolStream(6), instruments, profile: BYBIT_HEDGE_PROFILE, strategy: probe, sim, journal})
     expect(probe.refusedAfter).toBe(5)
     expect(stoppedAt(journal.records)).toBe(r.to + DRAIN_MS)
   })
@@ -267,7 +267,7 @@ describe('a session and a multi-account run walk alike', () => {
     const out = await runMultiAccount({
       stream: twoSymbolStream(6),
       instruments,
-      profile: BYBIT_PROFILE,
+      profile: BYBIT_HEDGE_PROFILE,
       accounts: probes.map((strategy, k) => ({id: `a${k}`, strategy, sim, journal: journals[k]})),
     })
     for (let k = 0; k < probes.length; k++) {

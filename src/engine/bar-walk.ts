@@ -21,7 +21,7 @@ export interface BarWalkState {
   bars: number
   /** Chunks taken from the stream. */
   chunks: number
-  /** Open time of the first bar (NaN before it). */
+  /** When the first bar opened (its true open time, see BarClock; NaN before it). */
   first: number
   /** Close time of the current bar instant (-Infinity before the first bar; the last instant at the end). */
   instant: number
@@ -57,19 +57,53 @@ export function barWalkState(): BarWalkState {
 }
 
 /**
+ * When a bar happens, given its open time `ts` (as stored) and the stream's timeframe: the instants its price path
+ * starts and ends. Bars are uniform (`ts` … `ts + tf`) except where a venue's calendar says otherwise (a daily stock
+ * bar runs from the session's open to its close, see `barClockFor`).
+ */
+export interface BarClock {
+  open(ts: number): number
+  close(ts: number): number
+}
+
+export function uniformBarClock(tfMs: number): BarClock {
+  return {open: (ts) => ts, close: (ts) => ts + tfMs}
+}
+
+/** The two inner points of a bar's path (its extremes), a third and two thirds of the way from open to close. */
+export function pathPointTime(open: number, close: number, k: 1 | 2): number {
+  return open + Math.floor(((close - open) * k) / 3)
+}
+
+/**
+ * The venue side of time-true bars (the simulator). Every bar of an instant reaches the venue at its open time
+ * (`open`), then the venue is told when each later point of the paths is reached (`point`: 1 and 2 the extremes, 3
+ * the close), with the loop's due work run in between, so an order, a timer or a query meets the market as it was
+ * at its own time. The strategy gets the bars afterwards, at the close.
+ */
+export interface BarWalkVenue {
+  open(chunk: BarChunk, row: number, open: number, close: number, account: number): void
+  point(k: 1 | 2 | 3, t: number, account: number): void
+}
+
+/**
  * What the walk calls. Per-account hooks get the account's index (0 … accounts - 1) and run in that order. A hook
  * that has nothing asynchronous to wait for returns undefined, so the walk does not await.
  */
 export interface BarWalkHooks {
   /** Strategies fed per bar, one per account (1 for a single-account session). */
   readonly accounts: number
+  /** Bar times (default: uniform bars of the stream's timeframe). */
+  readonly clock?: BarClock
+  /** The venue's view of the bars at their own times; absent when no venue reacts to bars (replay). */
+  readonly venue?: BarWalkVenue
   /** Before the first bar, the clock at its open time (awaited, account by account); due work up to it runs after. */
   start(account: number): unknown
-  /** The row's bar for one account (its venue, then its strategy); the clock reads `end`, the bar's close. */
+  /** The row's bar for one account's strategy, at `end`, the bar's close (the clock reads it). */
   bar(chunk: BarChunk, row: number, end: number, account: number): void | Promise<void>
   /** Calls the account's strategy has made so far (gateway and broker): a bar that changed it gets settle turns. */
   calls(account: number): number
-  /** A new bar instant `t` begins, before the loop's due work up to it (in-process restarts). */
+  /** A new bar instant `t` (its close) begins, before the loop's due work up to its open (in-process restarts). */
   beginInstant?(t: number): void | Promise<void>
   /** Every bar of instant `t` has run (called when the next instant begins). */
   endInstant?(t: number): void
@@ -84,58 +118,110 @@ export interface BarWalkHooks {
 }
 
 /**
- * Walks `stream` on `loop`: for each bar, the loop's work due by the bar's close runs, the clock moves to the
- * close, and every account's `bar` hook runs. After the last bar: the work due within DRAIN_MS runs, the clock
- * moves to exactly `lastInstant + DRAIN_MS` (so what a strategy writes on stopping does not depend on which task
- * ran last), the strategies stop, the venues flush what they held, and a second drain runs. Nothing is done
- * without bars. `state` is updated as the walk goes and returned.
+ * Walks `stream` on `loop`, one bar instant (the rows sharing an open time) at a time:
+ * 1. the loop's work due by the bars' open runs, the clock moves to the open and the venue gets every bar of the
+ *    instant (it matches what rests on the book against the open);
+ * 2. for each later point of the paths (two extremes, then the close) the due work runs up to its time and the venue
+ *    is told the point is reached; after the close, what the close caused at once (zero latency) is delivered;
+ * 3. every account's strategy gets the instant's bars, the clock at the close.
+ * After the last bar: the work due within DRAIN_MS runs, the clock moves to exactly `lastInstant + DRAIN_MS` (so what
+ * a strategy writes on stopping does not depend on which task ran last), the strategies stop, the venues flush what
+ * they held, and a second drain runs. Nothing is done without bars. `state` is updated as the walk goes and returned.
  */
 export async function walkBars(stream: BarStream, loop: EventLoop, hooks: BarWalkHooks, state: BarWalkState = barWalkState()): Promise<BarWalkState> {
   const tfMs = TIMEFRAME_MS[stream.timeframe]
+  const clock = hooks.clock ?? uniformBarClock(tfMs)
+  const venue = hooks.venue
   const accounts = hooks.accounts
   const progressEvery = hooks.progressEvery ?? 1_000_000
   let started = false
+  // The rows of the instant being gathered (an instant can span two chunks); reused arrays.
+  const rowChunk: BarChunk[] = []
+  const rowIndex: number[] = []
+  let rows = 0
+  let instantTs = NaN
+  let complete = false
+  const lastSymbol = stream.symbols.length - 1
+
   // The next chunks are requested before the current one is processed, so the reader works while the engine runs.
   const chunks = stream[Symbol.asyncIterator]()
   const ahead = [chunks.next(), chunks.next()]
+  // Written inline with an await only where something is due, so a quiet stretch of bars runs without a promise.
   for (;;) {
     const step = await ahead.shift()!
-    if (step.done) break
-    ahead.push(chunks.next())
-    state.chunks++
-    const chunk = step.value
-    const {length, ts} = chunk
-    for (let i = 0; i < length; i++) {
-      const t = ts[i]
-      const end = t + tfMs
-      if (!started) {
-        started = true
-        state.first = t
-        loop.clock.advanceTo(t)
-        for (let k = 0; k < accounts; k++) await hooks.start(k)
-        await loop.runUntil(t)
-      }
-      if (end !== state.instant) {
+    const chunk = step.done ? undefined : step.value
+    if (chunk) {
+      ahead.push(chunks.next())
+      state.chunks++
+    }
+    const length = chunk ? chunk.length : 0
+    let i = 0
+    for (;;) {
+      // The gathered instant is complete when the next row opens later, when its last symbol is in (rows come in
+      // symbol order within an instant, so no await is needed to learn it), or when the stream has ended.
+      if (rows > 0 && (complete || (i < length ? chunk!.ts[i] !== instantTs : !chunk))) {
+        // ---- one bar instant: the rows gathered, all opening at instantTs
+        const ts = instantTs
+        const open = clock.open(ts)
+        const end = clock.close(ts)
+        if (!started) {
+          started = true
+          state.first = open
+          loop.clock.advanceTo(Math.min(ts, open))
+          for (let k = 0; k < accounts; k++) await hooks.start(k)
+          await loop.runUntil(loop.clock.now())
+        }
         if (state.instant > -Infinity) hooks.endInstant?.(state.instant)
         state.prevInstant = state.instant
         state.instant = end
         state.instantStart = state.bars
         const r = hooks.beginInstant?.(end)
         if (r) await r
+        if (venue) {
+          if (loop.nextTime <= open) await loop.runUntil(open)
+          if (open > loop.clock.now()) loop.clock.advanceTo(open)
+          for (let j = 0; j < rows; j++) for (let k = 0; k < accounts; k++) venue.open(rowChunk[j], rowIndex[j], open, end, k)
+          for (let p = 1; p <= 2; p++) {
+            const at = pathPointTime(open, end, p as 1 | 2)
+            if (loop.nextTime <= at) await loop.runUntil(at)
+            if (at > loop.clock.now()) loop.clock.advanceTo(at)
+            for (let k = 0; k < accounts; k++) venue.point(p as 1 | 2, at, k)
+          }
+          if (loop.nextTime <= end) await loop.runUntil(end)
+          if (end > loop.clock.now()) loop.clock.advanceTo(end)
+          for (let k = 0; k < accounts; k++) venue.point(3, end, k)
+        }
+        // Due work up to the close; with a venue, also what the close itself caused at once (zero latency).
+        if (loop.nextTime <= end) await loop.runUntil(end)
+        if (end > loop.clock.now()) loop.clock.advanceTo(end)
+        for (let j = 0; j < rows; j++) {
+          const c = rowChunk[j]
+          const row = rowIndex[j]
+          for (let k = 0; k < accounts; k++) {
+            const calls = hooks.calls(k)
+            const b = hooks.bar(c, row, end, k)
+            if (b) await b
+            // A call the strategy made can settle at once (a risk refusal, a duplicate id): its continuation runs
+            // here, after this bar, in recording and replay alike, not at whichever later await comes first.
+            if (hooks.calls(k) !== calls) for (let n = 0; n < SETTLE_TURNS; n++) await null
+          }
+          if (++state.bars % progressEvery === 0) hooks.onProgress?.(state.bars, ts)
+        }
+        rows = 0
+        complete = false
+        continue
       }
-      if (loop.nextTime <= end) await loop.runUntil(end)
-      loop.clock.advanceTo(end)
-      for (let k = 0; k < accounts; k++) {
-        const calls = hooks.calls(k)
-        const r = hooks.bar(chunk, i, end, k)
-        if (r) await r
-        // A call the strategy made can settle at once (a risk refusal, a duplicate id): its continuation runs
-        // here, after this bar, in recording and replay alike, not at whichever later await comes first.
-        if (hooks.calls(k) !== calls) for (let n = 0; n < SETTLE_TURNS; n++) await null
-      }
-      if (++state.bars % progressEvery === 0) hooks.onProgress?.(state.bars, t)
+      if (i === length) break
+      instantTs = chunk!.ts[i]
+      rowChunk[rows] = chunk!
+      rowIndex[rows] = i
+      rows++
+      complete = chunk!.symbol[i] === lastSymbol
+      i++
     }
+    if (!chunk) break
   }
+  rowChunk.length = 0
 
   if (started) {
     const last = state.instant

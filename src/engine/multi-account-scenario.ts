@@ -6,7 +6,7 @@
 import type {BarStream} from '../core/market-data.js'
 import {ConfigError} from '../ops/errors.js'
 import {zodOneLine} from '../ops/zod-message.js'
-import {SimConfigSchema} from '../sim/config.js'
+import {SimConfigSchema, withNeededPositionMode} from '../sim/config.js'
 import {profileFor} from '../sim/venue-profile.js'
 import {findStrategy} from '../../strategies/index.js'
 import type {EngineLog} from './engine-log.js'
@@ -53,7 +53,7 @@ export async function runMultiAccountScenario(scenario: Scenario, opts: MultiAcc
     if (!parsed.success) throw new ConfigError(zodOneLine(parsed.error, `scenario ${scenario.id} account ${a.id} params`))
     const strategy = opts.strategyFor ? opts.strategyFor(a.id, parsed.data) : factory.create(parsed.data)
     // The account's overrides are raw (no defaults filled in), so they replace only what they name.
-    const sim = SimConfigSchema.safeParse({...scenario.sim, ...a.sim})
+    const sim = SimConfigSchema.safeParse(withNeededPositionMode({...scenario.sim, ...a.sim}, factory.positionMode))
     if (!sim.success) throw new ConfigError(zodOneLine(sim.error, `scenario ${scenario.id} account ${a.id} sim`))
     return {id: a.id, strategy, sim: sim.data, journal: new Journal({keep: true}), log: opts.logFor?.(a.id)}
   })

@@ -2,7 +2,7 @@
 import {describe, expect, it} from 'vitest'
 import {defaultInstrument} from '../core/instrument.js'
 import type {Bar} from '../core/market-data.js'
-import {BYBIT_PROFILE} from '../sim/venue-profile.js'
+import {BYBIT_HEDGE_PROFILE} from '../sim/venue-profile.js'
 import {memoryStream, zigzag} from '../../test/support/memory-stream.js'
 import {MetricsRegistry} from './metrics.js'
 import {MultiAccountError, runMultiAccount} from './multi-account.js'
@@ -44,7 +44,7 @@ describe('multi-account wiring', () => {
     const stream = {...base, [Symbol.asyncIterator]: () => (reads++, base[Symbol.asyncIterator]())}
     const probes = {a: new Probe(), b: new Probe('timer'), c: new Probe('onEvent'), d: new Probe('onBar')}
     const metrics = new MetricsRegistry()
-    const out = await runMultiAccount({stream, instruments, profile: BYBIT_PROFILE, metrics, accounts: Object.entries(probes).map(([id, strategy]) => ({id, strategy}))})
+    const out = await runMultiAccount({stream, instruments, profile: BYBIT_HEDGE_PROFILE, metrics, accounts: Object.entries(probes).map(([id, strategy]) => ({id, strategy}))})
     expect(reads).toBe(1)
     const by = Object.fromEntries(out.accounts.map((a) => [a.id, a]))
     expect(by.a.halted).toBe(false)
@@ -65,8 +65,8 @@ describe('multi-account wiring', () => {
 
   it('refuses a bad or repeated account id with a clear error', async () => {
     const stream = memoryStream(zigzag('BTCUSDT', T0, 3))
-    await expect(runMultiAccount({stream, instruments, profile: BYBIT_PROFILE, accounts: [{id: 'a b', strategy: new Probe()}]})).rejects.toThrow(MultiAccountError)
-    await expect(runMultiAccount({stream, instruments, profile: BYBIT_PROFILE, accounts: [{id: 'a', strategy: new Probe()}, {id: 'a', strategy: new Probe()}]})).rejects.toThrow(/given twice/)
-    await expect(runMultiAccount({stream, instruments, profile: BYBIT_PROFILE, accounts: []})).rejects.toThrow(/no accounts/)
+    await expect(runMultiAccount({stream, instruments, profile: BYBIT_HEDGE_PROFILE, accounts: [{id: 'a b', strategy: new Probe()}]})).rejects.toThrow(MultiAccountError)
+    await expect(runMultiAccount({stream, instruments, profile: BYBIT_HEDGE_PROFILE, accounts: [{id: 'a', strategy: new Probe()}, {id: 'a', strategy: new Probe()}]})).rejects.toThrow(/given twice/)
+    await expect(runMultiAccount({stream, instruments, profile: BYBIT_HEDGE_PROFILE, accounts: []})).rejects.toThrow(/no accounts/)
   })
 })

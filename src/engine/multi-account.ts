@@ -15,6 +15,7 @@ import {SimulatedExchange} from '../sim/exchange.js'
 import type {SimConfigInput} from '../sim/config.js'
 import type {VenueProfile} from '../sim/venue-profile.js'
 import {AccountView} from './account-view.js'
+import {barClockFor} from './bar-clock.js'
 import {fillBar, reusedBar, walkBars} from './bar-walk.js'
 import type {BacktestResult} from './backtest.js'
 import {type EngineLog, silentLog} from './engine-log.js'
@@ -217,10 +218,15 @@ export async function runMultiAccount(opts: MultiAccountOptions): Promise<MultiA
     },
     endInstant: sample,
     calls: (k) => accounts[k].gateway.calls + accounts[k].broker.requestCount,
+    clock: barClockFor(opts.profile.marketHours, stream.timeframe),
+    // Each account's venue sees the bars time-true, at their own times, before its strategy (bar-walk.ts).
+    venue: {
+      open: (chunk, i, openAt, closeAt, k) =>
+        accounts[k].exchange.openBar(chunk.symbol[i], chunk.ts[i], tfMs, openAt, closeAt, chunk.open[i], chunk.high[i], chunk.low[i], chunk.close[i], chunk.volume[i]),
+      point: (p, _t, k) => accounts[k].exchange.pathPoint(p),
+    },
     bar: (chunk, i, end, k) => {
       const a = accounts[k]
-      const s = chunk.symbol[i]
-      a.exchange.onBar(s, chunk.ts[i], tfMs, chunk.open[i], chunk.high[i], chunk.low[i], chunk.close[i], chunk.volume[i])
       if (a.halted) return
       a.barsSeen++
       const onBar = a.spec.strategy.onBar
@@ -294,6 +300,7 @@ function countRateLimits(inner: BrokerPort, onLimited: () => void): BrokerPort {
   return {
     venue: inner.venue,
     positionMode: inner.positionMode,
+    positionModeOf: inner.positionModeOf?.bind(inner),
     instrument: (s) => inner.instrument(s),
     submitOrder: (r) => watch(inner.submitOrder(r)),
     cancelOrder: (r) => watch(inner.cancelOrder(r)),

@@ -12,6 +12,7 @@ import type {JournalSink} from './journal.js'
 export class RecordingBroker implements BrokerPort {
   readonly venue: string
   readonly positionMode: BrokerPort['positionMode']
+  readonly positionModeOf: BrokerPort['positionModeOf']
 
   /**
    * Called just before an inbound message (an event or an answer) is journaled. The bar loop sets it to write a
@@ -22,6 +23,7 @@ export class RecordingBroker implements BrokerPort {
   constructor(private readonly inner: BrokerPort, private readonly journal: JournalSink, private readonly clock: Clock) {
     this.venue = inner.venue
     this.positionMode = inner.positionMode
+    this.positionModeOf = inner.positionModeOf?.bind(inner)
   }
 
   instrument(symbol: string): ReturnType<BrokerPort['instrument']> {

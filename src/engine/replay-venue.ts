@@ -66,6 +66,8 @@ function submitDiffers(rec: JournalRecord, req: OrderRequest): string | undefine
 export class ReplayVenue implements SessionVenue {
   readonly venue: string
   readonly positionMode: SessionVenue['positionMode']
+  /** Per-symbol modes of the recorded venue (set by replay from the header's settings). */
+  positionModeOf: SessionVenue['positionModeOf']
   private readonly handlers: BrokerEventHandler[] = []
   private readonly bySymbol: Map<string, Instrument>
   /** Indices of the recorded inbound records, in journal order, and the next one to deliver. */

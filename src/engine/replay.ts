@@ -5,8 +5,9 @@
  * replayed journal is compared with the recording as it is written, so a replay of a simulated session that
  * reproduces it exactly ends with no divergence and the recording's hash.
  */
+import {PositionModes} from '../sim/position-modes.js'
 import {profileFor} from '../sim/venue-profile.js'
-import {SimConfigSchema} from '../sim/config.js'
+import {SimConfigSchema, withNeededPositionMode} from '../sim/config.js'
 import {findStrategy} from '../../strategies/index.js'
 import type {Violation} from '../broker/order-tracker.js'
 import type {BarStream} from '../core/market-data.js'
@@ -19,6 +20,7 @@ import {type Divergence, JournalMatcher} from './journal-matcher.js'
 import {PairedJournalHash} from './replay-hash.js'
 import {ReplayVenue} from './replay-venue.js'
 import {ReplayInputError, type SessionHeader, sessionHeaderOf} from './session-header.js'
+import {barClockFor} from './bar-clock.js'
 import {runSession, type SessionOutsideAction} from './session-runner.js'
 
 export interface ReplayReport {
@@ -86,12 +88,19 @@ export async function replayJournal(input: string | readonly JournalRecord[], op
   const matcher = new JournalMatcher(records, {hash: hashes.recorded})
   const journal = new Journal({sinks: [matcher], hash: hashes.replayed})
   const loop = new EventLoop(0)
-  const venue = new ReplayVenue(records, loop, matcher, profileFor(header.venue), data.instruments, journal)
+  // The venue's position modes as the recording's simulator had them: its settings, else the strategy's need.
+  const base = profileFor(header.venue, data.instruments)
+  const modes = new PositionModes(base.positionMode, data.instruments, withNeededPositionMode(sim, factory.positionMode).positionMode)
+  const profile = {...base, positionMode: modes.account}
+  const venue = new ReplayVenue(records, loop, matcher, profile, data.instruments, journal)
+  venue.positionModeOf = (symbol) => modes.of(symbol)
   venue.start()
   const run = await runSession({
     stream: data.stream,
     instruments: data.instruments,
     venue,
+    // The bars at the times the recording had them (the path points themselves are the recorded venue's affair).
+    barClock: barClockFor(profile.marketHours, data.stream.timeframe),
     loop,
     strategy: factory.create(params.data),
     initialCash: sim.initialCash,

@@ -10,7 +10,7 @@ import {type BarChunk, type BarStream, TIMEFRAME_MS, type Timeframe} from '../co
 import {ConfigError} from '../ops/errors.js'
 import {zodOneLine} from '../ops/zod-message.js'
 import {parseStrategyParams} from '../ops/strategy-params.js'
-import {SimConfigSchema} from '../sim/config.js'
+import {SimConfigSchema, withNeededPositionMode} from '../sim/config.js'
 import {RiskLimitsSchema} from '../risk/risk-engine.js'
 import {profileFor} from '../sim/venue-profile.js'
 import {findStrategy} from '../../strategies/index.js'
@@ -179,7 +179,7 @@ export async function runScenario(scenario: Scenario, opts: RunScenarioOptions =
   }))
   // The registry's strategy can be rebuilt by replay from the header; an injected one (a test's variant) cannot.
   const header = opts.strategy || opts.rebuild ? undefined : scenarioHeader(scenario, params.data, stream, venue)
-  const result = await runBacktest({stream, instruments, profile: profileFor(venue), strategy, sim: scenario.sim, journal, header, log: opts.log, metrics: opts.metrics, restartAt: scenario.restartAt, rebuild, outside, risk: scenario.risk ? {limits: scenario.risk} : undefined})
+  const result = await runBacktest({stream, instruments, profile: profileFor(venue), strategy, sim: withNeededPositionMode(scenario.sim, factory.positionMode), journal, header, log: opts.log, metrics: opts.metrics, restartAt: scenario.restartAt, rebuild, outside, risk: scenario.risk ? {limits: scenario.risk} : undefined})
   return {scenario, result, journal, failures: checkExpectations(scenario, result, journal), strategy: last}
 }
 

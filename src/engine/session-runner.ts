@@ -8,7 +8,7 @@
 import type {Instrument} from '../core/instrument.js'
 import {type BarStream, TIMEFRAME_MS} from '../core/market-data.js'
 import type {BrokerPort} from '../broker/port.js'
-import {barWalkState, fillBar, reusedBar, walkBars} from './bar-walk.js'
+import {type BarClock, type BarWalkVenue, barWalkState, fillBar, reusedBar, walkBars} from './bar-walk.js'
 import {type EngineLog, silentLog} from './engine-log.js'
 import type {EventLoop} from './event-loop.js'
 import {Journal} from './journal.js'
@@ -23,8 +23,12 @@ import type {AuditTrail} from '../risk/audit-trail.js'
 
 /** The venue behind the port, plus the hooks the bar loop drives when the venue needs them. */
 export interface SessionVenue extends BrokerPort {
-  /** One closed bar reaching the venue (the simulator matches resting orders on it). */
+  /** A bar reaching the session, before the strategy sees it (a replay counts them); not called with `openBar`. */
   onBar?(sym: number, ts: number, tfMs: number, open: number, high: number, low: number, close: number, volume: number): void
+  /** Time-true bars (the simulator): a bar opening now, `openAt` … `closeAt` (see bar-walk.ts BarWalkVenue). */
+  openBar?(sym: number, ts: number, tfMs: number, openAt: number, closeAt: number, open: number, high: number, low: number, close: number, volume: number): void
+  /** Point `k` of the paths of the bars opened at this instant is reached (1, 2: extremes; 3: close). */
+  pathPoint?(k: 1 | 2 | 3): void
   /** After the strategy stopped: deliver what the venue still holds back (delayed events). */
   flushHeld?(): void
 }
@@ -41,6 +45,8 @@ export interface SessionOptions {
   /** One per stream symbol, in the stream's order. */
   readonly instruments: readonly Instrument[]
   readonly venue: SessionVenue
+  /** When bars happen (default: uniform bars of the stream's timeframe; bar-clock.ts for venues with sessions). */
+  readonly barClock?: BarClock
   /** The loop the venue schedules on; its clock is the session's clock. */
   readonly loop: EventLoop
   readonly strategy: Strategy
@@ -147,7 +153,16 @@ export async function runSession(opts: SessionOptions): Promise<SessionRun> {
   }
   const bar = reusedBar()
   let onBar = strategy.onBar?.bind(strategy)
-  const venueBar = venue.onBar?.bind(venue)
+  // The simulator sees bars time-true, at their own times, before the strategy; a replay only counts them.
+  const pathing: BarWalkVenue | undefined =
+    venue.openBar && venue.pathPoint
+      ? {
+          open: (chunk, i, openAt, closeAt) =>
+            venue.openBar!(chunk.symbol[i], chunk.ts[i], tfMs, openAt, closeAt, chunk.open[i], chunk.high[i], chunk.low[i], chunk.close[i], chunk.volume[i]),
+          point: (k) => venue.pathPoint!(k),
+        }
+      : undefined
+  const venueBar = pathing ? undefined : venue.onBar?.bind(venue)
   const restartUntil = async (until: number): Promise<void> => {
     while (w.restarts < restartAt.length && restartAt[w.restarts] <= until) {
       const at = restartAt[w.restarts]
@@ -165,6 +180,8 @@ export async function runSession(opts: SessionOptions): Promise<SessionRun> {
 
   await walkBars(stream, loop, {
     accounts: 1,
+    clock: opts.barClock,
+    venue: pathing,
     start: () => strategy.start?.(ctx),
     beginInstant: (end) => (w.restarts < restartAt.length && restartAt[w.restarts] <= end ? restartUntil(end) : undefined),
     endInstant: (t) => w.endInstant(t),

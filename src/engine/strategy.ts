@@ -4,7 +4,7 @@
  */
 import type {z} from 'zod'
 import type {BrokerEvent} from '../core/events.js'
-import type {Instrument} from '../core/instrument.js'
+import type {AssetClass, Instrument, PositionModeName} from '../core/instrument.js'
 import type {Bar} from '../core/market-data.js'
 import type {Rng} from '../core/rng.js'
 import type {BrokerPort} from '../broker/port.js'
@@ -73,4 +73,14 @@ export interface StrategyFactory<P = unknown> {
    * instant, so it cannot live with a 1 s global order spacing). Config and fleet overrides still win.
    */
   readonly riskDefaults?: Readonly<Record<string, unknown>>
+  /**
+   * The asset classes the strategy can trade (the grid: perpetuals only); any when absent. A backtest without
+   * --symbols picks its symbols from a venue whose data is of these classes.
+   */
+  readonly assetClasses?: readonly AssetClass[]
+  /**
+   * The position mode the strategy needs on perpetuals (the grid: 'hedge', a long and a short leg per symbol). A
+   * backtest without an explicit mode runs the simulated account in it; an explicit other mode is refused.
+   */
+  readonly positionMode?: PositionModeName
 }

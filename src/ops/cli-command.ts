@@ -23,6 +23,7 @@ export abstract class TraderCommand extends Command {
       .trim()
     const hint = parseError ? ` (see: ${this.config.bin} ${this.id?.replaceAll(':', ' ')} --help)` : ''
     process.stderr.write(`Error: ${text}${hint}\n`)
-    return this.exit(2)
+    // 2 for bad input; a UserInputError subclass may carry its own code (RefusedOrdersError: 3).
+    return this.exit(err instanceof UserInputError ? err.exitCode : 2)
   }
 }

@@ -8,6 +8,7 @@ import {z} from 'zod'
 import {TIMEFRAME_MS, type Timeframe} from '../core/market-data.js'
 import {STRATEGIES, findStrategy} from '../../strategies/index.js'
 import {ConfigError} from './errors.js'
+import {PositionModeSettingSchema} from '../sim/config.js'
 import {closest, paramIssues} from './strategy-params.js'
 
 const TIMEFRAMES = Object.keys(TIMEFRAME_MS) as [Timeframe, ...Timeframe[]]
@@ -31,6 +32,9 @@ export const AccountSchema = z
     id: ID,
     venue: z.enum(['alpaca', 'bybit', 'sim']),
     mode: z.enum(['paper', 'live', 'sim']).default('paper'),
+    positionMode: PositionModeSettingSchema.optional().describe(
+      "bybit perpetuals: one-way (Bybit's default) or hedge, or per symbol {BTCUSDT: hedge}; set on the account at session start. Default: what the bot's strategy needs (grid: hedge), else one-way",
+    ),
     keys: z
       .object({keyEnv: ENV_NAME, secretEnv: ENV_NAME})
       .strict()
@@ -134,6 +138,9 @@ export function validateFleet(raw: unknown): {fleet?: Fleet; issues: FleetIssue[
     if (typeof a.venue === 'string' && a.venue !== 'sim' && a.keys === undefined) {
       issues.push({where: `account '${String(a.id)}' field 'keys'`, message: `a ${a.venue} account needs keys: {keyEnv, secretEnv}`})
     }
+    if (a.venue === 'alpaca' && a.positionMode !== undefined) {
+      issues.push({where: `account '${String(a.id)}' field 'positionMode'`, message: 'Alpaca nets positions; positionMode applies to bybit accounts only — remove it'})
+    }
   }
   bots.forEach((b, i) => {
     const name = typeof b.id === 'string' ? `'${b.id}'` : `#${i + 1}`
@@ -151,6 +158,15 @@ export function validateFleet(raw: unknown): {fleet?: Fleet; issues: FleetIssue[
       return
     }
     for (const e of paramIssues(factory.params, b.params ?? {})) issues.push({where: `bot ${name} field 'params.${e.path.join('.')}'`, message: e.message})
+    // A strategy that needs a position mode cannot run on an account set to the other one.
+    const account = accounts.find((a) => a.id === b.account)
+    const given = account?.positionMode
+    if (factory.positionMode !== undefined && (given === 'one-way' || given === 'hedge') && given !== factory.positionMode) {
+      issues.push({
+        where: `bot ${name} field 'strategy'`,
+        message: `${b.strategy} needs ${factory.positionMode} mode, but account '${String(account?.id)}' has positionMode: ${given}; set positionMode: ${factory.positionMode} on the account (or leave it out)`,
+      })
+    }
   })
   return parsed.success && issues.length === 0 ? {fleet: parsed.data, issues} : {issues}
 }

@@ -6,6 +6,7 @@
  */
 import {UserInputError} from './errors.js'
 import {loadFleet} from './fleet-config.js'
+import type {PositionModeSetting} from '../sim/config.js'
 
 export interface FleetBotSession {
   readonly venue: 'alpaca' | 'bybit'
@@ -15,6 +16,8 @@ export interface FleetBotSession {
   readonly symbols: readonly string[]
   readonly timeframe: string
   readonly riskOverrides: Readonly<Record<string, unknown>>
+  /** The account's position mode (bybit), when the file sets one. */
+  readonly positionMode?: PositionModeSetting
   readonly roots: {readonly state?: string; readonly journals?: string; readonly logs?: string}
   /** The environment with the account's keys under the names the venue's credential check reads. */
   readonly env: NodeJS.ProcessEnv
@@ -57,6 +60,7 @@ export async function fleetBotSession(file: string, botId: string, mode: 'paper'
     symbols: bot.symbols,
     timeframe: bot.timeframe,
     riskOverrides: {...fleet.risk, ...bot.risk},
+    ...(account.positionMode !== undefined ? {positionMode: account.positionMode} : {}),
     roots: {state: fleet.roots?.state, journals: fleet.roots?.journals, logs: fleet.roots?.logs},
     env: sessionEnv,
   }

@@ -3,14 +3,16 @@ import {Flags} from '@oclif/core'
 import {TIMEFRAME_MS, type Timeframe} from '../core/market-data.js'
 import {UserInputError} from './errors.js'
 import {resolveRoots} from './paths.js'
+import {parsePositionModeFlag} from './position-mode-flag.js'
 import type {TradingSessionOptions} from './trading-session.js'
 import type {FleetBotSession} from './fleet-session.js'
 
 export const sessionFlags = {
   config: Flags.string({char: 'c', description: 'fleet file (YAML or JSON, see `trader config validate`): run the bot given by --bot'}),
   bot: Flags.string({description: 'with --config: the id of the bot to run (its account gives venue, mode and key variables)'}),
-  venue: Flags.string({options: ['alpaca', 'bybit', 'sim'], description: 'the venue: alpaca (stocks), bybit (linear perpetuals, hedge mode), or sim (the simulated exchange on --feed market data; paper only)'}),
+  venue: Flags.string({options: ['alpaca', 'bybit', 'sim'], description: 'the venue: alpaca (stocks), bybit (linear perpetuals, one-way or hedge mode: --position-mode), or sim (the simulated exchange on --feed market data; paper only)'}),
   feed: Flags.string({options: ['alpaca', 'bybit'], description: 'with --venue sim: whose live market data feeds the simulated exchange'}),
+  'position-mode': Flags.string({description: "bybit perpetuals: one-way (Bybit's default), hedge, or per symbol BTCUSDT=hedge,ETHUSDT=one-way; set on the account at start (default: what the strategy needs, grid: hedge, else one-way)"}),
   strategy: Flags.string({char: 's', description: 'strategy name (see `trader backtest --help`)'}),
   params: Flags.string({description: 'strategy parameters as JSON'}),
   symbols: Flags.string({description: 'comma-separated symbols to trade'}),
@@ -35,6 +37,7 @@ export interface SessionFlagValues {
   bot?: string
   venue?: string
   feed?: string
+  'position-mode'?: string
   strategy?: string
   params?: string
   symbols?: string
@@ -92,12 +95,14 @@ export function sessionOptionsFrom(
     }
   }
   const symbols = f.symbols!.split(',').map((s) => s.trim()).filter((s) => s !== '')
+  const positionMode = f['position-mode'] !== undefined ? parsePositionModeFlag(f['position-mode']) : fleet?.positionMode
+  if (positionMode !== undefined && f.venue === 'alpaca') throw new UserInputError('--position-mode applies to bybit (perpetuals) only; Alpaca nets positions')
   if (symbols.length === 0) throw new UserInputError('--symbols is empty; give e.g. --symbols AAPL,MSFT')
   const timeScale = Number(f['time-scale'])
   if (!(timeScale > 0)) throw new UserInputError(`--time-scale '${f['time-scale']}' must be a number > 0`)
   const roots = resolveRoots({flags: {state: f['state-dir'], journals: f['journal-dir']}, env: rest.env, config: fleet?.roots})
   return {
-    mode, venue: f.venue as 'alpaca' | 'bybit' | 'sim', feed: f.feed as 'alpaca' | 'bybit' | undefined, account: f.account, strategy: f.strategy!, params, symbols, timeframe: f.timeframe as Timeframe,
+    mode, venue: f.venue as 'alpaca' | 'bybit' | 'sim', feed: f.feed as 'alpaca' | 'bybit' | undefined, ...(positionMode !== undefined ? {positionMode} : {}), account: f.account, strategy: f.strategy!, params, symbols, timeframe: f.timeframe as Timeframe,
     riskOverrides: fleet?.riskOverrides,
     seed: f.seed, risk: f.risk, timeScale, durationMs: f.duration === undefined ? undefined : parseDuration(f.duration),
     stateDir: roots.state, journalDir: roots.journals, healthPort: f['health-port'], envFile: f['env-file'],

@@ -15,11 +15,13 @@ import {type LiveSessionHandle, type LiveSessionRun, runLiveSession} from '../en
 import {LoopTransport} from '../engine/live/loop-transport.js'
 import {type LiveVenueName, openVenueTransport, type SessionVenueName, venueFactory, type VenueEndpoints} from '../engine/live/venues.js'
 import {MetricsRegistry} from '../engine/metrics.js'
+import {checkRefusals, type RefusalCounts, REJECTED_AFTER_ACCEPT} from '../engine/refusal-check.js'
 import {VirtualClock} from '../engine/clock/clock.js'
 import {findStrategy, STRATEGIES} from '../../strategies/index.js'
 import {frameRecord, JournalFile} from '../state/journal-file.js'
 import {acquireLock, type HeldLock} from '../state/instance-lock.js'
 import {UserInputError} from './errors.js'
+import {type PositionModeSetting, withNeededPositionMode} from '../sim/config.js'
 import {parseStrategyParams} from './strategy-params.js'
 import {AuthenticationError, BrokerError} from '../broker/errors.js'
 import {type HealthServer, serveHealth} from './health-server.js'
@@ -36,6 +38,8 @@ export interface TradingSessionOptions extends VenueEndpoints {
   /** 'sim': the simulated exchange on `feed`'s market data (paper only). */
   readonly venue: SessionVenueName
   readonly feed?: LiveVenueName
+  /** Bybit perpetuals: 'one-way' | 'hedge' or per symbol; absent: what the strategy needs (grid: hedge), else one-way. */
+  readonly positionMode?: PositionModeSetting
   readonly account: string
   readonly strategy: string
   readonly params: unknown
@@ -87,6 +91,10 @@ export async function runTradingSession(opts: TradingSessionOptions): Promise<Tr
   if (!params.ok) throw new UserInputError(params.message)
   if (!(opts.timeScale > 0)) throw new UserInputError(`--time-scale must be > 0, got ${opts.timeScale}`)
   const risk = opts.risk ? {...factory.riskDefaults, ...opts.riskOverrides} : null
+  const need = factory.positionMode
+  if (need !== undefined && typeof opts.positionMode === 'string' && opts.positionMode !== need) {
+    throw new UserInputError(`${opts.strategy} needs ${need} mode on perpetuals, but the session was given ${opts.positionMode}; use --position-mode ${need} (positionMode: ${need} on the fleet account) or leave it out`)
+  }
 
   // ALP-14: credentials present and well-formed, then the account endpoint answers — before anything else.
   if (opts.venue === 'sim' && (opts.mode !== 'paper' || !opts.feed)) {
@@ -111,8 +119,10 @@ export async function runTradingSession(opts: TradingSessionOptions): Promise<Tr
   let journalFile: JournalFile | undefined
   try {
     const onDecodeError = (e: {where: string; issue: string}): void => opts.logger.warn({where: e.where, issue: e.issue}, 'venue payload did not decode')
-    const sim = opts.venue === 'sim' ? {seed: opts.seed} : undefined
-    const makeVenue = await venueFactory(opts.venue, onDecodeError, opts.feed ? {venue: opts.feed, sim} : undefined)
+    // Bybit's default is one-way; the session runs in the mode it is given, else the one its strategy needs.
+    const positionMode = wireVenue === 'bybit' ? withNeededPositionMode({positionMode: opts.positionMode}, factory.positionMode).positionMode ?? 'one-way' : undefined
+    const sim = opts.venue === 'sim' ? {seed: opts.seed, ...(positionMode !== undefined ? {positionMode} : {})} : undefined
+    const makeVenue = await venueFactory(opts.venue, onDecodeError, opts.feed ? {venue: opts.feed, sim} : undefined, opts.venue === 'bybit' ? positionMode : undefined)
     // The connection test runs on the wire's own adapter (for the simulated venue: its feed's), outside the session.
     // Requests only: the probe must not listen to the streams (it would react to reconnects with requests of its
     // own, outside the journal), and closing it must not close the session's wire.
@@ -160,7 +170,7 @@ export async function runTradingSession(opts: TradingSessionOptions): Promise<Tr
     journalFile = new JournalFile(journalPath)
     const journal = new Journal({sinks: [journalFile, counting]})
     const header: LiveSessionHeader = {
-      format: 1, mode: opts.mode, venue: opts.venue, ...(opts.feed ? {feed: opts.feed, sim} : {}), account: opts.account, strategy: opts.strategy, params: params.data,
+      format: 1, mode: opts.mode, venue: opts.venue, ...(opts.feed ? {feed: opts.feed, sim} : {}), ...(opts.venue === 'bybit' && positionMode !== undefined ? {positionMode} : {}), account: opts.account, strategy: opts.strategy, params: params.data,
       symbols, timeframe: opts.timeframe, seed: opts.seed, epoch, risk, origin, scale: opts.timeScale,
     }
     const loop = new EventLoop(origin)
@@ -213,6 +223,10 @@ export async function runTradingSession(opts: TradingSessionOptions): Promise<Tr
     journalFile.close()
     journalFile = undefined
     metrics.journalBytes.set(statSync(journalPath).size)
+    // No silent failure: a session whose orders were mostly refused says why and how to fix it. A warning only:
+    // the session has ended by now either way, and a live session must never stop over it mid-way.
+    const refusals = checkRefusals(sessionRefusals(counting.counts), 'session')
+    if (refusals) opts.say(`warning: ${refusals.line}`)
     return {journal: journalPath, run, records: journal.size, counts: counting.counts}
   } finally {
     journalFile?.close()
@@ -238,20 +252,36 @@ async function startupCheck<T>(venue: string, call: () => Promise<T>, what: stri
   }
 }
 
-/** Counts what the operations metrics show, from the journal as it is written. */
-function countingSink(metrics: ReturnType<typeof createSessionMetrics>, venue: string): JournalSink & {counts: SessionCounts} {
-  const counts = {orders: 0, fills: 0, rejections: 0, bytes: 0}
+/** Counts what the operations metrics show, and the refusals by code, from the journal as it is written. */
+export function countingSink(metrics: ReturnType<typeof createSessionMetrics>, venue: string): JournalSink & {counts: SessionCounts} {
+  const counts: SessionCounts = {orders: 0, fills: 0, rejections: 0, bytes: 0, refusedByCode: {}, refusalMessages: {}}
+  // Orders the venue refused, so a later 'rejected' order event for the same order is not counted twice.
+  const refusedIds = new Set<string>()
+  const refuse = (code: string, id: string | undefined): void => {
+    if (id !== undefined) {
+      if (refusedIds.has(id)) return
+      refusedIds.add(id)
+    }
+    counts.refusedByCode[code] = (counts.refusedByCode[code] ?? 0) + 1
+  }
   return {
     counts,
     append(r: JournalRecord): void {
       counts.bytes += Buffer.byteLength(frameRecord(r), 'utf8')
-      const d = r.data as {request?: {side?: string}; code?: string; kind?: string}
+      const d = r.data as {request?: {side?: string}; code?: string; message?: string; kind?: string; clientOrderId?: string; order?: {status?: string; clientOrderId?: string}}
       if (r.type === 'intent') {
         counts.orders++
         metrics.orders.inc({venue, side: d.request?.side ?? 'unknown'})
       } else if (r.type === 'risk_rejected') {
         counts.rejections++
         metrics.rejections.inc({reason: d.code ?? 'unknown'})
+        refuse(`risk:${d.code ?? 'unknown'}`, undefined)
+      } else if (r.type === 'rejected') {
+        // The venue's final refusal of a request (the order gateway journals it; retryable errors are not).
+        refuse(d.code ?? 'unknown', d.clientOrderId)
+        if (d.message !== undefined) counts.refusalMessages[d.code ?? 'unknown'] ??= d.message
+      } else if (r.type === 'event' && d.kind === 'order' && d.order?.status === 'rejected') {
+        refuse(REJECTED_AFTER_ACCEPT, d.order.clientOrderId)
       } else if (r.type === 'event' && d.kind === 'execution') {
         counts.fills++
         metrics.fills.inc({venue})
@@ -260,10 +290,21 @@ function countingSink(metrics: ReturnType<typeof createSessionMetrics>, venue: s
   }
 }
 
+/** What the session tried and what was refused: intents went to the venue, risk refusals never did. */
+export function sessionRefusals(c: SessionCounts): RefusalCounts {
+  return {attempted: c.orders + c.rejections, refusedByCode: c.refusedByCode, messages: c.refusalMessages}
+}
+
 export interface SessionCounts {
+  /** Orders sent to the venue (intents). */
   orders: number
   fills: number
+  /** Orders the risk engine refused before the venue. */
   rejections: number
+  /** Refused orders by code: the risk engine's (`risk:*`), the venue's refusals and its later rejections. */
+  refusedByCode: Record<string, number>
+  /** The venue's first message per refusal code. */
+  refusalMessages: Record<string, string>
   /** Journal bytes written (framed), buffered or not. */
   bytes: number
 }

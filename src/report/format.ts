@@ -36,6 +36,15 @@ export function signedPercent(x: number): string {
   return x > 0 && s !== '0.00%' ? `+${s}` : s
 }
 
+/** A span of time, largest units first: 93_784_000 → "1d 2h 3m 4s", 1_500 → "1.5s", 0 → "0s". */
+export function duration(ms: number | null): string {
+  if (ms === null) return NOT_AVAILABLE
+  if (ms < 60_000) return `${Number((ms / 1000).toFixed(3))}s`
+  const s = Math.round(ms / 1000)
+  const parts: [number, string][] = [[Math.floor(s / 86_400), 'd'], [Math.floor(s / 3600) % 24, 'h'], [Math.floor(s / 60) % 60, 'm'], [s % 60, 's']]
+  return parts.filter(([n]) => n > 0).map(([n, u]) => `${n}${u}`).join(' ')
+}
+
 /** "2024-01-05T13:30:00.000Z" → "2024-01-05 13:30:00". */
 export function utcTime(iso: string): string {
   return iso.replace('T', ' ').replace(/(\.\d+)?Z$/, '')

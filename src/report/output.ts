@@ -48,11 +48,28 @@ export interface FillRow {
   readonly liquidity: 'maker' | 'taker'
 }
 
+/** One perpetual funding settlement of one position (or hedge leg). */
+export interface FundingRow {
+  /** Funding time, UTC epoch ms. */
+  readonly ts: number
+  readonly symbol: string
+  /** 'net', or the hedge-mode leg: 'long' / 'short'. */
+  readonly positionSide: string
+  /** Position size (never negative). */
+  readonly qty: number
+  readonly markPrice: number
+  readonly rate: number
+  /** + received, − paid. */
+  readonly amount: number
+}
+
 export interface RunOutputData {
   orders: readonly OrderRow[]
   fills: readonly FillRow[]
   trades: readonly ClosedTrade[]
   equity: EquityCurve
+  /** Funding settlements; `funding.csv` / `.parquet` are written only when given (runs on perpetuals). */
+  funding?: readonly FundingRow[]
 }
 
 export interface RunOutputOptions {
@@ -71,7 +88,7 @@ export class RunOutputError extends Error {
 type SqlType = 'VARCHAR' | 'DOUBLE' | 'BIGINT' | 'TIMESTAMPTZ'
 
 interface CsvTable {
-  readonly name: 'orders' | 'fills' | 'trades' | 'equity'
+  readonly name: 'orders' | 'fills' | 'trades' | 'equity' | 'funding'
   readonly columns: readonly (readonly [column: string, type: SqlType])[]
   readonly rows: number
   line(i: number): string
@@ -86,6 +103,7 @@ export async function writeRunOutputs(dir: string, data: RunOutputData, opts: Ru
   if (created !== undefined) await chmod(dir, 0o700)
 
   const tables = [ordersTable(data.orders), fillsTable(data.fills), tradesTable(data.trades), equityTable(data.equity)]
+  if (data.funding) tables.push(fundingTable(data.funding))
   const written: string[] = []
   for (const t of tables) {
     const path = join(dir, `${t.name}.csv`)
@@ -165,6 +183,22 @@ function equityTable(curve: EquityCurve): CsvTable {
     columns: [['time', 'TIMESTAMPTZ'], ['ts', 'BIGINT'], ['equity', 'DOUBLE'], ['exposure', 'DOUBLE']],
     rows: ts.length,
     line: (i) => `${time(ts[i], 'equity', i)},${String(equity[i])},${String(exposure[i])}`,
+  }
+}
+
+function fundingTable(rows: readonly FundingRow[]): CsvTable {
+  return {
+    name: 'funding',
+    columns: [
+      ['time', 'TIMESTAMPTZ'], ['ts', 'BIGINT'], ['symbol', 'VARCHAR'], ['position_side', 'VARCHAR'], ['qty', 'DOUBLE'],
+      ['mark_price', 'DOUBLE'], ['rate', 'DOUBLE'], ['amount', 'DOUBLE'],
+    ],
+    rows: rows.length,
+    line(i) {
+      const f = rows[i]
+      return `${time(f.ts, 'funding', i)},${csvString(f.symbol)},${csvString(f.positionSide)},${csvNumber(f.qty)},` +
+        `${csvNumber(f.markPrice)},${csvNumber(f.rate)},${csvNumber(f.amount)}`
+    },
   }
 }
 

@@ -32,6 +32,8 @@ export interface SymbolRow {
   readonly fees: number
   /** pnl / initialCash: this symbol's share of the total return. null when initialCash ≤ 0. */
   readonly returnContribution: number | null
+  /** Net perpetual funding of the symbol (+ received, − paid; not in pnl); null when it is not a perpetual. */
+  readonly funding: number | null
 }
 
 export interface ExitReasonRow {
@@ -41,6 +43,15 @@ export interface ExitReasonRow {
   readonly winRate: number
   readonly pnl: number
   readonly avgPnl: number
+}
+
+export interface FundingSummary {
+  readonly net: number
+  /** Sum of the payments received (≥ 0). */
+  readonly received: number
+  /** Sum of the payments made, as a positive number (≥ 0). */
+  readonly paid: number
+  readonly payments: number
 }
 
 export interface RejectionRow {
@@ -92,9 +103,12 @@ export interface BacktestReport {
   readonly sharpe: number | null
   /** Annualised Sortino of daily returns, downside deviation over all days. null: < 2 returns or no downside. */
   readonly sortino: number | null
+  /** Trades with net pnl (after fees) > 0; see `breakeven`. */
   readonly wins: number
+  /** Trades with net pnl 0 within 1e-9 of their entry notional (BREAKEVEN_EPSILON): neither wins nor losses. */
+  readonly breakeven: number
   readonly losses: number
-  /** wins / trades (a trade wins when pnl > 0); null with no trades. */
+  /** wins / trades, breakeven trades included in the trades (Freqtrade's Win%); null with no trades. */
   readonly winRate: number | null
   /** Sum of winning pnl. */
   readonly grossProfit: number
@@ -110,6 +124,8 @@ export interface BacktestReport {
   readonly avgLoss: number | null
   readonly bestTrade: TradeSummary | null
   readonly worstTrade: TradeSummary | null
+  /** Mean time from a trade's first entry fill to its closing fill, from the fills' own times (ms); null with no trades. */
+  readonly avgTradeDurationMs: number | null
   /** Fraction of equity samples with non-zero gross exposure; null with no samples. */
   readonly exposure: number | null
   /** Total fees paid in the run (from the ledger, as given). */
@@ -117,6 +133,13 @@ export interface BacktestReport {
   readonly perSymbol: readonly SymbolRow[]
   readonly exitReasons: readonly ExitReasonRow[]
   readonly rejections: readonly RejectionRow[]
+  /**
+   * Perpetual funding over the run (in the equity, not in trade pnl); null without perpetuals. `net` = received −
+   * paid; `payments` counts settlements (one per open position or hedge leg per funding time).
+   */
+  readonly funding: FundingSummary | null
+  /** Things the reader must know to trust the numbers (e.g. a perpetual run without funding data). */
+  readonly notes: readonly string[]
 }
 
 const num = z.number() // zod 4: rejects NaN and ±Infinity
@@ -158,6 +181,7 @@ export const BacktestReportSchema = z.object({
   sharpe: nullableNum,
   sortino: nullableNum,
   wins: count,
+  breakeven: count,
   losses: count,
   winRate: num.min(0).max(1).nullable(),
   grossProfit: num.nonnegative(),
@@ -168,6 +192,7 @@ export const BacktestReportSchema = z.object({
   avgLoss: nullableNum,
   bestTrade: TradeSummarySchema.nullable(),
   worstTrade: TradeSummarySchema.nullable(),
+  avgTradeDurationMs: num.nonnegative().nullable(),
   exposure: num.min(0).max(1).nullable(),
   fees: num,
   perSymbol: z.array(z.object({
@@ -177,6 +202,7 @@ export const BacktestReportSchema = z.object({
     pnl: num,
     fees: num,
     returnContribution: nullableNum,
+    funding: nullableNum,
   })).readonly(),
   exitReasons: z.array(z.object({
     reason: z.string(),
@@ -186,6 +212,8 @@ export const BacktestReportSchema = z.object({
     avgPnl: num,
   })).readonly(),
   rejections: z.array(z.object({reason: z.string(), count})).readonly(),
+  funding: z.object({net: num, received: num.nonnegative(), paid: num.nonnegative(), payments: count}).nullable(),
+  notes: z.array(z.string()).readonly(),
 })
 
 // Compile-time guard: the interface (with its docs) and the schema describe the same shape.

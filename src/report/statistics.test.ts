@@ -128,9 +128,9 @@ describe('computeReport on a hand-computed run', () => {
 
   it('builds per-symbol rows, sorted, including symbols without trades', () => {
     expect(r.perSymbol).toEqual([
-      {symbol: 'AAPL', trades: 2, winRate: 0.5, pnl: 46, fees: 4, returnContribution: 0.0046},
-      {symbol: 'MSFT', trades: 1, winRate: 1, pnl: 49, fees: 1, returnContribution: 0.0049},
-      {symbol: 'TSLA', trades: 0, winRate: null, pnl: 0, fees: 0, returnContribution: 0},
+      {symbol: 'AAPL', trades: 2, winRate: 0.5, pnl: 46, fees: 4, returnContribution: 0.0046, funding: null},
+      {symbol: 'MSFT', trades: 1, winRate: 1, pnl: 49, fees: 1, returnContribution: 0.0049, funding: null},
+      {symbol: 'TSLA', trades: 0, winRate: null, pnl: 0, fees: 0, returnContribution: 0, funding: null},
     ])
   })
 

@@ -27,6 +27,10 @@ export interface ReportInput {
   rejections?: Record<string, number>
   orders?: number
   fills?: number
+  /** Perpetual funding, + received, − paid: net per symbol, total and settlements. Absent when no perpetual was traded. */
+  funding?: {net: number; received: number; paid: number; bySymbol: Readonly<Record<string, number>>; payments: number}
+  /** Lines for the report's notes (e.g. a perpetual run without funding data). */
+  notes?: readonly string[]
 }
 
 /** The input breaks a precondition of the report (non-finite number, unsorted equity samples, ...). */
@@ -44,6 +48,18 @@ const YEAR_DAYS = 365.25
 const EXPOSURE_EPSILON = 1e-9
 /** A daily-return spread below this is zero variance (float noise on a flat or constant-return curve). */
 const VARIANCE_EPSILON = 1e-12
+/**
+ * A trade whose net pnl (after fees) is within this fraction of its entry notional is breakeven: zero but for float
+ * rounding of sums of prices × quantities (~1e-16 relative), far below a real outcome (one price tick is ≥ 5e-6 of the
+ * price on the bundled instruments; a fee of 0.1 bp is 1e-5).
+ */
+export const BREAKEVEN_EPSILON = 1e-9
+
+/** Win (net pnl > 0), loss (< 0) or breakeven (0 within BREAKEVEN_EPSILON of the entry notional), as Freqtrade's W / D / L. */
+export function outcomeOf(t: Pick<ClosedTrade, 'pnl' | 'qty' | 'entryPrice'>): 'win' | 'breakeven' | 'loss' {
+  const tolerance = BREAKEVEN_EPSILON * Math.abs(t.qty * t.entryPrice)
+  return t.pnl > tolerance ? 'win' : t.pnl < -tolerance ? 'loss' : 'breakeven'
+}
 
 const CRYPTO_QUOTES = /(USDT|USDC|BUSD|FDUSD|PERP)$/
 const CRYPTO_PAIR = /^[A-Z0-9]+[-/:][A-Z0-9]+$/
@@ -98,9 +114,13 @@ export function computeReport(input: ReportInput): BacktestReport {
     ...trades.summary,
     exposure: exposureTime(equity.exposure),
     fees: input.fees,
-    perSymbol: perSymbolRows(input.symbols, input.trades, initialCash),
+    perSymbol: perSymbolRows(input.symbols, input.trades, initialCash).map((r) => ({...r, funding: input.funding?.bySymbol[r.symbol] ?? null})),
     exitReasons: exitReasonRows(input.trades),
     rejections: rejectionRows(input.rejections ?? {}),
+    funding: input.funding
+      ? {net: input.funding.net, received: input.funding.received, paid: input.funding.paid, payments: input.funding.payments}
+      : null,
+    notes: [...(input.notes ?? [])],
   }
 }
 
@@ -186,25 +206,33 @@ export function exposureTime(exposure: Float64Array): number | null {
   return held / n
 }
 
-type TradeFields = Pick<BacktestReport, 'wins' | 'losses' | 'winRate' | 'grossProfit' | 'grossLoss' | 'profitFactor' |
-  'expectancy' | 'avgWin' | 'avgLoss' | 'bestTrade' | 'worstTrade'>
+type TradeFields = Pick<BacktestReport, 'wins' | 'breakeven' | 'losses' | 'winRate' | 'grossProfit' | 'grossLoss' | 'profitFactor' |
+  'expectancy' | 'avgWin' | 'avgLoss' | 'bestTrade' | 'worstTrade' | 'avgTradeDurationMs'>
 
 function tradeStats(trades: readonly ClosedTrade[]): {summary: TradeFields} {
   let wins = 0
+  let breakeven = 0
   let losses = 0
   let grossProfit = 0
   let grossLoss = 0
   let total = 0
+  // Entry and exit times are the fills' (TradeRecorder), not bar times: a fill inside a bar counts from its own time.
+  let held = 0
   let best: ClosedTrade | null = null
   let worst: ClosedTrade | null = null
   for (const t of trades) {
     total += t.pnl
-    if (t.pnl > 0) {
+    // A position opened by a fill after the last bar instant is valued at that instant: no negative holding time.
+    held += Math.max(0, t.exitTs - t.entryTs)
+    const outcome = outcomeOf(t)
+    if (outcome === 'win') {
       wins++
       grossProfit += t.pnl
-    } else if (t.pnl < 0) {
+    } else if (outcome === 'loss') {
       losses++
       grossLoss -= t.pnl
+    } else {
+      breakeven++
     }
     if (best === null || t.pnl > best.pnl) best = t
     if (worst === null || t.pnl < worst.pnl) worst = t
@@ -213,7 +241,9 @@ function tradeStats(trades: readonly ClosedTrade[]): {summary: TradeFields} {
   return {
     summary: {
       wins,
+      breakeven,
       losses,
+      // Over all trades, breakeven ones included (W / (W + B + L)), as Freqtrade's Win%.
       winRate: n > 0 ? wins / n : null,
       grossProfit,
       grossLoss,
@@ -223,6 +253,7 @@ function tradeStats(trades: readonly ClosedTrade[]): {summary: TradeFields} {
       avgLoss: losses > 0 ? -grossLoss / losses : null,
       bestTrade: best && summarise(best),
       worstTrade: worst && summarise(worst),
+      avgTradeDurationMs: n > 0 ? held / n : null,
     },
   }
 }
@@ -244,14 +275,14 @@ function summarise(t: ClosedTrade): TradeSummary {
 }
 
 /** One row per symbol of the run (even without trades) and per traded symbol, sorted by code point. */
-function perSymbolRows(symbols: readonly string[], trades: readonly ClosedTrade[], initialCash: number): SymbolRow[] {
+function perSymbolRows(symbols: readonly string[], trades: readonly ClosedTrade[], initialCash: number): Omit<SymbolRow, 'funding'>[] {
   const acc = new Map<string, {trades: number; wins: number; pnl: number; fees: number}>()
   for (const s of symbols) acc.set(s, {trades: 0, wins: 0, pnl: 0, fees: 0})
   for (const t of trades) {
     let a = acc.get(t.symbol)
     if (!a) acc.set(t.symbol, (a = {trades: 0, wins: 0, pnl: 0, fees: 0}))
     a.trades++
-    if (t.pnl > 0) a.wins++
+    if (outcomeOf(t) === 'win') a.wins++
     a.pnl += t.pnl
     a.fees += t.fees
   }
@@ -272,7 +303,7 @@ function exitReasonRows(trades: readonly ClosedTrade[]): ExitReasonRow[] {
     let a = acc.get(t.exitReason)
     if (!a) acc.set(t.exitReason, (a = {count: 0, wins: 0, pnl: 0}))
     a.count++
-    if (t.pnl > 0) a.wins++
+    if (outcomeOf(t) === 'win') a.wins++
     a.pnl += t.pnl
   }
   return [...acc.entries()]
@@ -299,6 +330,14 @@ function validate(input: ReportInput): void {
   if (input.to < input.from) fail(`the period ends (${input.to}) before it starts (${input.from})`)
   if (!Number.isFinite(input.initialCash)) fail(`initialCash is ${input.initialCash}`)
   if (!Number.isFinite(input.fees)) fail(`fees is ${input.fees}`)
+  if (input.funding) {
+    const {net, received, paid, bySymbol} = input.funding
+    for (const [what, v] of [['net', net], ['received', received], ['paid', paid], ...Object.entries(bySymbol)] as const) {
+      if (!Number.isFinite(v)) fail(`funding ${what} is ${v}`)
+    }
+    if (received < 0 || paid < 0) fail(`funding received ${received} / paid ${paid} must not be negative`)
+    if (!(Number.isSafeInteger(input.funding.payments) && input.funding.payments >= 0)) fail(`funding payments is ${input.funding.payments}, expected a count`)
+  }
   for (const [name, v] of [['bars', input.bars], ['orders', input.orders], ['fills', input.fills]] as const) {
     if (v !== undefined && !(Number.isSafeInteger(v) && v >= 0)) fail(`${name} is ${v}, expected a count`)
   }

@@ -60,7 +60,7 @@ describe('renderReport', () => {
     const text = renderReport(computeReport(input()))
     expect(text).toMatch(/Final equity\s+│ 1,001,084\.50/)
     expect(text).toMatch(/Total return\s+│ 0\.11%/) // 1084.5 / 1e6
-    expect(text).toMatch(/Win rate\s+│ 66\.67% \(2 W \/ 1 L\)/)
+    expect(text).toMatch(/Win rate\s+│ 66\.67% \(2 W \/ 0 B \/ 1 L\)/)
     expect(text).toMatch(/Profit factor\s+│ 6\.42/) // 1284.5 / 200
     expect(text).toMatch(/Expectancy\s+│ 361\.50/)
     expect(text).toMatch(/Exposure time\s+│ 50\.00%/)

@@ -1,5 +1,5 @@
 /** Text rendering of a BacktestReport: summary, per-symbol, exit-reason and (when any) rejection tables. */
-import {money, NOT_AVAILABLE, percent, ratio, signedMoney, signedPercent, utcTime} from './format.js'
+import {duration, money, NOT_AVAILABLE, percent, ratio, signedMoney, signedPercent, utcTime} from './format.js'
 import type {BacktestReport, TradeSummary} from './schema.js'
 import {textTable as table} from './text-table.js'
 
@@ -16,6 +16,7 @@ export function renderReport(report: BacktestReport, opts: RenderOptions = {}): 
     section('Exit reasons', exitReasonTable(report, color)),
   ]
   if (report.rejections.length > 0) sections.push(section('Rejections', rejectionTable(report, color)))
+  if (report.notes.length > 0) sections.push(section('Notes', report.notes.map((n) => `- ${n}`).join('\n')))
   return sections.join('\n\n') + '\n'
 }
 
@@ -39,27 +40,35 @@ function summaryTable(r: BacktestReport, color: boolean): string {
     ['Max drawdown', drawdown(r)],
     ['Sharpe (daily, annualised)', ratio(r.sharpe)],
     ['Sortino (daily, annualised)', ratio(r.sortino)],
-    ['Win rate', r.trades > 0 ? `${percent(r.winRate)} (${r.wins} W / ${r.losses} L)` : NOT_AVAILABLE],
+    ['Win rate', r.trades > 0 ? `${percent(r.winRate)} (${r.wins} W / ${r.breakeven} B / ${r.losses} L)` : NOT_AVAILABLE],
     ['Profit factor', profitFactor(r)],
     ['Expectancy', money(r.expectancy)],
     ['Avg win', money(r.avgWin)],
     ['Avg loss', money(r.avgLoss)],
     ['Best trade', trade(r.bestTrade)],
     ['Worst trade', trade(r.worstTrade)],
+    ['Avg trade duration', duration(r.avgTradeDurationMs)],
     ['Exposure time', percent(r.exposure)],
     ['Fees', money(r.fees)],
   )
+  if (r.funding !== null) {
+    const f = r.funding
+    rows.push(['Funding (net)', `${signedMoney(f.net)} (${money(f.received)} received, ${money(f.paid)} paid; ${f.payments} payments)`])
+  }
   t.push(...rows)
   return t.toString()
 }
 
 function perSymbolTable(r: BacktestReport, color: boolean): string {
-  const t = table(['Symbol', 'Trades', 'Win rate', 'PnL', 'Fees', 'Return contrib.'], color,
-    ['left', 'right', 'right', 'right', 'right', 'right'])
+  // A Funding column only when the run had perpetuals.
+  const funded = r.funding !== null
+  const t = table(['Symbol', 'Trades', 'Win rate', 'PnL', 'Fees', 'Return contrib.', ...(funded ? ['Funding'] : [])], color,
+    ['left', 'right', 'right', 'right', 'right', 'right', 'right'])
   for (const s of r.perSymbol) {
-    t.push([s.symbol, String(s.trades), percent(s.winRate), signedMoney(s.pnl), money(s.fees), percent(s.returnContribution)])
+    const row = [s.symbol, String(s.trades), percent(s.winRate), signedMoney(s.pnl), money(s.fees), percent(s.returnContribution)]
+    t.push(funded ? [...row, s.funding === null ? NOT_AVAILABLE : signedMoney(s.funding)] : row)
   }
-  if (r.perSymbol.length === 0) t.push([{colSpan: 6, content: 'no symbols'}])
+  if (r.perSymbol.length === 0) t.push([{colSpan: funded ? 7 : 6, content: 'no symbols'}])
   return t.toString()
 }
 

@@ -117,6 +117,8 @@ export class Pipeline {
 
   onEvent(e: BrokerEvent): void {
     if (this.stopped) return
+    if (e.kind === 'execution') this.reconciler.noteActivity(e.fill.symbol)
+    else if (e.kind === 'order') this.reconciler.noteActivity(e.order.symbol)
     this.follower.onEvent(e)
   }
 

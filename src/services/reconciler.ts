@@ -128,9 +128,22 @@ export class Reconciler {
     this.timer.stop()
   }
 
+  /**
+   * Symbols with venue activity (an order report, an execution) since the running check's queries left: the answers
+   * may describe the venue before that activity, so those symbols wait for the next check. (A fill on arrival can
+   * reach us before a positions answer computed just before it.)
+   */
+  private readonly touched = new Set<string>()
+
+  /** A venue report about `symbol` arrived (called for every order and execution event). */
+  noteActivity(symbol: string): void {
+    if (this.running) this.touched.add(symbol)
+  }
+
   private run(kind: 'startup' | 'periodic'): void {
     if (this.running || this.stopped) return
     this.running = true
+    this.touched.clear()
     this.lastRun = this.d.ctx.clock.now()
     const busyBefore = this.busySymbols()
     Promise.all([
@@ -168,7 +181,8 @@ export class Reconciler {
       if (kind === 'startup') this.follower.follow(rec.clientOrderId)
       else this.follower.pollNow(rec.clientOrderId)
     }
-    const busy = new Set([...busyBefore, ...this.busySymbols(), ...foreignSymbols])
+    const busy = new Set([...busyBefore, ...this.busySymbols(), ...foreignSymbols, ...this.touched])
+    this.touched.clear()
     const broker = new Map<string, PositionSnapshot>()
     for (const p of positions) if (Math.abs(p.qty) > EPS) broker.set(p.symbol, p)
     const symbols = [...new Set([...broker.keys(), ...this.d.store.values(NS.positions).map((p) => p.symbol)])].sort()

@@ -37,13 +37,28 @@ export const FaultRuleSchema = z
 
 export type FaultRule = z.infer<typeof FaultRuleSchema>
 
+export const PositionModeNameSchema = z.enum(['one-way', 'hedge'], {error: "position mode must be 'one-way' or 'hedge'"})
+
+/**
+ * Linear perpetuals: 'one-way' (netting, positionIdx 0) or 'hedge' (long and short legs, positionIdx 1 / 2) for the
+ * whole account, or per symbol ({BTCUSDT: 'hedge'}; symbols not named keep the venue's default, one-way on Bybit).
+ */
+export const PositionModeSettingSchema = z.union(
+  [PositionModeNameSchema, z.record(z.string().regex(/^[A-Z0-9./-]{1,20}$/, 'use upper-case symbols such as BTCUSDT'), PositionModeNameSchema)],
+  {error: "position mode must be 'one-way' or 'hedge', or one per symbol such as {BTCUSDT: 'hedge'}"},
+)
+export type PositionModeSetting = z.infer<typeof PositionModeSettingSchema>
+
 export const SimConfigSchema = z.object({
   seed: z.number().int().default(1),
   initialCash: z.number().positive().default(100_000),
   /** Market orders: at the next bar's open (default) or at the close of the bar that was last seen. */
   fillAt: z.enum(['next_open', 'close']).default('next_open'),
-  /** Most of a bar's volume (or a trade print's size) that orders may take in one step; the rest rests. */
-  participation: z.number().gt(0).max(1).default(0.1),
+  /**
+   * Most of a bar's volume (or a trade print's size) that orders may take in one step; the rest rests. 'none': no
+   * volume limit, every order fills in full where it trades (backtrader's and most bar backtesters' convention).
+   */
+  participation: z.union([z.number().gt(0).max(1), z.literal('none')]).default(0.1),
   fees: z
     .object({
       makerRate: z.number().default(0),
@@ -62,9 +77,20 @@ export const SimConfigSchema = z.object({
   /** Stock venues: what happens to a DAY / GTC order that arrives while the market is closed. */
   whenClosed: z.enum(['queue', 'reject']).default('queue'),
   allowShortStocks: z.boolean().default(false),
+  /** Position mode of perpetuals; absent: the venue's default (one-way on Bybit). Stocks and spot always net. */
+  positionMode: PositionModeSettingSchema.optional(),
   /** The venue's own request budget per account (Bybit: per-UID limits): over it, requests get a rate-limit error. */
   rateLimit: z.object({requests: z.number().int().positive(), windowMs: z.number().int().positive()}).optional(),
 })
 
 export type SimConfig = z.infer<typeof SimConfigSchema>
 export type SimConfigInput = z.input<typeof SimConfigSchema>
+
+/**
+ * A run's simulator settings with the position mode its strategy needs (the grid: hedge) filled in when they name
+ * none: the user owns the simulated account, so it runs as the strategy needs unless told otherwise.
+ */
+export function withNeededPositionMode<T extends object>(sim: T | undefined, need: z.infer<typeof PositionModeNameSchema> | undefined): T & {positionMode?: PositionModeSetting} {
+  const given = (sim ?? {}) as T & {positionMode?: PositionModeSetting}
+  return need === undefined || given.positionMode !== undefined ? given : {...given, positionMode: need}
+}

@@ -11,7 +11,7 @@ import type {BrokerEvent} from '../core/events.js'
 import type {Fill} from '../core/fill.js'
 import {floorToStep, type Instrument, isMultipleOf, type PositionMode, roundToStep} from '../core/instrument.js'
 import {Ledger} from '../core/ledger.js'
-import {type OrderRequest, type OrderSnapshot, type OrderStatus, opensLeg, type PositionSide} from '../core/order.js'
+import {hasLimitPrice, isConditional, type OrderRequest, type OrderSnapshot, type OrderStatus, opensLeg, type PositionSide, triggerDirection} from '../core/order.js'
 import {isTerminal, transition} from '../core/order-state.js'
 import {HedgeLeg, type PositionSnapshot} from '../core/position.js'
 import {Rng} from '../core/rng.js'
@@ -29,9 +29,11 @@ import type {AmendRequest, BrokerEventHandler, BrokerPort, OrderRef, SubmitRecei
 import type {EventLoop} from '../engine/event-loop.js'
 import {type SimConfig, type SimConfigInput, SimConfigSchema} from './config.js'
 import {FaultInjector, type RequestKind} from './faults.js'
+import {type FundingPayment, type FundingRate, fundingPayments, fundingSchedule} from './funding.js'
 import {LatencyModel} from './latency.js'
 import {isMarketOpen, nextOpen, sessionOf} from './market-hours.js'
 import {firstTouch, PricePath, type Touch} from './matching.js'
+import {PositionModes} from './position-modes.js'
 import type {VenueProfile} from './venue-profile.js'
 
 interface SimOrder {
@@ -70,15 +72,23 @@ export interface SimulatedExchangeOptions {
   readonly config?: SimConfigInput
   /** Account id, for several accounts on one simulated venue. */
   readonly account?: string
+  /** Funding rates of the perpetuals listed (others are ignored): each is settled at its time (src/sim/funding.ts). */
+  readonly funding?: readonly FundingRate[]
 }
 
 export class SimulatedExchange implements BrokerPort {
   readonly venue: string
+  /** The account's position mode (perpetuals without a mode of their own); per symbol: `positionModeOf`. */
   readonly positionMode: PositionMode
+  /** Per-symbol position modes (the emulator's switch-mode request changes them). */
+  readonly positionModes: PositionModes
+  readonly positionModeOf = (symbol: string): PositionMode => this.positionModes.of(symbol)
   readonly config: SimConfig
   readonly ledger: Ledger
   /** Every execution, in venue order: the venue's own record, for reconciliation and the report. */
   readonly executions: Fill[] = []
+  /** Every funding settlement, in venue order. */
+  readonly fundingPayments: FundingPayment[] = []
   /** Orders as the venue knows them, by venue id. */
   private readonly orders = new Map<string, SimOrder>()
   private readonly byClientId = new Map<string, SimOrder>()
@@ -93,6 +103,22 @@ export class SimulatedExchange implements BrokerPort {
   private readonly slots: Int32Array
   /** Length of the symbol's bars (0 for trade prints). */
   private readonly barTf: Float64Array
+  /**
+   * Time-true bars (openBar / pathPoint): each symbol's current path (open, two extremes, close; 4 per symbol), how
+   * far along it the venue is (-1 before the open, 3 once closed), whether the bar is in a trading session, and the
+   * times of the instant's path points (every bar of an instant shares them).
+   */
+  private readonly pathPrices: Float64Array
+  private readonly pathPos: Int8Array
+  private readonly pathTradable: Uint8Array
+  private readonly pathAt = new Float64Array(4)
+  /** Symbols whose bar opened at the current instant. */
+  private readonly inBar: Int32Array
+  private inBarCount = 0
+  /** Share of a bar's volume orders may take (Infinity: no volume limit). */
+  readonly share: number
+  /** Whether bars come time-true (a backtest) rather than whole at their close (a live feed). */
+  private timeTrue = false
   private readonly handlers: BrokerEventHandler[] = []
   private readonly latency: LatencyModel
   private readonly faults: FaultInjector
@@ -125,8 +151,10 @@ export class SimulatedExchange implements BrokerPort {
     this.profile = opts.profile
     this.instruments = opts.instruments
     this.venue = opts.profile.name
-    this.positionMode = opts.profile.positionMode
     this.config = SimConfigSchema.parse(opts.config ?? {})
+    this.share = this.config.participation === 'none' ? Infinity : this.config.participation
+    this.positionModes = new PositionModes(opts.profile.positionMode, opts.instruments, this.config.positionMode)
+    this.positionMode = this.positionModes.account
     this.idPrefix = opts.profile.idPrefix + (opts.account ? `${opts.account}-` : '')
     const n = opts.instruments.length
     opts.instruments.forEach((inst, i) => this.symIndex.set(inst.symbol, i))
@@ -136,6 +164,10 @@ export class SimulatedExchange implements BrokerPort {
     this.taken = new Float64Array(n)
     this.barTs = new Float64Array(n).fill(-Infinity)
     this.barTf = new Float64Array(n)
+    this.pathPrices = new Float64Array(4 * n)
+    this.pathPos = new Int8Array(n).fill(3)
+    this.pathTradable = new Uint8Array(n)
+    this.inBar = new Int32Array(n)
     this.ledger = new Ledger(this.config.initialCash, (s) => this.instrument(s))
     this.slots = Int32Array.from(opts.instruments, (inst) => this.ledger.slotOf(inst.symbol))
     const rng = new Rng(this.config.seed)
@@ -145,6 +177,11 @@ export class SimulatedExchange implements BrokerPort {
     for (const w of this.outages) {
       this.loop.scheduleVenue(w.from, () => this.deliverNow({kind: 'connection', ts: w.from, status: 'disconnected'}))
       this.loop.scheduleVenue(w.to, () => this.deliverNow({kind: 'connection', ts: w.to, status: 'connected'}))
+    }
+    const perpetual = (s: string): boolean => this.symIndex.has(s) && this.instrument(s).contract === 'linear_perpetual'
+    // A funding time already past when the venue starts settled before it existed.
+    for (const f of fundingSchedule(opts.funding ?? [], perpetual)) {
+      if (f.ts >= this.loop.clock.now()) this.loop.at(f.ts, () => this.settleFunding(f.symbol, f.rate, f.ts))
     }
   }
 
@@ -167,11 +204,99 @@ export class SimulatedExchange implements BrokerPort {
     this.taken[sym] = 0
     if (this.books[sym].length > 0 && this.tradable(ts, tfMs)) {
       this.path.setBar(open, high, low, close)
-      this.matchBook(sym, ts + tfMs, volume)
+      this.matchBook(sym, ts + tfMs - 1, volume)
     }
     this.last[sym] = close
     this.ledger.setMarkAt(this.slots[sym], close)
     if (this.perpPositions > 0) this.checkMargin(sym)
+  }
+
+  /**
+   * Time-true bars (a backtest): the bar of `sym` opens now, at `openAt`; its path (open, the extreme farthest from the
+   * close, the other extreme, close — matching.ts) is reached point by point at the times the walk announces with
+   * `pathPoint`, ending at `closeAt`. Resting orders meet the open now. `ts` / `tfMs` are the bar as stored.
+   */
+  openBar(sym: number, ts: number, tfMs: number, openAt: number, closeAt: number, open: number, high: number, low: number, close: number, volume: number): void {
+    this.timeTrue = true
+    this.lastVolume[sym] = volume
+    this.barTs[sym] = ts
+    this.barTf[sym] = tfMs
+    this.taken[sym] = 0
+    if (this.inBarCount === 0) {
+      const at = this.pathAt
+      at[0] = openAt
+      at[1] = openAt + Math.floor((closeAt - openAt) / 3)
+      at[2] = openAt + Math.floor(((closeAt - openAt) * 2) / 3)
+      at[3] = closeAt
+    }
+    const base = 4 * sym
+    const pp = this.pathPrices
+    pp[base] = open
+    if (close >= open) {
+      pp[base + 1] = low
+      pp[base + 2] = high
+    } else {
+      pp[base + 1] = high
+      pp[base + 2] = low
+    }
+    pp[base + 3] = close
+    this.pathTradable[sym] = this.tradable(ts, tfMs) ? 1 : 0
+    this.pathPos[sym] = -1
+    this.inBar[this.inBarCount++] = sym
+    if (!this.quiet) this.advance(sym, 0)
+  }
+
+  /**
+   * Point `k` (1, 2: the extremes; 3: the close) of the paths of the bars opened at this instant is reached. While
+   * nothing rests on the book and no perpetual is open, the inner points change nothing but the marks, which are
+   * brought up to date when anything looks at the venue (`syncPath`), so a quiet bar costs one call per instant.
+   */
+  pathPoint(k: 1 | 2 | 3): void {
+    if (k < 3 && this.quiet) return
+    const bars = this.inBar
+    for (let j = 0; j < this.inBarCount; j++) this.advance(bars[j], k)
+    if (k === 3) this.inBarCount = 0
+  }
+
+  /** Nothing the inner points of a path could trade or liquidate. */
+  private get quiet(): boolean {
+    return this.restingCount === 0 && this.perpPositions === 0
+  }
+
+  /** Brings every bar of the instant up to the last path point at or before now (before the venue acts or answers). */
+  private syncPath(): void {
+    if (this.inBarCount === 0) return
+    const now = this.loop.clock.now()
+    const at = this.pathAt
+    const k = now >= at[3] ? 3 : now >= at[2] ? 2 : now >= at[1] ? 1 : 0
+    const bars = this.inBar
+    for (let j = 0; j < this.inBarCount; j++) this.advance(bars[j], k)
+  }
+
+  /** Walks `sym`'s path up to point `k`: each point marks the symbol, then trades the book on the way to it. */
+  private advance(sym: number, k: number): void {
+    const pp = this.pathPrices
+    const base = 4 * sym
+    while (this.pathPos[sym] < k) {
+      const j = ++this.pathPos[sym]
+      const price = pp[base + j]
+      this.last[sym] = price
+      this.ledger.setMarkAt(this.slots[sym], price)
+      if (this.books[sym].length > 0 && this.pathTradable[sym] === 1) {
+        if (j === 0) this.path.setPrint(price)
+        else this.path.setSegment(pp[base + j - 1], price)
+        this.marketsTrade = j === 0
+        this.matchBook(sym, this.loop.clock.now(), this.lastVolume[sym])
+        this.marketsTrade = true
+      }
+      if (this.perpPositions > 0) this.checkMargin(sym)
+    }
+  }
+
+  /** Whether the symbol's bar is under way and tradable now: an arriving order meets its current price. */
+  private midBar(sym: number): boolean {
+    const pos = this.pathPos[sym]
+    return this.timeTrue && pos >= 0 && pos < 3 && this.pathTradable[sym] === 1
   }
 
   /** One trade print: a one-point path whose size bounds what orders may take from it. */
@@ -182,7 +307,7 @@ export class SimulatedExchange implements BrokerPort {
     this.taken[sym] = 0
     if (this.books[sym].length > 0 && this.tradable(ts, 0)) {
       this.path.setPrint(price)
-      this.matchBook(sym, ts + 1, size)
+      this.matchBook(sym, ts, size)
     }
     this.last[sym] = price
     this.ledger.setMarkAt(this.slots[sym], price)
@@ -193,6 +318,27 @@ export class SimulatedExchange implements BrokerPort {
   setMark(sym: number, price: number): void {
     this.last[sym] = price
     this.ledger.setMarkAt(this.slots[sym], price)
+  }
+
+  /**
+   * A funding time of `symbol`: every open position (each hedge leg apart) pays or receives its value at the current
+   * mark × `rate` (src/sim/funding.ts), booked in the ledger and reported as an `account` event.
+   */
+  settleFunding(symbol: string, rate: number, ts: number): readonly FundingPayment[] {
+    const sym = this.symIndex.get(symbol)
+    if (sym === undefined) return []
+    // At the mark of this instant: a time-true bar under way is caught up to its last point passed.
+    this.syncPath()
+    const paid = fundingPayments(this.ledger.positions.snapshots(), symbol, this.last[sym], rate, ts)
+    if (paid.length === 0) return paid
+    for (const p of paid) {
+      this.ledger.applyFunding(symbol, p.amount)
+      this.fundingPayments.push(p)
+    }
+    this.emit({kind: 'account', ts: this.loop.clock.now(), account: this.accountSnapshot()})
+    // A payment can take the account below maintenance margin.
+    if (this.perpPositions > 0) this.checkMargin(sym)
+    return paid
   }
 
   /** Every order the venue has known, in the order it received them: the venue's record for the run's outputs. */
@@ -275,6 +421,8 @@ export class SimulatedExchange implements BrokerPort {
       const fault = this.faults.forRequest(kind, symbol, this.loop.clock.now())
       const arrive = this.loop.clock.now() + this.latency.sample('request') + (fault?.action === 'delay' ? fault.delayMs : 0)
       this.loop.schedule(arrive, () => {
+        // The market as it is now: a time-true bar's marks (and book) caught up to this instant.
+        this.syncPath()
         const respondAt = this.loop.clock.now() + this.latency.sample('response')
         // Settling the request's promise starts its caller's continuation: the loop must let it run.
         const answer = (fn: () => void): void =>
@@ -344,7 +492,7 @@ export class SimulatedExchange implements BrokerPort {
       arrivedAt: now,
       activeFrom,
       expiresAt: this.expiry(req, activeFrom),
-      triggered: req.type !== 'stop' && req.type !== 'stop_limit',
+      triggered: !isConditional(req.type),
       marketableOnArrival: this.marketable(req, this.last[sym]),
       reserved,
       feesCharged: 0,
@@ -356,6 +504,8 @@ export class SimulatedExchange implements BrokerPort {
 
     if (req.postOnly && o.marketableOnArrival && this.last[sym] > 0) {
       this.finish(o, 'canceled', 'post-only order would take liquidity')
+    } else if (activeFrom === now && this.midBar(sym)) {
+      this.matchOnArrival(o)
     } else if (req.type === 'market' && this.config.fillAt === 'close' && this.last[sym] > 0 && activeFrom === now) {
       this.fillAtLast(o)
     } else {
@@ -371,19 +521,21 @@ export class SimulatedExchange implements BrokerPort {
     if (!(req.qty > 0) || !Number.isFinite(req.qty)) bad(`quantity ${req.qty} must be a positive number`, 'invalid_qty')
     if (req.qty < inst.minQty - QTY_EPS) bad(`quantity ${req.qty} is below the minimum ${inst.minQty} for ${inst.symbol}`, 'below_min_qty')
     if (!isMultipleOf(req.qty, inst.lotSize)) bad(`quantity ${req.qty} is not a multiple of the lot size ${inst.lotSize}`, 'lot_size')
-    const needsLimit = req.type === 'limit' || req.type === 'stop_limit'
-    const needsStop = req.type === 'stop' || req.type === 'stop_limit'
+    const needsLimit = hasLimitPrice(req.type)
+    const needsStop = isConditional(req.type)
     if (needsLimit && !(req.limitPrice! > 0)) bad(`${req.type} order needs a positive limit price`, 'missing_limit_price')
     if (needsStop && !(req.stopPrice! > 0)) bad(`${req.type} order needs a positive stop price`, 'missing_stop_price')
     if (needsLimit && !isMultipleOf(req.limitPrice!, inst.tickSize)) bad(`limit price ${req.limitPrice} is off the tick size ${inst.tickSize}`, 'tick_size')
     if (needsStop && !isMultipleOf(req.stopPrice!, inst.tickSize)) bad(`stop price ${req.stopPrice} is off the tick size ${inst.tickSize}`, 'tick_size')
     if (req.postOnly && req.type !== 'limit') bad('post-only applies to limit orders only', 'post_only_type')
     const side = req.positionSide ?? 'net'
-    if (this.positionMode === 'hedge') {
-      if (side === 'net') bad('hedge mode needs positionSide long or short (positionIdx 1 or 2)', 'position_idx')
-      if (req.tif === 'day') bad('DAY orders are not offered on this venue; use GTC, IOC or FOK', 'tif')
+    const mode = this.positionModes.of(req.symbol)
+    // Bybit offers no DAY orders, in either position mode.
+    if ((mode === 'hedge' || this.profile.name === 'bybit') && req.tif === 'day') bad('DAY orders are not offered on this venue; use GTC, IOC or FOK', 'tif')
+    if (mode === 'hedge') {
+      if (side === 'net') bad(`${req.symbol} is in hedge mode: orders need positionSide long or short (positionIdx 1 or 2)`, 'position_idx')
     } else if (side !== 'net') {
-      bad(`positionSide ${side} is only valid in hedge mode`, 'position_idx')
+      bad(`positionSide ${side} is only valid in hedge mode; ${req.symbol} is in ${inst.contract === 'linear_perpetual' ? 'one-way' : 'netting'} mode (positionIdx 0)`, 'position_idx')
     }
   }
 
@@ -392,14 +544,26 @@ export class SimulatedExchange implements BrokerPort {
     const side = req.positionSide ?? 'net'
     const price = req.limitPrice ?? req.stopPrice ?? this.last[sym]
     if (inst.contract === 'linear_perpetual') {
+      let opening = req.qty
+      if (side === 'net') {
+        // One-way mode: the part of the order that closes the position needs no margin; the rest opens (or reverses).
+        const q = this.ledger.positions.qty(req.symbol, 'net')
+        const closable = req.side === 'sell' ? Math.max(0, q) : Math.max(0, -q)
+        if (req.reduceOnly) {
+          if (closable <= QTY_EPS) throw new InvalidOrderError(`${req.clientOrderId}: reduce-only ${req.side} but the position of ${req.symbol} is ${q > QTY_EPS ? 'long' : q < -QTY_EPS ? 'short' : 'flat'}`, this.venue, 'reduce_only_flat')
+          return 0
+        }
+        opening = Math.max(0, req.qty - closable)
+        if (opening <= QTY_EPS) return 0
+      }
       const leg = this.ledger.positions.find(req.symbol, side)
-      if (req.reduceOnly || !opensLeg(req.side, side)) {
+      if (side !== 'net' && (req.reduceOnly || !opensLeg(req.side, side))) {
         if (!leg || leg.qty <= QTY_EPS) {
           throw new InvalidOrderError(`${req.clientOrderId}: reduce-only order but the ${side} leg of ${req.symbol} is flat`, this.venue, 'reduce_only_flat')
         }
         return 0
       }
-      const margin = (req.qty * price) / inst.leverage
+      const margin = (opening * price) / inst.leverage
       const totals = this.ledger.atMarks()
       const free = totals.equity - totals.margin - this.reservedCash
       if (margin > free + 1e-9) {
@@ -414,8 +578,13 @@ export class SimulatedExchange implements BrokerPort {
       if (req.reduceOnly && req.qty > position - held + QTY_EPS) {
         throw new InvalidOrderError(`${req.clientOrderId}: reduce-only sell of ${req.qty} exceeds the position ${position}`, this.venue, 'reduce_only_exceeds')
       }
-      if (!this.config.allowShortStocks && req.qty > position - held + QTY_EPS) {
-        throw new InsufficientFundsError(`${req.clientOrderId}: insufficient qty available: ${Math.max(0, position - held)} of ${req.symbol} (short selling is off)`, this.venue, 'insufficient_qty')
+      if ((this.profile.noShorting || !this.config.allowShortStocks) && req.qty > position - held + QTY_EPS) {
+        // Spot: a sell needs the base coin held (the venue lends nothing); stocks: short selling is off.
+        const free = Math.max(0, position - held)
+        const msg = inst.baseCurrency && this.profile.noShorting
+          ? `insufficient ${inst.baseCurrency} balance: ${free} free for a sell of ${req.qty} ${req.symbol} (spot sells need the coin held; no shorting)`
+          : `insufficient qty available: ${free} of ${req.symbol} (short selling is off)`
+        throw new InsufficientFundsError(`${req.clientOrderId}: ${msg}`, this.venue, 'insufficient_qty')
       }
       return 0
     }
@@ -495,10 +664,14 @@ export class SimulatedExchange implements BrokerPort {
     return isMarketOpen(ts)
   }
 
-  private matchBook(sym: number, barEnd: number, volume: number): void {
+  /** Market orders trade at this path point (the open of a bar, a print); not at later points of a bar. */
+  private marketsTrade = true
+
+  /** Trades the book against `this.path`; orders that reached the book (and became active) by `eligibleAt` take part. */
+  private matchBook(sym: number, eligibleAt: number, volume: number): void {
     const book = this.books[sym]
     const inst = this.instruments[sym]
-    let available = floorToStep(this.config.participation * volume, inst.lotSize) - this.taken[sym]
+    let available = floorToStep(this.share * volume, inst.lotSize) - this.taken[sym]
     let ended = false
     for (let k = 0; k < book.length; k++) {
       const o = book[k]
@@ -506,31 +679,50 @@ export class SimulatedExchange implements BrokerPort {
         ended = true
         continue
       }
-      if (o.arrivedAt >= barEnd || o.activeFrom >= barEnd) continue
-      const price = this.matchPrice(o, inst)
-      if (price > 0) {
-        const remaining = o.req.qty - o.filledQty
-        let qty = Math.min(remaining, available)
-        if (this.reduces(o)) qty = Math.min(qty, this.reducible(o))
-        qty = floorToStep(qty, inst.lotSize)
-        if (o.req.tif === 'fok' && qty < remaining - QTY_EPS) qty = 0
-        if (qty > QTY_EPS) {
-          available -= qty
-          this.taken[sym] += qty
-          this.fill(o, qty, price, this.liquidityOf(o))
-        }
-      }
-      if (!isTerminal(o.status) && (o.req.tif === 'ioc' || o.req.tif === 'fok') && this.hadChance(o)) {
-        this.finish(o, 'canceled', o.req.tif === 'fok' ? 'fill-or-kill could not fill in full' : 'immediate-or-cancel remainder')
-      }
+      if (o.arrivedAt > eligibleAt || o.activeFrom > eligibleAt) continue
+      available -= this.matchOne(o, inst, available)
       if (isTerminal(o.status)) ended = true
     }
     if (ended) this.prune(sym)
   }
 
+  /** Trades `o` against `this.path` with `available` of the bar's volume left; returns the quantity it took. */
+  private matchOne(o: SimOrder, inst: Instrument, available: number): number {
+    let took = 0
+    const price = this.matchPrice(o, inst)
+    if (price > 0) {
+      const remaining = o.req.qty - o.filledQty
+      let qty = Math.min(remaining, available)
+      if (this.reduces(o)) qty = Math.min(qty, this.reducible(o))
+      qty = floorToStep(qty, inst.lotSize)
+      if (o.req.tif === 'fok' && qty < remaining - QTY_EPS) qty = 0
+      if (qty > QTY_EPS) {
+        took = qty
+        this.taken[o.sym] += qty
+        this.fill(o, qty, price, this.liquidityOf(o))
+      }
+    }
+    if (!isTerminal(o.status) && (o.req.tif === 'ioc' || o.req.tif === 'fok') && this.hadChance(o)) {
+      this.finish(o, 'canceled', o.req.tif === 'fok' ? 'fill-or-kill could not fill in full' : 'immediate-or-cancel remainder')
+    }
+    return took
+  }
+
+  /**
+   * An order reaching the book while its symbol's bar is under way (time-true bars) meets the price of the last path
+   * point passed, as a one-point path: a market order fills there at once, a marketable limit takes it, a stop
+   * already crossed triggers there; what does not trade rests for the rest of the path.
+   */
+  private matchOnArrival(o: SimOrder): void {
+    const inst = this.instruments[o.sym]
+    this.path.setPrint(this.last[o.sym])
+    this.matchOne(o, inst, floorToStep(this.share * this.lastVolume[o.sym], inst.lotSize) - this.taken[o.sym])
+    if (!isTerminal(o.status)) this.rest(o)
+  }
+
   /** IOC / FOK orders get one matching opportunity: the first bar they are active for. */
   private hadChance(o: SimOrder): boolean {
-    return o.req.type !== 'stop' && o.req.type !== 'stop_limit' ? true : o.triggered
+    return isConditional(o.req.type) ? o.triggered : true
   }
 
   /** The price at which `o` trades on the current path, or 0 when it does not. */
@@ -541,21 +733,24 @@ export class SimulatedExchange implements BrokerPort {
     let from = 0
     let fromPrice = p.points[0]
     if (!o.triggered) {
-      if (!firstTouch(p, o.req.stopPrice!, buy ? 'up' : 'down', 0, p.points[0], t)) return 0
+      // Stops trigger against the order's side, if-touched orders with it (core/order.ts triggerDirection).
+      if (!firstTouch(p, o.req.stopPrice!, triggerDirection(o.req) === 'rise' ? 'up' : 'down', 0, p.points[0], t)) return 0
       o.triggered = true
-      if (o.req.type === 'stop') return this.slip(t.price, buy, inst)
+      if (o.req.type === 'stop' || o.req.type === 'market_if_touched') return this.slip(t.price, buy, inst)
       from = t.index
       fromPrice = t.price
-      // A stop-limit becomes a limit at the trigger: marketable if the trigger price is within the limit.
+      // A triggered stop-limit (or limit-if-touched) is a limit from the trigger on: marketable if within the limit.
       if (buy ? fromPrice <= o.req.limitPrice! : fromPrice >= o.req.limitPrice!) return fromPrice
     }
     switch (o.req.type) {
       case 'market':
-        return this.slip(p.points[0], buy, inst)
+        return this.marketsTrade ? this.slip(p.points[0], buy, inst) : 0
       case 'stop':
+      case 'market_if_touched':
         return this.slip(fromPrice, buy, inst)
       case 'limit':
-      case 'stop_limit': {
+      case 'stop_limit':
+      case 'limit_if_touched': {
         const limit = o.req.limitPrice!
         if (!firstTouch(p, limit, buy ? 'down' : 'up', from, fromPrice, t)) return 0
         // Limit orders never trade through their limit; a marketable arrival may take slippage up to it.
@@ -596,7 +791,7 @@ export class SimulatedExchange implements BrokerPort {
 
   private fillAtLast(o: SimOrder): void {
     const inst = this.instruments[o.sym]
-    const available = floorToStep(this.config.participation * this.lastVolume[o.sym], inst.lotSize) - this.taken[o.sym]
+    const available = floorToStep(this.share * this.lastVolume[o.sym], inst.lotSize) - this.taken[o.sym]
     let qty = floorToStep(Math.min(o.req.qty, available), inst.lotSize)
     if (this.reduces(o)) qty = Math.min(qty, this.reducible(o))
     if (o.req.tif === 'fok' && qty < o.req.qty - QTY_EPS) qty = 0
@@ -680,6 +875,15 @@ export class SimulatedExchange implements BrokerPort {
    */
   private expire(o: SimOrder, final = false): void {
     if (isTerminal(o.status)) return
+    // Time-true bars: the print at the close instant comes after the timers of that instant; the order meets it first.
+    if (this.timeTrue) {
+      if (!final) this.loop.at(o.expiresAt + 1, () => this.expire(o, true))
+      else {
+        this.finish(o, 'expired', 'day order expired at the session close')
+        this.prune(o.sym)
+      }
+      return
+    }
     const tf = this.barTf[o.sym]
     const lastEnd = this.barTs[o.sym] + tf
     if (!final && tf > 0 && lastEnd <= o.expiresAt) {

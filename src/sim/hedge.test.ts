@@ -3,11 +3,11 @@ import {describe, expect, it} from 'vitest'
 import {defaultInstrument} from '../core/instrument.js'
 import {InsufficientFundsError, InvalidOrderError} from '../broker/errors.js'
 import {Sim} from '../../test/sim/sim-harness.js'
-import {BYBIT_PROFILE} from './venue-profile.js'
+import {BYBIT_HEDGE_PROFILE} from './venue-profile.js'
 
 // tick 0.1, lot 0.001, leverage 10, maintenance margin 0.5 %.
 const perp = () => [defaultInstrument('BTCUSDT', 'crypto_perp', 'bybit')]
-const bybit = (initialCash = 10_000): Sim => new Sim({profile: BYBIT_PROFILE, instruments: perp(), marks: [30_000], config: {initialCash}})
+const bybit = (initialCash = 10_000): Sim => new Sim({profile: BYBIT_HEDGE_PROFILE, instruments: perp(), marks: [30_000], config: {initialCash}})
 const codeOf = (err: unknown): string | undefined => (err as {code?: string}).code
 
 describe('hedge mode', () => {

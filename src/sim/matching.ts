@@ -27,6 +27,14 @@ export class PricePath {
     return this
   }
 
+  /** The stretch of a bar's path between two consecutive points (time-true bars match point by point). */
+  setSegment(from: number, to: number): this {
+    this.points[0] = from
+    this.points[1] = to
+    this.length = 2
+    return this
+  }
+
   setPrint(price: number): this {
     this.points[0] = price
     this.length = 1

@@ -49,7 +49,8 @@ export const buyAndHold: StrategyFactory<BuyAndHoldParams> = {
   name: 'buy-and-hold',
   description: 'Baseline: buy an equal share of cash in every symbol on its first bar and hold.',
   params: BuyAndHoldParams,
-  // The baseline buys every symbol on its first bar: no indicator to warm up, all orders at one instant.
-  riskDefaults: {minDataPoints: 1, minOrderSpacingMs: 0},
+  // The baseline buys every symbol on its first bar: no indicator to warm up, all orders at one instant; and it is
+  // fully invested by design (99 % of cash), above the product's 80 % exposure cap for strategies that trade.
+  riskDefaults: {minDataPoints: 1, minOrderSpacingMs: 0, maxExposure: 1},
   create: (p) => new BuyAndHold(p),
 }

@@ -112,12 +112,31 @@ describe('SignalTrader', () => {
       params: {allowShort: true},
       venue: 'bybit',
       assetClass: 'crypto_perp',
+      sim: {positionMode: 'hedge'},
     })
     expect(intents.map((i) => [i.request.side, i.request.positionSide, i.request.reduceOnly ?? false, i.request.tif])).toEqual([
       ['buy', 'long', false, 'gtc'],
       ['sell', 'long', true, 'gtc'],
       ['sell', 'short', false, 'gtc'],
       ['buy', 'short', true, 'gtc'],
+    ])
+    expect(result.trades.map((t) => t.direction)).toEqual(['long', 'short'])
+    expect(result.refused).toEqual([])
+  })
+
+  it("one-way mode (Bybit's default) with shorts: one netted position (positionIdx 0), exits reduce-only", async () => {
+    const {result, intents} = await run({
+      rows: flatBars('BTCUSDT', 14, 20_000),
+      script: {BTCUSDT: [1, 1, -1, -1, -1, -1, 0]},
+      params: {allowShort: true},
+      venue: 'bybit',
+      assetClass: 'crypto_perp',
+    })
+    expect(intents.map((i) => [i.request.side, i.request.positionSide ?? 'net', i.request.reduceOnly ?? false, i.request.tif])).toEqual([
+      ['buy', 'net', false, 'gtc'],
+      ['sell', 'net', true, 'gtc'],
+      ['sell', 'net', false, 'gtc'],
+      ['buy', 'net', true, 'gtc'],
     ])
     expect(result.trades.map((t) => t.direction)).toEqual(['long', 'short'])
     expect(result.refused).toEqual([])

@@ -14,7 +14,8 @@
  *   local rejection (OPS-09).
  * - Stocks enter only while their regular session is open (a stance that begins in the pre- or after-market is
  *   not chased into the next open); exits are sent whenever they are due (the venue queues them for the open).
- * - Long only unless `allowShort`; perpetuals trade their long and short legs in hedge mode, stocks and spot net.
+ * - Long only unless `allowShort`; perpetuals on a hedge-mode venue trade their long and short legs, on a one-way
+ *   venue (Bybit's default) one netted position, like stocks and spot. Perpetual exits are reduce-only.
  */
 import {z} from 'zod'
 import type {BrokerEvent} from '../../src/core/events.js'
@@ -22,7 +23,7 @@ import {floorToStep, type Instrument} from '../../src/core/instrument.js'
 import type {Bar} from '../../src/core/market-data.js'
 import type {PositionSide, Side} from '../../src/core/order.js'
 import type {Strategy, StrategyContext} from '../../src/engine/strategy.js'
-import {isMarketOpen} from '../../src/sim/market-hours.js'
+import {isMarketOpen} from '../../src/core/calendar/index.js'
 import type {Stance, SymbolSignal} from './signal-source.js'
 
 /** Sizing and direction, shared by every strategy built on the signal trader. */
@@ -94,7 +95,9 @@ export class SignalTrader implements Strategy {
       return
     }
     const inst = this.ctx.instrument(bar.symbol)
-    const hedge = inst.contract === 'linear_perpetual'
+    // The venue's mode for this symbol decides: legs in hedge mode, one netted position in one-way mode.
+    const broker = this.ctx.broker
+    const hedge = inst.contract === 'linear_perpetual' && (broker.positionModeOf?.(bar.symbol) ?? broker.positionMode) === 'hedge'
     const long = held(hedge ? account.position(bar.symbol, 'long') : account.position(bar.symbol), inst)
     const short = held(hedge ? account.position(bar.symbol, 'short') : -account.position(bar.symbol), inst)
     if (long > 0 && stance !== 1) {
@@ -135,10 +138,10 @@ export class SignalTrader implements Strategy {
     st.cancelSent = false
   }
 
-  /** Sends a market order; exits in hedge mode are reduce-only on their leg. Returns the client order id. */
+  /** Sends a market order; perpetual exits are reduce-only (on their leg in hedge mode). Returns the client order id. */
   private send(bar: Bar, inst: Instrument, side: Side, qty: number, leg: PositionSide, reason: string, kind: 'e' | 'x'): string {
     const id = this.ctx.clientOrderId(`${bar.symbol}${bar.ts}`, kind)
-    const exitInHedge = kind === 'x' && leg !== 'net'
+    const exitInHedge = kind === 'x' && (leg !== 'net' || inst.contract === 'linear_perpetual')
     void this.ctx.orders
       .submit(
         {

@@ -78,6 +78,14 @@ describe('grid backtest', () => {
 
   it('refuses stocks (a netting venue) with one clear line', async () => {
     const plan = await planBacktest({strategy: 'grid', symbols: 'SPY', db, timeframe: '1d'})
-    await expect(runBacktestJob(plan)).rejects.toThrow(/^the grid needs a hedge-mode venue \(long and short legs per symbol\); alpaca runs in netting mode — use Bybit perpetual data$/)
+    await expect(runBacktestJob(plan)).rejects.toThrow(/^grid symbol SPY is spot, not a linear perpetual; the grid trades perpetuals in hedge mode — use Bybit perpetual data$/)
   }, 60_000)
+
+  it('runs the simulated account in hedge mode by itself, and refuses an explicit one-way in one line', async () => {
+    expect((await planBacktest({strategy: 'grid', symbols: 'ETHUSDT', db})).sim.positionMode).toBe('hedge')
+    expect((await planBacktest({strategy: 'sma-cross', symbols: 'ETHUSDT', db})).sim.positionMode).toBeUndefined()
+    await expect(planBacktest({strategy: 'grid', symbols: 'ETHUSDT', db, positionMode: 'one-way'})).rejects.toThrow(
+      /^grid needs hedge mode on perpetuals, but --position-mode says one-way; use --position-mode hedge \(positionMode: hedge in the sim settings\) or leave it out$/,
+    )
+  })
 })

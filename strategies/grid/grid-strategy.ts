@@ -129,13 +129,14 @@ export class GridStrategy implements Strategy {
     this.writer = new StateWriter(this.opts.sink ?? file ?? {write: (r) => ctx.record(GRID_STATE_RECORD, r)}, (err) =>
       ctx.log.error('grid: state write failed; the previous record stays the latest and the next change writes the whole state again', {error: String(err)}),
     )
-    if (ctx.broker.positionMode !== 'hedge') {
-      throw new GridConfigError(`the grid needs a hedge-mode venue (long and short legs per symbol); ${ctx.broker.venue} runs in ${ctx.broker.positionMode} mode — use Bybit perpetual data`)
-    }
     for (const symbol of this.params.symbols ?? ctx.symbols) {
       if (!ctx.symbols.includes(symbol)) throw new GridConfigError(`grid symbol ${symbol} is not part of this run (${ctx.symbols.join(', ')}); fix params.symbols or --symbols`)
       const inst = ctx.instrument(symbol)
-      if (inst.contract !== 'linear_perpetual') throw new GridConfigError(`grid symbol ${symbol} is ${inst.contract}, not a linear perpetual; the grid trades perpetuals in hedge mode`)
+      if (inst.contract !== 'linear_perpetual') throw new GridConfigError(`grid symbol ${symbol} is ${inst.contract}, not a linear perpetual; the grid trades perpetuals in hedge mode — use Bybit perpetual data`)
+      // One line naming the setting and its fix (the CLI prints it and exits 2).
+      if ((ctx.broker.positionModeOf?.(symbol) ?? ctx.broker.positionMode) !== 'hedge') {
+        throw new GridConfigError(`the grid needs hedge mode (a long and a short leg per symbol), but ${symbol} on ${ctx.broker.venue} is in one-way mode; set --position-mode hedge (or positionMode: hedge in the sim settings / fleet account)`)
+      }
       const g = newGrid(inst)
       this.grids.push(g)
       this.bySymbol.set(symbol, g)

@@ -19,6 +19,10 @@ export const grid: StrategyFactory<GridParams> = {
   params: GridParamsSchema,
   // A grid opens both legs and places its averaging entries and take-profits at one instant, from its first bar.
   riskDefaults: {minOrderSpacingMs: 0, minDataPoints: 0},
+  // Linear perpetuals only: a backtest without --symbols picks perpetual data for it.
+  assetClasses: ['crypto_perp'],
+  // A long and a short leg per symbol: the simulated account runs in hedge mode unless told otherwise (then refused).
+  positionMode: 'hedge',
   create: (p, restored) => {
     if (restored === undefined) return new GridStrategy(p)
     const parsed = GridStateSchema.safeParse(restored)

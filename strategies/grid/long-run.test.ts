@@ -12,7 +12,7 @@ import {isTerminal} from '../../src/core/order-state.js'
 import {Rng} from '../../src/core/rng.js'
 import {runBacktest} from '../../src/engine/backtest.js'
 import type {StrategyContext} from '../../src/engine/strategy.js'
-import {BYBIT_PROFILE} from '../../src/sim/venue-profile.js'
+import {BYBIT_HEDGE_PROFILE} from '../../src/sim/venue-profile.js'
 import {GridParamsSchema, GridStrategy, parseGridId} from './index.js'
 
 const MINUTES = 14 * 1440
@@ -73,7 +73,7 @@ describe('grid: a long session', () => {
     const r = await runBacktest({
       stream: walk(MINUTES, 42),
       instruments: [defaultInstrument('BTCUSDT', 'crypto_perp', 'bybit')],
-      profile: BYBIT_PROFILE,
+      profile: BYBIT_HEDGE_PROFILE,
       strategy: grid,
       sim: {seed: 1, latency: {fixedMs: 20, jitterMs: 10}, fees: {makerRate: 0.0002, takerRate: 0.00055}},
     })

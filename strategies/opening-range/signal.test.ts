@@ -2,7 +2,7 @@ import {describe, expect, it} from 'vitest'
 import {defaultInstrument} from '../../src/core/instrument.js'
 import type {Bar} from '../../src/core/market-data.js'
 import {runBacktest} from '../../src/engine/backtest.js'
-import {sessionOf} from '../../src/sim/market-hours.js'
+import {sessionOf} from '../../src/core/calendar/index.js'
 import {ALPACA_PROFILE} from '../../src/sim/venue-profile.js'
 import {memoryStream, type Row} from '../../test/support/memory-stream.js'
 import {OpeningRangeParams, OpeningRangeSignalParams, openingRange} from './index.js'
@@ -162,8 +162,8 @@ describe('opening-range strategy', () => {
     expect(t.direction).toBe('long')
     expect(t.exitReason).toBe('session_end')
     const session = sessionOf(t.entryTs)!
-    // The 10:00 bar broke out; the order filled at the open of the 10:01 bar, stamped when that bar ended.
-    expect(t.entryTs).toBe(ny(7, 10, 2))
+    // The 10:00 bar broke out; the order filled at the open of the 10:01 bar, at that open's time (time-true bars).
+    expect(t.entryTs).toBe(ny(7, 10, 1))
     expect(t.entryPrice).toBeCloseTo(100.501, 6)
     expect(t.exitTs).toBeLessThan(session.close)
     expect(t.exitTs).toBeGreaterThanOrEqual(session.close - 5 * 60_000)

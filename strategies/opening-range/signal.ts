@@ -7,7 +7,7 @@
  * range and never open a stance.
  */
 import type {Bar} from '../../src/core/market-data.js'
-import {sessionOf} from '../../src/sim/market-hours.js'
+import {sessionOf} from '../../src/core/calendar/index.js'
 import type {Stance, SymbolSignal} from '../consensus/signal-source.js'
 
 const MINUTE = 60_000

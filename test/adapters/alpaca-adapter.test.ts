@@ -437,6 +437,14 @@ describe('order body helpers and the fill index', () => {
     })
   })
 
+  it('if-touched orders have no Alpaca equivalent: refused, never sent as a stop', () => {
+    for (const type of ['market_if_touched', 'limit_if_touched'] as const) {
+      const req = {clientOrderId: 'a-2', symbol: 'AAPL', side: 'buy' as const, type, qty: 1, limitPrice: 9.5, stopPrice: 9, tif: 'day' as const}
+      expect(() => alpacaOrderBody(req)).toThrow(InvalidOrderError)
+      expect(() => alpacaOrderBody(req)).toThrow(`alpaca: a-2: Alpaca has no ${type} orders (only market, limit, stop and stop_limit)`)
+    }
+  })
+
   it('a fill is known by execution id or by (order, cumulative qty), within two generations', () => {
     const idx = new FillIndex(2)
     idx.add('e1', FillIndex.cumKey('o1', 2))

@@ -22,6 +22,8 @@ const CCXT_REST = 'ccxt/ts/src/test/static/response/alpaca.httpResponses.excerpt
 const EXPECTED_FAILURES: Record<string, RegExp> = {
   [`${MCP}/trading-api/GETv2_orders_order_id__200__IPO.json`]: /^qty: null: notional/,
   [`${MCP}/trading-api/GETv2_orders_order_id__200__MultilegOptions.json`]: /^side: empty: multi-leg orders/,
+  // Constructed (issue 11): a market order carrying a limit price is contradictory, never silently a limit order.
+  ['docs-shaped/GETv2_orders_order_id__200__market_with_limit_price.json']: /^limit_price: 150 on a market order, which has no limit price$/,
   // ccxt's JSON round-trip turned this book's numbers into strings; Alpaca sends numbers (the BTC/USD book above it).
   [`${CCXT_REST}#GET /v1beta3/crypto/us/latest/orderbooks?symbols=BTC/USDT (fetchOrderBook, limit 1)`]: /^orderbooks\.BTC\/USDT\.b\[0\]\.p: .*expected number, received string/,
   [`${CCXT_REST}#GET /v1beta3/crypto/us/snapshots?symbols=BTC/USD (fetchTicker)`]: /^no decoder: market snapshots/,
@@ -32,7 +34,7 @@ const value = fixtures.value
 
 const raw = (file: string) => JSON.parse(readFileSync(path.join(ROOT, file), 'utf8'))
 
-describeFixtureCoverage('Alpaca', fixtures, alpacaCases, EXPECTED_FAILURES, {files: 33, decoded: 38})
+describeFixtureCoverage('Alpaca', fixtures, alpacaCases, EXPECTED_FAILURES, {files: 37, decoded: 41})
 
 describe('Alpaca fixtures: decoded values equal the raw files', () => {
   it('a limit order: qty, price, status, ids, times', () => {
@@ -115,6 +117,21 @@ describe('Alpaca fixtures: decoded values equal the raw files', () => {
     expect(trades.next).toMatch(/^QUFQTHwy/)
     const crypto = value<Page<VenueTrade>>(`${MCP}/market-data-api/GETv1beta3_crypto_loc_trades__200__trades.json`)
     expect(crypto.items.map((t) => [t.symbol, t.id, t.side])).toEqual([['BTC/USD', '31455289', 'sell'], ['ETH/USD', '31455287', 'sell'], ['ETH/USD', '31455288', 'sell']])
+  })
+
+  it('constructed (issue 11): latest bars and trades carrying "next_page_token": null decode as latest answers', () => {
+    const bars = value<Page<VenueBar>>('docs-shaped/GETv1beta3_crypto_loc_latest_bars__200__next_page_token_null.json')
+    expect(raw('docs-shaped/GETv1beta3_crypto_loc_latest_bars__200__next_page_token_null.json').next_page_token).toBeNull()
+    expect(bars).toEqual({items: [{symbol: 'BTC/USD', ts: Date.parse('2022-05-27T10:18:00Z'), open: 28999, high: 29003, low: 28999, close: 29003, volume: 0.01}]})
+    const trades = value<Page<VenueTrade>>('docs-shaped/GETv2_stocks_trades_latest__200__next_page_token_null.json')
+    expect(trades).toEqual({items: [{symbol: 'AAPL', ts: Date.parse('2022-08-17T09:50:43.361Z'), price: 172.78, size: 100, id: '826'}]})
+  })
+
+  it('constructed (issue 11): an order whose updated_at is null (nullable in the spec) takes its newest event time', () => {
+    const file = 'docs-shaped/GETv2_orders_order_id__200__updated_at_null.json'
+    expect(raw(file).updated_at).toBeNull()
+    // created_at (…24.668Z) is later than submitted_at (…24.577Z).
+    expect(value<OrderSnapshot>(file)).toMatchObject({updatedAt: Date.parse('2023-12-12T22:31:24.668Z'), createdAt: Date.parse('2023-12-12T22:31:24.668Z'), type: 'limit'})
   })
 
   it('a FILL activity: execution id after "::", order id, cumulative and remaining quantity, time', () => {

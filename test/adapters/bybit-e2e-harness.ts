@@ -141,7 +141,8 @@ export async function startBybitE2E(opts: E2EOptions = {}): Promise<BybitE2E> {
     instruments: [instrument],
     pacing: {mode: 'manual'},
     venueStart: Date.UTC(2024, 0, 2, 0, 0),
-    sim: {seed: 7, cash: 100_000, latencyMs: opts.latencyMs ?? 0},
+    // The adapter's default (no positionMode option) is hedge mode; the emulator's, like Bybit's, is one-way.
+    sim: {seed: 7, cash: 100_000, latencyMs: opts.latencyMs ?? 0, positionMode: 'hedge'},
   })
   const server = await startEmulatorServer({venue, protocol: opts.protocol ?? createBybitProtocol})
   const record: string[] = []
@@ -214,7 +215,7 @@ export async function bybitContractHarness(opts: E2EOptions = {}): Promise<Contr
     broker: e.adapter,
     symbol: SYMBOL,
     hedgeSymbol: SYMBOL,
-    participation: e.venue.exchange.config.participation,
+    participation: e.venue.exchange.share,
     advance: (ms) => e.advance(ms),
     setMarket: (price, volume) => e.bar(price, volume),
     close: () => e.close(),

@@ -25,7 +25,7 @@ const sockets: WebSocket[] = []
 beforeEach(async () => {
   venue = createEmulatedVenue({
     venue: 'bybit', credentials: {key: TEST_KEY, secret: TEST_SECRET}, instruments: [defaultInstrument('BTCUSDT', 'crypto_perp', 'bybit')],
-    pacing: {mode: 'manual'}, venueStart: START, sim: {cash: 100_000},
+    pacing: {mode: 'manual'}, venueStart: START, sim: {cash: 100_000, positionMode: 'hedge'},
   })
   server = await startEmulatorServer({venue, protocol: bybitProtocolWith()})
   await venue.pushBar({symbol: 'BTCUSDT', ts: START, tfMs: 60_000, open: 100, high: 100, low: 100, close: 100, volume: 1e9})
@@ -167,6 +167,29 @@ describe('bybit emulator: queries and payload shapes', () => {
     expect(instruments.items[0]).toMatchObject({symbol: 'BTCUSDT', contractType: 'LinearPerpetual', priceFilter: {tickSize: 0.1}, lotSizeFilter: {qtyStep: 0.001}})
     const klines = decodes(await call('GET', '/v5/market/kline', {category: 'linear', symbol: 'BTCUSDT', interval: '1'}), (r, _t, c) => decodeBybitKlines(r, c))
     expect(klines.map((k) => k.ts)).toEqual([START, START + 60_000])
+  })
+})
+
+describe('bybit emulator: conditional orders (issue 11)', () => {
+  it('triggerDirection against the side is a stop, with it an if-touched order; the realtime list says so both ways', async () => {
+    const cond = (link: string, side: string, orderType: string, trigger: string, direction: number, price?: string) =>
+      create(link, {side, orderType, triggerPrice: trigger, triggerDirection: direction, triggerBy: 'LastPrice', price, positionIdx: side === 'Buy' ? 1 : 2})
+    const answers = [
+      await cond('lit-buy', 'Buy', 'Limit', '95', 2, '95'),
+      await cond('stop-buy', 'Buy', 'Market', '105', 1),
+      await cond('mit-sell', 'Sell', 'Market', '105', 1),
+      await cond('stop-limit-sell', 'Sell', 'Limit', '95', 2, '94'),
+    ]
+    expect(answers.map((a) => a.body.retCode)).toEqual([0, 0, 0, 0])
+    expect((await cond('no-direction', 'Buy', 'Market', '105', 0)).body.retCode).toBe(10001)
+    const raw = (await call('GET', '/v5/order/realtime', {category: 'linear', settleCoin: 'USDT'})).body as {result: {list: {orderLinkId: string; triggerDirection: number; orderStatus: string}[]}}
+    const sent = Object.fromEntries(raw.result.list.map((o) => [o.orderLinkId, [o.triggerDirection, o.orderStatus]]))
+    expect(sent).toEqual({'lit-buy': [2, 'Untriggered'], 'stop-buy': [1, 'Untriggered'], 'mit-sell': [1, 'Untriggered'], 'stop-limit-sell': [2, 'Untriggered']})
+    const open = decodes(await call('GET', '/v5/order/realtime', {category: 'linear', settleCoin: 'USDT'}), (r, _t, c) => decodeBybitOrders(r, c))
+    const types = Object.fromEntries(open.items.map((o) => [o.clientOrderId, [o.type, o.stopPrice, o.limitPrice ?? null]]))
+    expect(types).toEqual({
+      'lit-buy': ['limit_if_touched', 95, 95], 'stop-buy': ['stop', 105, null], 'mit-sell': ['market_if_touched', 105, null], 'stop-limit-sell': ['stop_limit', 95, 94],
+    })
   })
 })
 

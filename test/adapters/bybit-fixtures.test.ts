@@ -36,7 +36,7 @@ const value = fixtures.value
 
 const pushed = (file: string) => transcript(readText(path.join(ROOT, file))).find((e) => e.dir === '=')!.json as {data: Record<string, string>[]}
 
-describeFixtureCoverage('Bybit', fixtures, bybitCases, EXPECTED_FAILURES, {files: 49, decoded: 85})
+describeFixtureCoverage('Bybit', fixtures, bybitCases, EXPECTED_FAILURES, {files: 51, decoded: 91})
 
 describe('Bybit fixtures: decoded values equal the raw files', () => {
   it('an open order: qty, price, status, hedge leg, link id', () => {
@@ -114,6 +114,35 @@ describe('Bybit fixtures: decoded values equal the raw files', () => {
     expect(refused.code).toBe('3400045')
     const ack = value<{orderId: string; orderLinkId: string}>('ccxt/ts/src/test/static/response/bybit.httpResponses.excerpt.json#POST /v5/order/amend (editOrder, clientOrderId bybit1)')
     expect(ack).toEqual({orderId: '2088690093937486080', orderLinkId: 'bybit1'})
+  })
+
+  it('constructed (issue 11): avgPrice null or "" on unfilled orders; triggerDirection tells stops from if-touched orders', () => {
+    const file = 'docs-shaped/bybit.orders.rest.json'
+    const raw = readJson(path.join(ROOT, file)) as Record<string, {result: {list: Record<string, unknown>[]}}>
+    const key = Object.keys(raw).find((k) => k.startsWith('GET /v5/order/realtime'))!
+    expect(raw[key].result.list[0].avgPrice).toBeNull()
+    const items = value<Page<OrderSnapshot>>(`${file}#${key}`).items
+    const byId = (cid: string) => items.find((o) => o.clientOrderId === cid)!
+    expect(byId('docs-avg-null')).toMatchObject({type: 'limit', status: 'accepted', filledQty: 0, avgFillPrice: 0, limitPrice: 26000})
+    expect(byId('docs-avg-empty')).toMatchObject({type: 'limit', filledQty: 0, avgFillPrice: 0})
+    // A buy triggered by a fall is a limit-if-touched order, never a stop-limit (which a rise would trigger).
+    expect(byId('docs-lit-buy')).toMatchObject({side: 'buy', type: 'limit_if_touched', stopPrice: 25500, limitPrice: 25510, status: 'accepted'})
+    expect(byId('docs-mit-sell')).toMatchObject({side: 'sell', type: 'market_if_touched', stopPrice: 28000})
+    expect(byId('docs-mit-sell')).not.toHaveProperty('limitPrice')
+    expect(byId('docs-stop-buy')).toMatchObject({side: 'buy', type: 'stop', stopPrice: 28000})
+    expect(byId('docs-stop-limit-sell')).toMatchObject({side: 'sell', type: 'stop_limit', stopPrice: 25000, limitPrice: 24990})
+  })
+
+  it('constructed (issue 11): final statuses after a partial fill keep the filled quantity and its price', () => {
+    const file = 'docs-shaped/bybit.orders.rest.json'
+    const keys = Object.keys(readJson(path.join(ROOT, file)) as object).filter((k) => k.startsWith('GET /v5/order/history'))
+    const items = keys.flatMap((k) => value<Page<OrderSnapshot>>(`${file}#${k}`).items)
+    const byId = (cid: string) => items.find((o) => o.clientOrderId === cid)!
+    expect(byId('docs-rejected-after-partial')).toMatchObject({status: 'rejected', qty: 0.5, filledQty: 0.2, avgFillPrice: 26000.2, reason: 'EC_Others'})
+    // avgPrice "0" although cumExecQty > 0 (classic accounts): the price comes from cumExecValue / cumExecQty.
+    expect(byId('docs-cancelled-after-partial')).toMatchObject({status: 'canceled', filledQty: 0.004, avgFillPrice: 26000, reason: 'CancelByUser'})
+    expect(byId('docs-deactivated-stop-loss')).toMatchObject({status: 'canceled', type: 'stop', side: 'sell', filledQty: 0, reduceOnly: true})
+    expect(byId('docs-spot-partial-cancelled')).toMatchObject({status: 'canceled', filledQty: 0.004, avgFillPrice: 26000, positionSide: 'net'})
   })
 
   it('the websocket trade API reply carries the ack and the rate-limit header', () => {

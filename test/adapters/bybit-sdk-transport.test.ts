@@ -23,7 +23,8 @@ const transports: VenueTransport[] = []
 async function setup(protocol: ProtocolFactory = bybitProtocolWith(), opts: Partial<BybitSdkTransportOptions> = {}): Promise<VenueTransport> {
   venue = createEmulatedVenue({
     venue: 'bybit', credentials: {key: TEST_KEY, secret: TEST_SECRET}, instruments: [defaultInstrument('BTCUSDT', 'crypto_perp', 'bybit')],
-    pacing: {mode: 'manual'}, sim: {cash: 10_000},
+    // Hedge mode: the orders below name their leg (positionIdx 1); Bybit's and the emulator's default is one-way.
+    pacing: {mode: 'manual'}, sim: {cash: 10_000, positionMode: 'hedge'},
   })
   server = await startEmulatorServer({venue, protocol})
   return transport(opts)

@@ -210,11 +210,12 @@ export function bybitCases(root: string, file: string, opts: {envelopeOnly?: boo
       .map(({e, i}) => fromMessages(`${file}#${i}${e.dir}`, decodeBybitFrame(e.json, RECEIVED_AT, BYBIT_CTX)))
   }
   const raw = readJson(full)
-  if (base === 'bybit.public.messages.excerpt.json') {
+  // ccxt's excerpt formats, also used by the constructed payloads under docs-shaped/ (*.ws.json, *.rest.json).
+  if (base === 'bybit.public.messages.excerpt.json' || base.endsWith('.ws.json')) {
     const cases = (raw as {cases: {method: string; messages: unknown[]}[]}).cases
     return cases.flatMap((c, ci) => c.messages.map((m, mi) => fromMessages(`${file}#cases[${ci}].messages[${mi}]`, decodeBybitFrame(m, RECEIVED_AT, BYBIT_CTX))))
   }
-  if (base === 'bybit.httpResponses.excerpt.json') {
+  if (base === 'bybit.httpResponses.excerpt.json' || base.endsWith('.rest.json')) {
     return Object.entries(raw as Record<string, unknown>)
       .filter(([k]) => !k.startsWith('_'))
       .map(([k, body]) => {

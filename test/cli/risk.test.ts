@@ -32,10 +32,15 @@ interface Report {
 const base = {strategy: 'buy-and-hold', params: {fraction: 0.5}, symbols: ['SPY'], from: '2013-10-07', to: '2013-10-08'}
 
 function backtest(config: object, ...extra: string[]): Report & {stderr: string} {
+  return backtestExiting(0, config, ...extra)
+}
+
+/** A backtest expected to end with `code` (3: it ran, but most of its orders were refused); the report is printed. */
+function backtestExiting(code: number, config: object, ...extra: string[]): Report & {stderr: string} {
   const file = join(dir, `cfg-${Math.random().toString(36).slice(2)}.json`)
   writeFileSync(file, JSON.stringify(config))
   const r = trader('backtest', '--config', file, '--json', ...extra)
-  expect(r.code, r.stderr).toBe(0)
+  expect(r.code, r.stderr).toBe(code)
   return {...(JSON.parse(r.stdout) as Report), stderr: r.stderr}
 }
 
@@ -66,10 +71,12 @@ describe('trader risk status / clear with the persisted kill switch', () => {
     expect(json).toMatchObject({account: 'acc', engaged: true})
 
     // A new session for the account, with no drawdown limit at all: the persisted switch still refuses the entry.
-    const refused = backtest({...base, risk: {minDataPoints: 0}}, '--account', 'acc', '--state-dir', state)
+    // Every order refused: the run fails (exit 3) after its report, naming the switch and how to clear it.
+    const refused = backtestExiting(3, {...base, risk: {minDataPoints: 0}}, '--account', 'acc', '--state-dir', state)
     expect(refused.orders).toBe(0)
     expect(refused.rejections).toEqual([{reason: 'risk:kill_switch', count: 1}])
     expect(refused.stderr).toMatch(/kill switch of acc is ENGAGED/)
+    expect(refused.stderr).toMatch(/risk:kill_switch.*trader risk clear/)
     // --no-risk cannot sidestep an engaged switch.
     const noRisk = trader('backtest', '--strategy', 'buy-and-hold', '--symbols', 'SPY', '--no-risk', '--account', 'acc', '--state-dir', state)
     expect(noRisk.code).toBe(2)

@@ -186,7 +186,8 @@ export async function runStrategyCrash(opts: StrategyCrashOptions): Promise<Stra
     loop,
     profile: profileFor(c.venue),
     instruments: c.instruments,
-    config: {seed: opts.seed, initialCash: c.cash, latency: {fixedMs: 20, jitterMs: 40}, participation: 0.1, fees: {makerRate: 0.0002, takerRate: 0.0005, perShare: 0, minPerOrder: 0}},
+    // The grid's Bybit account runs in hedge mode (Bybit's default is one-way).
+    config: {seed: opts.seed, initialCash: c.cash, latency: {fixedMs: 20, jitterMs: 40}, participation: 0.1, fees: {makerRate: 0.0002, takerRate: 0.0005, perShare: 0, minPerOrder: 0}, ...(c.venue === 'bybit' ? {positionMode: 'hedge' as const} : {})},
   })
   const failures: string[] = []
   const killsBy: Record<string, number> = {}

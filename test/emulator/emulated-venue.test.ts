@@ -121,13 +121,15 @@ describe('manual pacing', () => {
     expect(answeredAt).toBe(VENUE_T0 + 80)
   })
 
-  it('runs Bybit in hedge mode by default and one-way (netting) when asked', async () => {
+  it('runs Bybit in one-way mode by default and hedge mode when asked', async () => {
     const inst = [defaultInstrument('BTCUSDT', 'crypto_perp', 'bybit')]
-    const b = (positionMode?: 'netting' | 'hedge') => createEmulatedVenue({venue: 'bybit', credentials, instruments: inst, pacing: {mode: 'manual'}, sim: {positionMode}})
-    expect(b().broker.positionMode).toBe('hedge')
-    expect(b('netting').broker.positionMode).toBe('netting')
-    const hedge = b()
-    await expect(hedge.broker.submitOrder({clientOrderId: 'x', symbol: 'BTCUSDT', side: 'buy', type: 'limit', qty: 0.01, limitPrice: 100, tif: 'gtc'})).rejects.toThrow(/hedge mode needs positionSide/)
+    const b = (positionMode?: 'one-way' | 'hedge') => createEmulatedVenue({venue: 'bybit', credentials, instruments: inst, pacing: {mode: 'manual'}, sim: {positionMode}})
+    // One-way is Bybit's own default for linear perpetuals; hedge is opt-in.
+    expect(b().broker.positionMode).toBe('netting')
+    expect(b('hedge').broker.positionMode).toBe('hedge')
+    expect(b('one-way').broker.positionMode).toBe('netting')
+    const hedge = b('hedge')
+    await expect(hedge.broker.submitOrder({clientOrderId: 'x', symbol: 'BTCUSDT', side: 'buy', type: 'limit', qty: 0.01, limitPrice: 100, tif: 'gtc'})).rejects.toThrow(/BTCUSDT is in hedge mode: orders need positionSide/)
     await expect(hedge.broker.submitOrder({clientOrderId: 'y', symbol: 'BTCUSDT', side: 'buy', type: 'limit', qty: 0.01, limitPrice: 100, tif: 'gtc', positionSide: 'long'})).resolves.toMatchObject({clientOrderId: 'y'})
   })
 

@@ -3,8 +3,8 @@
  * processed at once; no "recovery mode", no delay of up to one sync period.
  *
  * Set-up (fixtures/scenarios/GRID-03.json): requests and responses take 200 ms each, position events 50 ms, the
- * sync runs every 60 s from the start. The long take-profit fills when bar 3 closes at T0+240 s — the instant the
- * fourth sync sends its position query (answered at T0+240.4 s). The close event is delivered at T0+240.05 s,
+ * sync runs every 60 s from the start. The long take-profit fills when bar 4 opens above it (a gap) at T0+240 s —
+ * the instant the fourth sync sends its position query (answered at T0+240.4 s). The close event is delivered at T0+240.05 s,
  * while that query is in flight.
  */
 import {describe, expect, it} from 'vitest'

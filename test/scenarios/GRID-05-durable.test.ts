@@ -7,7 +7,7 @@
  * entries resting when the process dies at R = T0+179.6 s (`restartAt`; the old instance is disposed as a crash
  * leaves it: no final write). The next instance is built with `stateDir` only and reads `grid.state.json`. Its
  * start-up restore queries take 300 ms each way: the venue answers at R+300 ms (before the long take-profit fills
- * at the bar close T0+180 s, so the answer still shows it resting) and the answer lands at R+600 ms. The
+ * at the gap open of the bar at T0+180 s, so the answer still shows it resting) and the answer lands at R+600 ms. The
  * take-profit's order event (filled) arrives at R+500 ms — during the restore — and its execution, position and
  * account events at R+650, R+1100 and R+1700 ms.
  *

@@ -4,7 +4,7 @@
  *
  * Set-up (fixtures/scenarios/GRID-05.json): the event stream is down from T0+150 s to T0+180 s ('disconnect'
  * fault). On reconnect the grid restores from the venue; its queries take 300 ms each way, so the restore runs
- * from T0+180 s to T0+180.6 s. The long take-profit fills at T0+180 s; its events arrive 100 ms (order), 250 ms
+ * from T0+180 s to T0+180.6 s. The long take-profit fills at T0+180 s (the bar opening then gaps above it); its events arrive 100 ms (order), 250 ms
  * (execution), 700 ms (position) and 1300 ms (account) later: two during the restore, two after it.
  */
 import {describe, expect, it} from 'vitest'

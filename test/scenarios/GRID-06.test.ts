@@ -4,7 +4,7 @@
  *
  * Set-up (fixtures/scenarios/GRID-06.json): 1 000 USDT of cash, leverage 10. The price falls from 20 000 to
  * 19 600: the long leg averages into level 2, the short leg takes profit twice and is reopened twice; level 3 of
- * the long leg (0.408 BTC, ~792 USDT of margin) does not fit.
+ * the long leg (0.404 BTC at the mark where it is first sized, ~784 USDT of margin) does not fit.
  */
 import {describe, expect, it} from 'vitest'
 import {DoubleBalanceGrid} from './grid-naive.js'
@@ -43,7 +43,7 @@ describe('GRID-06: one balance check per operation', () => {
     // Level 3 did not fit: skipped with one clear line, never sent.
     const skipped = run.log.lines.filter((l) => l.level === 'warn' && l.msg.includes('long level 3'))
     expect(skipped.length).toBeGreaterThan(0)
-    expect(skipped[0].msg).toMatch(/^grid: insufficient margin for averaging BTCUSDT long level 3: 0\.408 at 19405\.9: need 791\.76 USDT, available \d+\.\d\d USDT; skipped$/)
+    expect(skipped[0].msg).toMatch(/^grid: insufficient margin for averaging BTCUSDT long level 3: 0\.404 at 19405\.9: need 784\.00 USDT, available \d+\.\d\d USDT; skipped$/)
     expect(orders.some((o) => o.side2 === 'long' && o.role === 'e' && o.level === 3)).toBe(false)
     expect(run.result.rejections).toEqual({})
   })

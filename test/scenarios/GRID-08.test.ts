@@ -2,15 +2,18 @@
  * GRID-08: both legs become flat. Required: the per-level reference quantities are cleared.
  *
  * Set-up (fixtures/scenarios/GRID-08.json): no averaging (maxLevels 0), 1 000 USDT per opening level. Both legs
- * open at 20 000 (reference quantity 0.05). The long leg takes profit and is reopened after a gap to 22 000, still
- * with 0.05 (one leg open: the table stays). Bar 6 spans 19 850 .. 22 150: both take-profits fill in the same bar,
- * both legs are flat; the next cycle must size from the market then (1 000 / 22 000 → 0.045).
+ * open at 20 000 (reference quantity 0.05). The long leg takes profit at a gap to 22 000 (T0+240 s) and is reopened
+ * there, still with 0.05 (one leg open: the table stays). Bar 6 (T0+360 s) goes down to 19 850 (+20 s: the short's
+ * take-profit) and up to 22 150 (+40 s: the long's). The short's reopen, sent at once, is held on the wire for 60 s
+ * (a delay fault on submits in that window), so when the long's take-profit fills both legs are flat; the next use
+ * of the table sizes from the market then (1 000 / 22 000 → 0.045). The short's reopen was sized before that, with
+ * 0.05.
  */
 import {describe, expect, it} from 'vitest'
 import {KeepRefsGrid} from './grid-naive.js'
 import {gridOrders, gridViolations, loadGrid, metric, runGrid, SYMBOL, T0} from './grid-harness.js'
 
-const BOTH_FLAT = T0 + 420_000
+const BOTH_FLAT = T0 + 400_000
 
 describe('GRID-08: both legs flat', () => {
   it('clears the reference quantities, so the next cycle sizes at the current market', async () => {
@@ -23,7 +26,8 @@ describe('GRID-08: both legs flat', () => {
     expect(reopens).toEqual([
       ['long', 0.05, false],
       ['long', 0.045, true],
-      ['short', 0.045, true],
+      // Decided at the short's take-profit (before both were flat), reaching the venue 60 s later.
+      ['short', 0.05, true],
     ])
     expect(run.strategy.gridOf(SYMBOL)!.refs).toEqual([0.045])
     expect(metric(run, 'grid_reference_qty_clears_total')).toBe(1)

@@ -207,7 +207,7 @@ async function startVenues(tally: Tally): Promise<Pick<Rig, 'venues' | 'servers'
   for (const id of IDS) {
     venues[id] = createEmulatedVenue({
       venue: 'bybit', credentials: CREDS[id], instruments: [instrument], bars, pacing: {mode: 'paced', speed: SPEED}, venueStart: VENUE_START,
-      sim: {seed: 7, cash: 100_000, latencyMs: 0, account: id}, rateWindows: rates, wallClock: wall,
+      sim: {seed: 7, cash: 100_000, latencyMs: 0, account: id, positionMode: 'hedge'}, rateWindows: rates, wallClock: wall,
     })
     servers[id] = await startEmulatorServer({venue: venues[id], protocol: tallied(bybitProtocolWith({ipRule: IP_RULE}), tally, id)})
   }

@@ -24,6 +24,7 @@ import {Journal, type JournalRecord} from '../../src/engine/journal.js'
 import {inlineStream, loadScenario, runScenario} from '../../src/engine/scenario.js'
 import type {Strategy, StrategyContext} from '../../src/engine/strategy.js'
 import {profileFor} from '../../src/sim/venue-profile.js'
+import {withNeededPositionMode} from '../../src/sim/config.js'
 import {findStrategy, STRATEGIES} from '../../strategies/index.js'
 import {ParabolicSarParams, parabolicSar} from '../../strategies/parabolic-sar/index.js'
 
@@ -193,6 +194,8 @@ const EAGER: Record<string, unknown> = {
 interface Case {
   readonly label: string
   readonly make: () => Strategy
+  /** The position mode the strategy needs (the grid: hedge); its simulated account runs in it, as in `trader backtest`. */
+  readonly positionMode?: 'one-way' | 'hedge'
   /** Venues the strategy accepts (a strategy may refuse a venue kind at start with a *ConfigError, e.g. the grid needs hedge mode). */
   venues?: readonly string[]
 }
@@ -206,7 +209,7 @@ function registeredCases(): Case[] {
     for (const [label, raw] of sets) {
       const parsed = f.params.safeParse(raw)
       if (!parsed.success) throw new Error(`strategy ${f.name}: its ${label} parameters do not parse (${parsed.error.message})`)
-      cases.push({label: `${f.name} (${label})`, make: () => f.create(parsed.data)})
+      cases.push({label: `${f.name} (${label})`, make: () => f.create(parsed.data), positionMode: f.positionMode})
     }
   }
   return cases
@@ -223,7 +226,7 @@ async function probeVenues(cases: Case[]): Promise<string[]> {
     for (const venue of Object.keys(VENUES)) {
       const stream = inlineStream(CALM, '1m')
       try {
-        await runBacktest({stream, instruments: stream.symbols.map((s) => defaultInstrument(s, VENUES[venue], venue)), profile: profileFor(venue), strategy: c.make(), sim: {initialCash: CASH[venue]}})
+        await runBacktest({stream, instruments: stream.symbols.map((s) => defaultInstrument(s, VENUES[venue], venue)), profile: profileFor(venue), strategy: c.make(), sim: withNeededPositionMode({initialCash: CASH[venue]}, c.positionMode)})
         ok.push(venue)
       } catch (err) {
         if (!/ConfigError$/.test((err as Error).name)) throw err
@@ -246,7 +249,7 @@ async function check(c: Case, rows: InlineRow[], venue: string, initialCash = CA
       instruments: stream.symbols.map((s) => defaultInstrument(s, VENUES[venue], venue)),
       profile: profileFor(venue),
       strategy: c.make(),
-      sim: {initialCash},
+      sim: withNeededPositionMode({initialCash}, c.positionMode),
       journal,
       log,
     })
@@ -338,7 +341,7 @@ describe('OPS-09: no division by zero, no NaN or Infinity reaching an order', ()
         if (!c.venues!.includes(sample.venue)) continue
         const journal = new Journal({keep: true})
         const stream = inlineStream(expand('ZZZ', sample.base, sample.segments), '1m')
-        await runBacktest({stream, instruments: stream.symbols.map((s) => defaultInstrument(s, VENUES[sample.venue], sample.venue)), profile: profileFor(sample.venue), strategy: c.make(), sim: {initialCash: CASH[sample.venue]}, journal})
+        await runBacktest({stream, instruments: stream.symbols.map((s) => defaultInstrument(s, VENUES[sample.venue], sample.venue)), profile: profileFor(sample.venue), strategy: c.make(), sim: withNeededPositionMode({initialCash: CASH[sample.venue]}, c.positionMode), journal})
         orders += journal.records.filter((r) => r.type === 'intent').length
       }
     }

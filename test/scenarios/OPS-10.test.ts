@@ -21,7 +21,7 @@ import type {Bar} from '../../src/core/market-data.js'
 import type {OrderRequest} from '../../src/core/order.js'
 import {planBacktest, runBacktestJob} from '../../src/engine/backtest-job.js'
 import {loadScenario, runScenario, type Scenario, ScenarioSchema} from '../../src/engine/scenario.js'
-import {sessionOf} from '../../src/sim/market-hours.js'
+import {sessionOf} from '../../src/core/calendar/index.js'
 import {ConsensusSignal} from '../../strategies/consensus/consensus-signal.js'
 import {ConsensusParams, SIGNAL_SOURCES} from '../../strategies/consensus/index.js'
 import type {Stance, SymbolSignal} from '../../strategies/consensus/signal-source.js'
@@ -160,13 +160,13 @@ describe('OPS-10: the consensus bot acts only while K of N agree', () => {
     const out = await runScenario(s)
     expect(out.failures).toEqual([])
     const [t] = out.result.trades
-    // Decided on the 10:30 bar (known at 10:31), filled at the open of the next bar.
-    expect(t.entryTs).toBe(ny(10, 32))
+    // Decided on the 10:30 bar (known at 10:31), filled at the open of the next bar, at that open (10:31).
+    expect(t.entryTs).toBe(ny(10, 31))
     expect(t.exitReason).toBe('consensus_lost')
     expect(t.exitTs).toBeLessThan(ny(16, 0))
     // The same bars with K = 1 enter at the first break, the 15-minute one at 09:45.
     const any = await runScenario(scenarioWith(s, {params: {k: 1}}))
-    expect(any.result.trades.map((x) => x.entryTs)).toEqual([ny(9, 47)])
+    expect(any.result.trades.map((x) => x.entryTs)).toEqual([ny(9, 46)])
     // Deterministic: the same scenario again gives the same journal, byte for byte.
     expect((await runScenario(s)).result.journalHash).toBe(out.result.journalHash)
   })
@@ -179,7 +179,7 @@ describe('OPS-10: the consensus bot acts only while K of N agree', () => {
       expect(alone.result.trades.length, source.params.rangeMinutes + ' min').toBe(1)
     }
     const k1 = await runScenario(scenarioWith(base, {bars: NEVER_TOGETHER, params: {k: 1}}))
-    expect(k1.result.trades.map((t) => t.entryTs)).toEqual([ny(9, 47), ny(10, 32)])
+    expect(k1.result.trades.map((t) => t.entryTs)).toEqual([ny(9, 46), ny(10, 31)])
     expect(k1.result.violations).toEqual([])
 
     const kN = await runScenario(scenarioWith(base, {bars: NEVER_TOGETHER, params: {k: 2}}))

@@ -20,7 +20,7 @@ import {type LiveSessionHandle, type LiveSessionRun, type LiveVenue, runLiveSess
 import type {Strategy} from '../../src/engine/strategy.js'
 import type {SimConfigInput} from '../../src/sim/config.js'
 import {SimulatedExchange} from '../../src/sim/exchange.js'
-import {profileFor} from '../../src/sim/venue-profile.js'
+import {BYBIT_HEDGE_PROFILE, profileFor} from '../../src/sim/venue-profile.js'
 
 const noop = (): void => {}
 
@@ -62,7 +62,8 @@ export class VenueHost {
 
   constructor(start: number, readonly instruments: readonly Instrument[], config: SimConfigInput, venue: 'bybit' | 'alpaca' = 'bybit') {
     this.loop = new EventLoop(start)
-    this.exchange = new SimulatedExchange({loop: this.loop, profile: profileFor(venue), instruments, config})
+    // The grid's Bybit account runs in hedge mode.
+    this.exchange = new SimulatedExchange({loop: this.loop, profile: venue === 'bybit' ? BYBIT_HEDGE_PROFILE : profileFor(venue), instruments, config})
   }
 
   /** A bar of symbol index `i`: at its close the venue matches on it, then the running session sees it. */

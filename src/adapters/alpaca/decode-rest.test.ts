@@ -14,6 +14,10 @@ describe('Alpaca orders the core cannot express are failures, not approximations
     ['a limit order without a limit price', {limit_price: null}, /^limit_price: missing on a limit order/],
     ['an average price missing although filled', {filled_qty: '1', filled_avg_price: null}, /^filled_avg_price: null although filled_qty is 1/],
     ['an unknown status', {status: 'vanished'}, /^status: /],
+    // A market order has no limit price (Alpaca: limit_price only for limit / stop_limit): never silently a limit order.
+    ['a market order with a limit price', {type: 'market', order_type: 'market'}, /^limit_price: 150 on a market order, which has no limit price$/],
+    ['a stop order with a limit price', {type: 'stop', order_type: 'stop', stop_price: '149'}, /^limit_price: 150 on a stop order, which has no limit price$/],
+    ['a limit order with a stop price', {stop_price: '149'}, /^stop_price: 149 on a limit order, which has no stop price$/],
   ])('%s', (_what, change, reason) => {
     const raw = {...equity(), ...change}
     const r = decodeAlpacaOrder(raw)
@@ -28,6 +32,22 @@ describe('Alpaca orders the core cannot express are failures, not approximations
     const r = decodeAlpacaOrders([equity(), {...equity(), qty: 'two'}])
     expect(r.ok).toBe(false)
     if (!r.ok) expect(r.error.reason).toBe('[1].qty: expected a decimal number in a string (got "two")')
+  })
+
+  it('a market order with null prices decodes; one with a limit price fails the whole list, naming the field', () => {
+    const market = {...equity(), type: 'market', order_type: 'market', limit_price: null}
+    const m = decodeAlpacaOrder(market)
+    expect(m).toMatchObject({ok: true, value: {type: 'market'}})
+    expect(m.ok && m.value).not.toHaveProperty('limitPrice')
+    const r = decodeAlpacaOrders([market, {...market, limit_price: '150'}])
+    expect(!r.ok && r.error.reason).toBe('[1].limit_price: 150 on a market order, which has no limit price')
+  })
+
+  it('updated_at null: the newest of the order\'s event times', () => {
+    const filled = {...equity(), updated_at: null, status: 'filled', filled_qty: '2', filled_avg_price: '149.9', filled_at: '2023-12-12T22:40:00Z'}
+    const r = decodeAlpacaOrder(filled)
+    expect(r.ok && r.value.updatedAt).toBe(Date.parse('2023-12-12T22:40:00Z'))
+    expect(decodeAlpacaOrder({...equity(), updated_at: 'yesterday'}).ok).toBe(false)
   })
 
   it('a stop-limit order keeps both prices', () => {

@@ -37,8 +37,14 @@ export function alpacaOrderToSnapshot(o: AlpacaOrder, at = ''): OrderSnapshot {
   if (o.qty === null) mismatch(p('qty'), 'null: notional (dollar amount) orders are not supported, the core order model needs a quantity')
   const limitPrice = o.limit_price ?? undefined
   const stopPrice = o.stop_price ?? undefined
-  if ((type === 'limit' || type === 'stop_limit') && limitPrice === undefined) mismatch(p('limit_price'), `missing on a ${type} order`)
-  if ((type === 'stop' || type === 'stop_limit') && stopPrice === undefined) mismatch(p('stop_price'), `missing on a ${type} order`)
+  const usesLimit = type === 'limit' || type === 'stop_limit'
+  const usesStop = type === 'stop' || type === 'stop_limit'
+  if (usesLimit && limitPrice === undefined) mismatch(p('limit_price'), `missing on a ${type} order`)
+  if (usesStop && stopPrice === undefined) mismatch(p('stop_price'), `missing on a ${type} order`)
+  // Alpaca documents limit_price / stop_price as null on types that do not use them: a price there contradicts
+  // the type, and guessing which one is right could turn a market order into a limit order (or back).
+  if (!usesLimit && limitPrice !== undefined) mismatch(p('limit_price'), `${limitPrice} on a ${type} order, which has no limit price`)
+  if (!usesStop && stopPrice !== undefined) mismatch(p('stop_price'), `${stopPrice} on a ${type} order, which has no stop price`)
   const filledQty = o.filled_qty
   let avgFillPrice = o.filled_avg_price
   if (avgFillPrice === null) {
@@ -60,9 +66,16 @@ export function alpacaOrderToSnapshot(o: AlpacaOrder, at = ''): OrderSnapshot {
     filledQty,
     avgFillPrice,
     createdAt: o.created_at,
-    updatedAt: o.updated_at,
+    updatedAt: o.updated_at ?? lastEventTime(o),
     ...(o.status === 'replaced' ? {reason: `replaced by ${o.replaced_by ?? 'a new order'}`} : {}),
   }
+}
+
+/** The order's newest event time: its time when `updated_at` is null (the spec allows it). */
+function lastEventTime(o: AlpacaOrder): number {
+  let t = o.created_at
+  for (const v of [o.submitted_at, o.filled_at, o.canceled_at, o.expired_at, o.failed_at, o.replaced_at]) if (v != null && v > t) t = v
+  return t
 }
 
 export function decodeAlpacaOrder(raw: unknown, channel = 'alpaca:rest:order'): Decoded<OrderSnapshot> {
@@ -139,6 +152,11 @@ function holdsLists(rec: unknown): boolean {
   return isRecord(rec) && Object.values(rec).some((v) => Array.isArray(v) || v === null)
 }
 
+/** A per-symbol record whose values are single objects (a latest endpoint). */
+function holdsObjects(rec: unknown): boolean {
+  return isRecord(rec) && Object.values(rec).some(isRecord)
+}
+
 function flatten<R, T>(bySymbol: Record<string, readonly R[] | null>, make: (s: string, r: R) => T): T[] {
   const out: T[] = []
   for (const symbol of Object.keys(bySymbol).sort()) for (const r of bySymbol[symbol] ?? []) out.push(make(symbol, r))
@@ -160,7 +178,8 @@ export function decodeAlpacaBars(raw: unknown, channel = 'alpaca:rest:bars'): De
   if (Array.isArray(raw.bars) || (raw.bars === null && 'symbol' in raw)) {
     return decode(channel, AlpacaSymbolBarsPageSchema, raw, (r) => page((r.bars ?? []).map((b) => bar(r.symbol, b)), r.next_page_token))
   }
-  if (holdsLists(raw.bars) || 'next_page_token' in raw) {
+  // Routed by the values' shape: a latest answer may carry a (null) next_page_token too.
+  if (holdsLists(raw.bars) || !holdsObjects(raw.bars)) {
     return decode(channel, AlpacaBarsPageSchema, raw, (r) => page(flatten(r.bars, bar), r.next_page_token))
   }
   return decode(channel, AlpacaLatestBarsSchema, raw, (r) => page(Object.keys(r.bars).sort().map((s) => bar(s, r.bars[s])), undefined))
@@ -173,7 +192,7 @@ export function decodeAlpacaTrades(raw: unknown, channel = 'alpaca:rest:trades')
   if (Array.isArray(raw.trades) || (raw.trades === null && 'symbol' in raw)) {
     return decode(channel, AlpacaSymbolTradesPageSchema, raw, (r) => page((r.trades ?? []).map((t) => trade(r.symbol, t)), r.next_page_token))
   }
-  if (holdsLists(raw.trades) || 'next_page_token' in raw) {
+  if (holdsLists(raw.trades) || !holdsObjects(raw.trades)) {
     return decode(channel, AlpacaTradesPageSchema, raw, (r) => page(flatten(r.trades, trade), r.next_page_token))
   }
   return decode(channel, AlpacaLatestTradesSchema, raw, (r) => page(Object.keys(r.trades).sort().map((s) => trade(s, r.trades[s])), undefined))

@@ -54,6 +54,19 @@ describe('malformed trade_updates frames yield exactly one decode_error with the
   it('a fill without its price', () => {
     const frame = fillFrame((d) => delete d.price)
     expect(onlyError(decodeAlpacaStreamFrame(frame, NOW), frame).reason).toBe('data.price: required on a fill event')
+    const nullPrice = fillFrame((d) => (d.price = null))
+    expect(onlyError(decodeAlpacaStreamFrame(nullPrice, NOW), nullPrice).reason).toBe('data.price: required on a fill event')
+  })
+
+  it('price / qty / position_qty null on an event that is not a fill: an order event, no execution', () => {
+    const frame = fillFrame((d) => {
+      d.event = 'canceled'
+      d.price = null
+      d.qty = null
+      d.position_qty = null
+    })
+    const out = decodeAlpacaStreamFrame(frame, NOW)
+    expect(out.map((m) => m.kind)).toEqual(['order'])
   })
 
   it('an unknown event, an unknown stream, a bad timestamp', () => {

@@ -10,7 +10,8 @@
  * - fee: 0. Alpaca's fill events carry no fee (equities are commission-free; crypto fees are booked as separate
  *   account activities), so there is no per-fill fee to report.
  * - liquidity: 'taker'. Alpaca does not report maker/taker; 'taker' is recorded as the conservative assumption.
- * - ts: the event's `timestamp`; when absent, `at` (publish time); when both are absent, the order's `updated_at`.
+ * - ts: the event's `timestamp`; when absent, `at` (publish time); when both are absent, the order's `updated_at`
+ *   (or, when that is null, its newest event time).
  */
 import type {BrokerEvent} from '../../core/events.js'
 import type {Fill} from '../../core/fill.js'
@@ -51,11 +52,11 @@ export function decodeAlpacaStreamFrame(raw: unknown, receivedAt: number): Alpac
     case 'trade_updates': {
       const r = decode(channel, AlpacaTradeUpdatesFrameSchema, raw, ({data}): BrokerEvent[] => {
         const order = alpacaOrderToSnapshot(data.order, 'data.order')
-        const ts = data.timestamp ?? data.at ?? data.order.updated_at
+        const ts = data.timestamp ?? data.at ?? order.updatedAt
         const events: BrokerEvent[] = []
         if (data.event === 'fill' || data.event === 'partial_fill') {
-          if (data.price === undefined) mismatch('data.price', `required on a ${data.event} event`)
-          if (data.qty === undefined) mismatch('data.qty', `required on a ${data.event} event`)
+          if (data.price == null) mismatch('data.price', `required on a ${data.event} event`)
+          if (data.qty == null) mismatch('data.qty', `required on a ${data.event} event`)
           const fill: Fill = {
             execId: data.execution_id ?? `${data.order.id}:${data.order.filled_qty}`,
             clientOrderId: order.clientOrderId,

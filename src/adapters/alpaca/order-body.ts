@@ -46,6 +46,9 @@ export function alpacaOrderBody(req: OrderRequest): Record<string, unknown> {
   }
   if (req.reduceOnly) invalid(`${req.clientOrderId}: Alpaca has no reduce-only orders; size the exit from the position instead`, 'reduce_only')
   if (req.postOnly) invalid(`${req.clientOrderId}: Alpaca has no post-only orders`, 'post_only')
+  if (req.type === 'market_if_touched' || req.type === 'limit_if_touched') {
+    invalid(`${req.clientOrderId}: Alpaca has no ${req.type} orders (only market, limit, stop and stop_limit)`, 'order_type')
+  }
   const body: Record<string, unknown> = {
     symbol: req.symbol,
     qty: decimalText(req.qty),

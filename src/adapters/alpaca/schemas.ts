@@ -15,7 +15,8 @@ export const AlpacaOrderSchema = z.object({
   id: z.string().min(1),
   client_order_id: z.string(),
   created_at: isoTime,
-  updated_at: isoTime,
+  // Nullable in Alpaca's spec: the decoder then takes the newest of the order's event times.
+  updated_at: nullableTime,
   submitted_at: nullableTime.optional(),
   filled_at: nullableTime.optional(),
   canceled_at: nullableTime.optional(),
@@ -106,8 +107,8 @@ const pageToken = z.string().nullable().optional()
 export const AlpacaBarsPageSchema = z.object({bars: z.record(z.string(), z.array(AlpacaBarSchema).nullable()), next_page_token: pageToken})
 /** GET /v2/stocks/{symbol}/bars: one symbol. */
 export const AlpacaSymbolBarsPageSchema = z.object({symbol: z.string(), bars: z.array(AlpacaBarSchema).nullable(), next_page_token: pageToken})
-/** GET …/bars/latest: one bar per symbol. */
-export const AlpacaLatestBarsSchema = z.object({bars: z.record(z.string(), AlpacaBarSchema)})
+/** GET …/bars/latest: one bar per symbol; some answers carry `next_page_token: null` as the history pages do. */
+export const AlpacaLatestBarsSchema = z.object({bars: z.record(z.string(), AlpacaBarSchema), next_page_token: pageToken})
 /** GET /v2/stocks/{symbol}/bars/latest. */
 export const AlpacaSymbolLatestBarSchema = z.object({symbol: z.string(), bar: AlpacaBarSchema})
 
@@ -126,7 +127,7 @@ export const AlpacaTradeSchema = z.object({
 
 export const AlpacaTradesPageSchema = z.object({trades: z.record(z.string(), z.array(AlpacaTradeSchema).nullable()), next_page_token: pageToken})
 export const AlpacaSymbolTradesPageSchema = z.object({symbol: z.string(), trades: z.array(AlpacaTradeSchema).nullable(), next_page_token: pageToken})
-export const AlpacaLatestTradesSchema = z.object({trades: z.record(z.string(), AlpacaTradeSchema)})
+export const AlpacaLatestTradesSchema = z.object({trades: z.record(z.string(), AlpacaTradeSchema), next_page_token: pageToken})
 export const AlpacaSymbolLatestTradeSchema = z.object({symbol: z.string(), trade: AlpacaTradeSchema})
 
 const AlpacaBookLevelSchema = z.object({p: finiteNumber, s: finiteNumber})
@@ -153,10 +154,10 @@ export const AlpacaTradeUpdateSchema = z.object({
   /** When Alpaca published the event (newer frames). */
   at: isoTime.optional(),
   order: AlpacaOrderSchema,
-  /** Fill price and quantity of this execution (fill / partial_fill only). */
-  price: decimalString.optional(),
-  qty: decimalString.optional(),
-  position_qty: decimalString.optional(),
+  /** Fill price and quantity of this execution (fill / partial_fill only; absent or null on other events). */
+  price: nullableDecimal.optional(),
+  qty: nullableDecimal.optional(),
+  position_qty: nullableDecimal.optional(),
 })
 
 export const AlpacaAuthorizationFrameSchema = z.object({

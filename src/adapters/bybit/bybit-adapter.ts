@@ -32,7 +32,7 @@ import {ExecutionDeduper} from '../../core/fill.js'
 import type {BrokerEvent} from '../../core/events.js'
 import type {Instrument, PositionMode} from '../../core/instrument.js'
 import type {AccountSnapshot} from '../../core/ledger.js'
-import type {OrderRequest, OrderSnapshot, PositionSide} from '../../core/order.js'
+import {hasLimitPrice, type OrderRequest, type OrderSnapshot, type PositionSide} from '../../core/order.js'
 import {isTerminal} from '../../core/order-state.js'
 import type {PositionSnapshot} from '../../core/position.js'
 import {
@@ -54,6 +54,7 @@ import {mapBybitError} from './errors.js'
 import {amendParams, bybitCreateParams, orderLinkIdProblem, refParams} from './order-params.js'
 import {BybitPublicFeed, type DecodeErrorReport} from './public-feed.js'
 import {decodeBybitServerTime} from './server-time.js'
+import {POSITION_MODE_NOT_MODIFIED, SWITCH_MODE_ENDPOINT, switchModeParams, switchRefused} from './position-mode.js'
 
 export interface AdapterDeps {
   readonly transport: VenueTransport
@@ -65,8 +66,14 @@ export interface AdapterDeps {
 }
 
 export interface BybitAdapterOptions extends AdapterDeps {
-  /** The account's position mode. Default 'hedge' (positionIdx 1 / 2). */
+  /**
+   * The position mode the session trades perpetuals in. Given (the live wiring always gives it), `connect()` sets it
+   * on the account through POST /v5/position/switch-mode for every perpetual that is not in it yet. Absent: 'hedge'
+   * is assumed and the account is not touched.
+   */
   readonly positionMode?: PositionMode
+  /** Per-symbol modes over `positionMode` (Bybit sets the mode per symbol), also set at `connect()`. */
+  readonly symbolPositionModes?: Readonly<Record<string, PositionMode>>
   /** The coin whose wallet and positions are read. Default USDT. */
   readonly settleCoin?: string
   /** Default UNIFIED. */
@@ -166,8 +173,33 @@ export class BybitAdapter implements BrokerPort, MarketFeed {
     const wallet = await this.call('GET /v5/account/wallet-balance', {accountType: this.accountType}, (r, t, c) => decodeBybitWallet(r, t ?? this.clock.now(), this.ctx, c))
     this.execHorizon ??= wallet.time ?? this.clock.now()
     if (this.instruments.size === 0) await this.loadInstruments()
+    if (this.opts.positionMode !== undefined || this.opts.symbolPositionModes !== undefined) await this.ensurePositionModes()
     await this.transport.subscribe({stream: PRIVATE_STREAM, topics: PRIVATE_TOPICS})
     if (this.state === 'idle') this.state = 'live'
+  }
+
+  /** The mode orders on `symbol` follow (positionIdx 0, or 1 / 2). */
+  positionModeOf(symbol: string): PositionMode {
+    return this.opts.symbolPositionModes?.[symbol] ?? this.positionMode
+  }
+
+  /**
+   * Puts each perpetual in the mode the session asks for: switch-mode per symbol; 110025 says it already is. A
+   * refusal (a position or open orders in the other mode) stops the connect with one line naming the fix.
+   */
+  private async ensurePositionModes(): Promise<void> {
+    for (const inst of this.instruments.values()) {
+      if (inst.contract !== 'linear_perpetual') continue
+      const mode = this.positionModeOf(inst.symbol)
+      const res = await this.transport.request({endpoint: SWITCH_MODE_ENDPOINT, params: switchModeParams(CATEGORY, inst.symbol, mode)})
+      const reply = res.status === 200 ? decodeBybitResponse(res.body, 'bybit:rest:/v5/position/switch-mode', (r) => ({ok: true as const, value: r})) : undefined
+      if (reply?.ok) continue
+      if (reply && 'rejected' in reply && reply.envelope.retCode === POSITION_MODE_NOT_MODIFIED) continue
+      const a = this.answer(res, SWITCH_MODE_ENDPOINT, (r) => ({ok: true as const, value: r}))
+      if (a.ok) continue
+      if (a.error.retryable) throw a.error
+      throw switchRefused(inst.symbol, mode, a.error.message)
+    }
   }
 
   /** The venue's clock (GET /v5/market/time), for the session's clock origin. */
@@ -554,7 +586,7 @@ function describeRef(ref: OrderRef): string {
 function sameOrder(o: OrderSnapshot, req: OrderRequest): boolean {
   const near = (a: number | undefined, b: number | undefined) => (a === undefined && b === undefined) || (a !== undefined && b !== undefined && Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b)))
   return o.symbol === req.symbol && o.side === req.side && o.type === req.type && near(o.qty, req.qty) &&
-    near(o.limitPrice, req.type === 'limit' || req.type === 'stop_limit' ? req.limitPrice : undefined) && (o.positionSide ?? 'net') === (req.positionSide ?? 'net')
+    near(o.limitPrice, hasLimitPrice(req.type) ? req.limitPrice : undefined) && (o.positionSide ?? 'net') === (req.positionSide ?? 'net')
 }
 
 /** Sorted by time, keeping the venue's order within an instant. */

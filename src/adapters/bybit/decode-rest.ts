@@ -12,6 +12,9 @@
  *   reduces the long leg, a Buy the short one) and 0 means it opened one. Without either it is a failure.
  * - Fill.fee is in the quote currency: a spot fee charged in the base coin (`feeCurrency`) is converted at the
  *   execution price.
+ * - OrderSnapshot.type of a conditional order (triggerPrice > 0): triggerDirection (1 rise, 2 fall) against the side
+ *   tells a stop from an if-touched order (`bybitOrderType`); stopPrice holds the trigger price.
+ * - avgPrice is "", "0" or null on an order with no fill: avgFillPrice is then 0 (the core's convention).
  * - Instrument.leverage and .maintenanceMarginRate are not in instruments-info (they come from the account's
  *   position and the risk-limit tier): the caller passes them, and leverage is checked against leverageFilter.
  */
@@ -58,11 +61,33 @@ const join = (at: string, field: string) => (at ? `${at}.${field}` : field)
 
 // ---- mapping steps (throw PayloadMismatch; callers wrap them in decode / mapped) ----
 
+/** Bybit's take-profit / stop-loss orders trigger in a known direction even when triggerDirection is 0. */
+const TAKE_PROFIT = new Set(['TakeProfit', 'PartialTakeProfit'])
+const STOP_LOSS = new Set(['StopLoss', 'PartialStopLoss'])
+
+/**
+ * The core type of an order. A trigger price makes it conditional; triggerDirection (1 rise, 2 fall) then tells a
+ * stop (a buy triggered by a rise, a sell by a fall) from an if-touched order (a buy triggered by a fall, a sell by
+ * a rise). Without a direction, a take-profit is an if-touched order and a stop-loss a stop; any other conditional
+ * order without one is a failure rather than a guess.
+ */
+function bybitOrderType(o: BybitOrder, at: string): OrderType {
+  const limit = o.orderType === 'Limit'
+  if (o.triggerPrice === undefined || o.triggerPrice <= 0) return limit ? 'limit' : 'market'
+  let stop: boolean
+  if (o.triggerDirection === 1 || o.triggerDirection === 2) stop = (o.side === 'Buy') === (o.triggerDirection === 1)
+  else if (o.stopOrderType && TAKE_PROFIT.has(o.stopOrderType)) stop = false
+  else if (o.stopOrderType && STOP_LOSS.has(o.stopOrderType)) stop = true
+  else return mismatch(join(at, 'triggerDirection'), `${o.triggerDirection ?? 'missing'} on an order with triggerPrice ${o.triggerPrice} (stopOrderType ${o.stopOrderType || 'none'}): a stop cannot be told from an if-touched order`)
+  if (limit) return stop ? 'stop_limit' : 'limit_if_touched'
+  return stop ? 'stop' : 'market_if_touched'
+}
+
 export function bybitOrderToSnapshot(o: BybitOrder, at = ''): OrderSnapshot {
   if (o.timeInForce === 'RPI') mismatch(join(at, 'timeInForce'), 'RPI orders are not supported by the core order model')
   if (o.stopOrderType === 'TrailingStop') mismatch(join(at, 'stopOrderType'), 'trailing stops are not supported by the core order model')
   const triggered = o.triggerPrice !== undefined && o.triggerPrice > 0
-  const type: OrderType = o.orderType === 'Limit' ? (triggered ? 'stop_limit' : 'limit') : triggered ? 'stop' : 'market'
+  const type = bybitOrderType(o, at)
   if (o.orderType === 'Limit' && (o.price === undefined || o.price <= 0)) mismatch(join(at, 'price'), 'missing on a Limit order')
   const {tif, postOnly} = BYBIT_TIF_MAP[o.timeInForce]
   const filledQty = o.cumExecQty

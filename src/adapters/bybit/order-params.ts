@@ -4,7 +4,7 @@
  * the venue rather than silently rounded here.
  */
 import {type Instrument, isMultipleOf, roundToStep} from '../../core/instrument.js'
-import type {OrderRequest, PositionSide} from '../../core/order.js'
+import {hasLimitPrice, isConditional, type OrderRequest, type PositionSide, triggerDirection} from '../../core/order.js'
 import type {AmendRequest, OrderRef} from '../../broker/port.js'
 
 /** Bybit: at most 36 characters of letters, digits, '-' and '_'. */
@@ -29,8 +29,8 @@ export function decimalText(value: number, step: number): string {
 }
 
 export function bybitCreateParams(req: OrderRequest, inst: Instrument, category = 'linear'): Record<string, unknown> {
-  const isLimit = req.type === 'limit' || req.type === 'stop_limit'
-  const isStop = req.type === 'stop' || req.type === 'stop_limit'
+  const isLimit = hasLimitPrice(req.type)
+  const isStop = isConditional(req.type)
   const params: Record<string, unknown> = {
     category,
     symbol: req.symbol,
@@ -41,8 +41,8 @@ export function bybitCreateParams(req: OrderRequest, inst: Instrument, category 
   if (isLimit && req.limitPrice !== undefined) params.price = decimalText(req.limitPrice, inst.tickSize)
   if (isStop && req.stopPrice !== undefined) {
     params.triggerPrice = decimalText(req.stopPrice, inst.tickSize)
-    // A buy stop waits for the price to rise to the trigger, a sell stop for it to fall.
-    params.triggerDirection = req.side === 'buy' ? 1 : 2
+    // 1: triggered by a rise to the trigger (buy stop, sell if-touched); 2: by a fall (sell stop, buy if-touched).
+    params.triggerDirection = triggerDirection(req) === 'rise' ? 1 : 2
     params.triggerBy = 'LastPrice'
   }
   params.timeInForce = req.postOnly ? 'PostOnly' : req.tif.toUpperCase()

@@ -49,14 +49,50 @@ describe('the other order fields', () => {
     expect(decodeWith({timeInForce: 'RPI'})).toBe('list[0].timeInForce: RPI orders are not supported by the core order model')
   })
 
-  it('a trigger price makes a stop (Market) or a stop-limit (Limit)', () => {
-    expect(decodeWith({triggerPrice: '1500', orderStatus: 'Untriggered'})).toMatchObject({type: 'stop_limit', limitPrice: 1600, stopPrice: 1500, status: 'accepted'})
-    expect(decodeWith({triggerPrice: '1500', orderType: 'Market'})).toMatchObject({type: 'stop', stopPrice: 1500})
+  it('a trigger price against the side makes a stop (Market) or a stop-limit (Limit)', () => {
+    // The recorded order is a Buy: triggerDirection 1 (rise) is a buy stop.
+    expect(decodeWith({triggerPrice: '1700', triggerDirection: 1, orderStatus: 'Untriggered'})).toMatchObject({type: 'stop_limit', limitPrice: 1600, stopPrice: 1700, status: 'accepted'})
+    expect(decodeWith({triggerPrice: '1700', triggerDirection: 1, orderType: 'Market'})).toMatchObject({type: 'stop', stopPrice: 1700})
+    expect(decodeWith({triggerPrice: '1500', triggerDirection: 2, side: 'Sell', orderType: 'Market'})).toMatchObject({type: 'stop', side: 'sell'})
     expect(decodeWith({orderType: 'Market'})).not.toHaveProperty('limitPrice')
+  })
+
+  it('a trigger price with the side makes an if-touched order, never a stop', () => {
+    // A buy triggered when the price FALLS to 1500 (triggerDirection 2): limit-if-touched, not a stop-limit.
+    expect(decodeWith({triggerPrice: '1500', triggerDirection: 2, orderStatus: 'Untriggered'})).toMatchObject({type: 'limit_if_touched', side: 'buy', limitPrice: 1600, stopPrice: 1500})
+    expect(decodeWith({triggerPrice: '1500', triggerDirection: 2, orderType: 'Market'})).toMatchObject({type: 'market_if_touched', stopPrice: 1500})
+    expect(decodeWith({triggerPrice: '1700', triggerDirection: '1', side: 'Sell'})).toMatchObject({type: 'limit_if_touched', side: 'sell'})
+  })
+
+  it('without a direction: take-profits are if-touched, stop-losses stops, anything else a failure naming triggerDirection', () => {
+    const sellTp = {side: 'Sell', orderType: 'Market', triggerPrice: '1700', triggerDirection: 0, reduceOnly: true}
+    expect(decodeWith({...sellTp, stopOrderType: 'TakeProfit'})).toMatchObject({type: 'market_if_touched'})
+    expect(decodeWith({...sellTp, stopOrderType: 'PartialTakeProfit'})).toMatchObject({type: 'market_if_touched'})
+    expect(decodeWith({...sellTp, triggerPrice: '1500', stopOrderType: 'StopLoss'})).toMatchObject({type: 'stop'})
+    expect(decodeWith({...sellTp, stopOrderType: 'Stop'})).toBe('list[0].triggerDirection: 0 on an order with triggerPrice 1700 (stopOrderType Stop): a stop cannot be told from an if-touched order')
+    expect(decodeWith({triggerDirection: 3})).toMatch(/^list\[0\]\.triggerDirection: expected triggerDirection 0, 1 or 2/)
   })
 
   it('reduceOnly and the link id are kept', () => {
     expect(decodeWith({reduceOnly: true})).toMatchObject({reduceOnly: true, clientOrderId: 'test-000005'})
+  })
+
+  it('fields Bybit leaves empty or null on an order with no fill', () => {
+    for (const avgPrice of [null, '', '0']) expect(decodeWith({avgPrice}), String(avgPrice)).toMatchObject({filledQty: 0, avgFillPrice: 0})
+    expect(decodeWith({avgPrice: null, cumExecValue: null, triggerPrice: null, stopOrderType: null, rejectReason: null, cancelType: null})).toMatchObject({type: 'limit', filledQty: 0})
+    expect(decodeWith({orderType: 'Market', price: null})).toMatchObject({type: 'market'})
+    // The quantities that always apply stay strict.
+    expect(decodeWith({cumExecQty: null})).toMatch(/^list\[0\]\.cumExecQty: /)
+    expect(decodeWith({qty: ''})).toMatch(/^list\[0\]\.qty: /)
+  })
+
+  it.each(['Rejected', 'Cancelled', 'PartiallyFilledCanceled', 'Deactivated'] as const)('%s after a partial fill keeps the filled quantity', (orderStatus) => {
+    // avgPrice "" / "0" on such orders (documented): the price comes from cumExecValue.
+    for (const avgPrice of ['1599.5', '', '0', null]) {
+      const o = decodeWith({orderStatus, cumExecQty: '0.04', cumExecValue: '63.98', avgPrice})
+      expect(o, `${orderStatus} avgPrice ${avgPrice}`).toMatchObject({status: EXPECTED[orderStatus], filledQty: 0.04})
+      expect(typeof o === 'object' && o.avgFillPrice).toBeCloseTo(1599.5, 9)
+    }
   })
 
   it('the average fill price: avgPrice, else cumExecValue / cumExecQty, else a failure', () => {

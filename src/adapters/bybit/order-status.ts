@@ -9,11 +9,13 @@
  * | Filled                  | filled           | |
  * | Cancelled               | canceled         | filledQty keeps any partial fill |
  * | PartiallyFilledCanceled | canceled         | spot: partially filled, rest cancelled (filledQty > 0) |
- * | Rejected                | rejected         | |
+ * | Rejected                | rejected         | may follow PartiallyFilled (cumExecQty > 0): filledQty keeps the fill |
  * | Untriggered             | accepted         | conditional order waiting at the venue for its trigger |
  * | Triggered               | accepted         | triggered, being placed in the book |
  * | Active                  | accepted         | conditional order placed (older spot TP/SL state) |
  * | Deactivated             | canceled         | conditional / TP-SL order cancelled before it triggered |
+ *
+ * Every final status keeps cumExecQty as filledQty: the core's terminal states never mean "nothing filled".
  *
  * positionIdx: 0 → 'net' (one-way mode, and every spot order), 1 → 'long', 2 → 'short' (hedge mode legs).
  * timeInForce: GTC / IOC / FOK → gtc / ioc / fok; PostOnly → gtc with postOnly. RPI is not supported (a failure).

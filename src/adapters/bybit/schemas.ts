@@ -5,11 +5,15 @@
  * Integers that recorders sometimes stringify (retCode, time, positionIdx) accept either spelling.
  */
 import {z} from 'zod'
-import {decimalString, emptyOrDecimal, epochMs, intLike} from '../decode.js'
+import {blankOrDecimal, decimalString, emptyOrDecimal, epochMs, intLike} from '../decode.js'
 import {BYBIT_ORDER_STATUSES, BYBIT_TIME_IN_FORCE} from './order-status.js'
 
 const side = z.enum(['Buy', 'Sell'])
 const positionIdx = intLike.refine((n) => n === 0 || n === 1 || n === 2, 'expected positionIdx 0, 1 or 2')
+/** Conditional orders: 1 = triggered when the price rises to triggerPrice, 2 = when it falls to it; 0 = none. */
+const triggerDirection = intLike.refine((n) => n === 0 || n === 1 || n === 2, 'expected triggerDirection 0, 1 or 2')
+/** Informational text Bybit leaves "" (and some recorders null) when it does not apply. */
+const optionalText = z.string().nullable().optional().transform((v) => v ?? undefined)
 
 /** The rate-limit block bybit-api adds to resolved responses when `parseAPIRateLimits` is on. */
 export const BybitRateLimitApiSchema = z.object({
@@ -32,25 +36,32 @@ export type BybitEnvelope = z.output<typeof BybitEnvelopeSchema>
 /** create / amend / cancel results, REST and websocket trade API. */
 export const BybitOrderAckSchema = z.object({orderId: z.string().min(1), orderLinkId: z.string()})
 
+/**
+ * An order (REST lists and the `order` topic). Fields that do not apply to an order arrive as "" or "0" and, for
+ * avgPrice on an order with no fill, also as null; the optional numbers take all three (null and "" → undefined).
+ * The quantities that always apply (qty, cumExecQty) stay strict.
+ */
 export const BybitOrderSchema = z.object({
   orderId: z.string().min(1),
   orderLinkId: z.string(),
   symbol: z.string().min(1),
   side,
   orderType: z.enum(['Market', 'Limit']),
-  price: emptyOrDecimal,
+  // Market orders: "0", "" or null (no price of their own).
+  price: blankOrDecimal,
   qty: decimalString,
   timeInForce: z.enum(BYBIT_TIME_IN_FORCE),
   orderStatus: z.enum(BYBIT_ORDER_STATUSES),
   positionIdx,
   reduceOnly: z.boolean().optional(),
   cumExecQty: decimalString,
-  cumExecValue: emptyOrDecimal.optional(),
-  avgPrice: emptyOrDecimal.optional(),
-  triggerPrice: emptyOrDecimal.optional(),
-  stopOrderType: z.string().optional(),
-  rejectReason: z.string().optional(),
-  cancelType: z.string().optional(),
+  cumExecValue: blankOrDecimal.optional(),
+  avgPrice: blankOrDecimal.optional(),
+  triggerPrice: blankOrDecimal.optional(),
+  triggerDirection: triggerDirection.optional(),
+  stopOrderType: optionalText,
+  rejectReason: optionalText,
+  cancelType: optionalText,
   createdTime: epochMs,
   updatedTime: epochMs,
   category: z.string().optional(),

@@ -3,7 +3,7 @@ import {defaultInstrument, type Instrument} from '../../core/instrument.js'
 import {EventLoop} from '../../engine/event-loop.js'
 import type {SimConfigInput} from '../../sim/config.js'
 import {SimulatedExchange} from '../../sim/exchange.js'
-import {BYBIT_PROFILE, profileFor, type VenueProfile} from '../../sim/venue-profile.js'
+import {BYBIT_HEDGE_PROFILE, BYBIT_PROFILE, profileFor, type VenueProfile} from '../../sim/venue-profile.js'
 import {type ContractHarness, describeBrokerContract} from './broker-contract.js'
 
 /** 2023-11-14 22:13:20 UTC: any instant works on a venue without market hours. */
@@ -23,7 +23,7 @@ function simHarness(profile: VenueProfile, instruments: Instrument[], config: Si
       broker: exchange,
       symbol: instruments[0].symbol,
       hedgeSymbol,
-      participation: exchange.config.participation,
+      participation: exchange.share,
       advance,
       // A flat one-second bar at `price` that ends now: every order that reached the venue before it may trade.
       async setMarket(price: number, volume = 1e9): Promise<void> {
@@ -45,5 +45,9 @@ describeBrokerContract('simulated exchange, no latency', simHarness(profileFor('
 describeBrokerContract('simulated exchange, latency 100 ms + jitter 50 ms', simHarness(profileFor('sim'), spot, {seed: 7, latency: {fixedMs: 100, jitterMs: 50}}))
 describeBrokerContract(
   'simulated exchange, Bybit hedge mode with latency',
-  simHarness(BYBIT_PROFILE, [defaultInstrument('BTCUSDT', 'crypto_perp', 'bybit')], {seed: 3, latency: {fixedMs: 20, jitterMs: 30}, fees: {makerRate: 0.0002, takerRate: 0.00055}}, 'BTCUSDT'),
+  simHarness(BYBIT_HEDGE_PROFILE, [defaultInstrument('BTCUSDT', 'crypto_perp', 'bybit')], {seed: 3, latency: {fixedMs: 20, jitterMs: 30}, fees: {makerRate: 0.0002, takerRate: 0.00055}}, 'BTCUSDT'),
+)
+describeBrokerContract(
+  'simulated exchange, Bybit one-way mode (its default) with latency',
+  simHarness(BYBIT_PROFILE, [defaultInstrument('BTCUSDT', 'crypto_perp', 'bybit')], {seed: 5, latency: {fixedMs: 20, jitterMs: 30}, fees: {makerRate: 0.0002, takerRate: 0.00055}}),
 )

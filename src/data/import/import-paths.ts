@@ -6,13 +6,17 @@ import {DataImportError} from '../errors.js'
 import type {MarketDataStore} from '../store.js'
 import {importArrowFile} from './arrow.js'
 import {importCsvFile} from './csv.js'
+import {importFundingFile, parseLeanFundingPath} from './funding.js'
 import {importLeanFile, isInLeanTree, leanSkipReason, parseLeanPath} from './lean.js'
 import type {ImportOptions, ImportOptionsInput} from './options.js'
 import {parseImportOptions} from './options.js'
 import {importParquetFile} from './parquet.js'
-import type {ImportedSeries, ImportSummary, SkippedFile} from './types.js'
+import type {ImportedFunding, ImportedSeries, ImportSummary, SkippedFile} from './types.js'
 
-type Plan = {path: string; run: (store: MarketDataStore, opts: ImportOptions) => Promise<ImportedSeries[]>} | {path: string; skip: string}
+type Plan =
+  | {path: string; run: (store: MarketDataStore, opts: ImportOptions) => Promise<ImportedSeries[]>}
+  | {path: string; funding: true}
+  | {path: string; skip: string}
 
 const SUFFIXES: Array<[RegExp, (store: MarketDataStore, path: string, opts: ImportOptions) => Promise<ImportedSeries[]>]> = [
   [/\.csv$/i, importCsvFile],
@@ -34,8 +38,9 @@ export async function importPaths(
   const opts = parseImportOptions(options)
   if (paths.length === 0) throw new DataImportError('No files to import: name at least one file or directory.')
   const plans: Plan[] = []
-  for (const path of paths) plans.push(...(await planPath(path, true)))
+  for (const path of paths) plans.push(...(await planPath(path, true, opts)))
   const imported: ImportedSeries[] = []
+  const funding: ImportedFunding[] = []
   const skipped: SkippedFile[] = []
   for (const plan of plans) {
     if ('skip' in plan) {
@@ -43,12 +48,13 @@ export async function importPaths(
       continue
     }
     onFile?.(plan.path)
-    imported.push(...(await plan.run(store, opts)))
+    if ('funding' in plan) funding.push(...(await importFundingFile(store, plan.path, opts)))
+    else imported.push(...(await plan.run(store, opts)))
   }
-  return {imported, skipped}
+  return {imported, funding, skipped}
 }
 
-async function planPath(path: string, named: boolean): Promise<Plan[]> {
+async function planPath(path: string, named: boolean, opts: ImportOptions): Promise<Plan[]> {
   let info
   try {
     info = await stat(path)
@@ -58,16 +64,21 @@ async function planPath(path: string, named: boolean): Promise<Plan[]> {
   if (info.isDirectory()) {
     const entries = (await readdir(path)).filter((e) => !e.startsWith('.')).sort()
     const plans: Plan[] = []
-    for (const entry of entries) plans.push(...(await planPath(join(path, entry), false)))
+    for (const entry of entries) plans.push(...(await planPath(join(path, entry), false, opts)))
     return plans
   }
-  const plan = planFile(path, named)
-  if ('skip' in plan && named && !parseLeanPath(path)) throw new DataImportError(`${path}: ${plan.skip}.`)
+  const plan = planFile(path, named, opts)
+  if ('skip' in plan && named && (opts.funding || !parseLeanPath(path))) throw new DataImportError(`${path}: ${plan.skip}.`)
   return [plan]
 }
 
-/** A Lean zip that holds no trade bars (quotes, ticks) is skipped with a notice even when named. */
-function planFile(path: string, named: boolean): Plan {
+/**
+ * A Lean zip that holds no trade bars (quotes, ticks) is skipped with a notice even when named. Lean margin-interest
+ * files are funding rates, whatever the flags; with --funding every CSV is one, and nothing else is imported.
+ */
+function planFile(path: string, named: boolean, opts: ImportOptions): Plan {
+  if (parseLeanFundingPath(path) || (opts.funding && /\.csv$/i.test(path))) return {path, funding: true}
+  if (opts.funding) return {path, skip: 'not a funding-rate file: with --funding only CSV files (ts,rate) are read'}
   const lean = parseLeanPath(path)
   if (lean) {
     const skip = leanSkipReason(lean)

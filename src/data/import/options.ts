@@ -12,6 +12,9 @@ export type TsUnit = (typeof TS_UNITS)[number]
 
 const columnName = z.string().trim().min(1, 'must not be empty')
 
+/** Flags that describe bars and mean nothing for a funding-rate file. */
+const BAR_ONLY = ['timeframe', 'assetClass', 'openColumn', 'highColumn', 'lowColumn', 'closeColumn', 'volumeColumn'] as const
+
 const ImportOptionsSchema = z
   .object({
     /** The symbol of every row (files without a symbol column). */
@@ -44,8 +47,18 @@ const ImportOptionsSchema = z
     tsUnit: z.enum(TS_UNITS).default('auto'),
     /** Asset class of symbols in CSV/Parquet/Arrow files (default: a guess from the symbol, see guessAssetClass). */
     assetClass: AssetClassSchema.optional(),
+    /** CSV files hold funding rates (ts,rate), not bars (see funding.ts). */
+    funding: z.boolean().default(false),
   })
   .strict()
+  .refine((o) => !o.funding || BAR_ONLY.every((k) => o[k] === undefined), {
+    message: 'funding files hold a time and a rate: drop --timeframe, --asset-class and the price/volume column flags',
+    path: ['funding'],
+  })
+  .refine((o) => !o.funding || o.tsUnit === 'auto', {
+    message: 'funding times are read as epoch ms, epoch s (told apart by size) or ISO text: drop --ts-unit',
+    path: ['funding'],
+  })
   .refine((o) => !(o.symbol && o.symbolColumn), {message: 'pass either --symbol or --symbol-column, not both', path: ['symbol']})
 
 export type ImportOptionsInput = z.input<typeof ImportOptionsSchema>

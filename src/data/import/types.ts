@@ -20,7 +20,20 @@ export interface SkippedFile {
   readonly reason: string
 }
 
+/** Funding rates imported from one file for one symbol. */
+export interface ImportedFunding {
+  readonly path: string
+  readonly format: 'lean' | 'csv'
+  readonly symbol: string
+  readonly rows: number
+  /** First and last funding time, UTC epoch ms. */
+  readonly first: number
+  readonly last: number
+}
+
 export interface ImportSummary {
   readonly imported: readonly ImportedSeries[]
+  /** Funding-rate files (Lean margin_interest CSVs, or CSVs imported with --funding). */
+  readonly funding: readonly ImportedFunding[]
   readonly skipped: readonly SkippedFile[]
 }

@@ -10,7 +10,7 @@ import type {Instrument} from '../../core/instrument.js'
 import type {AccountSnapshot} from '../../core/ledger.js'
 import type {OrderSnapshot, OrderStatus} from '../../core/order.js'
 import type {PositionSnapshot} from '../../core/position.js'
-import {isMarketOpen, nextOpen, sessionOf} from '../../sim/market-hours.js'
+import {isMarketOpen, nextOpen, sessionOf} from '../../core/calendar/index.js'
 
 export const iso = (ms: number): string => new Date(ms).toISOString()
 

@@ -1,6 +1,6 @@
 /**
- * The Bybit v5 wire protocol over an emulated venue (linear perpetuals; hedge mode through the simulator's Bybit
- * profile). REST: the subset in rest.ts, signed requests checked with Bybit's recipe (auth.ts), limits counted
+ * The Bybit v5 wire protocol over an emulated venue (linear perpetuals in one-way mode by default, as on Bybit;
+ * hedge mode per account or symbol by option or through POST /v5/position/switch-mode). REST: the subset in rest.ts, signed requests checked with Bybit's recipe (auth.ts), limits counted
  * with `venue.checkRate` (rate-rules.ts: 600 / 5 s per IP → HTTP 403; per UID per endpoint per second → retCode
  * 10006), X-Bapi-Limit-* headers on every private answer, faults from `venue.takeFault`. Websockets: /v5/private
  * (op auth with the expires signature, subscribe to order / execution / position / wallet, ping / pong) and

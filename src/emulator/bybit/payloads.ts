@@ -8,7 +8,7 @@ import type {FeedBar} from '../../broker/market-feed.js'
 import type {Fill} from '../../core/fill.js'
 import {type Instrument, roundToStep} from '../../core/instrument.js'
 import type {AccountSnapshot} from '../../core/ledger.js'
-import type {OrderSnapshot, OrderStatus, PositionSide} from '../../core/order.js'
+import {hasLimitPrice, isConditional, type OrderSnapshot, type OrderStatus, type PositionSide, triggerDirection} from '../../core/order.js'
 import type {PositionSnapshot} from '../../core/position.js'
 
 /** Decimal text with at most `decimals` places, trailing zeros dropped, never exponent notation. */
@@ -56,8 +56,8 @@ export const POSITION_IDX: Readonly<Record<PositionSide, number>> = {net: 0, lon
 
 /** An order as GET /v5/order/realtime and the `order` topic show it. `orderLinkId` is "" for orders placed without one. */
 export function bybitOrder(o: OrderSnapshot, inst: Instrument, extra: {orderLinkId: string; cumExecFee: number; category?: boolean}): Record<string, unknown> {
-  const isLimit = o.type === 'limit' || o.type === 'stop_limit'
-  const isStop = o.type === 'stop' || o.type === 'stop_limit'
+  const isLimit = hasLimitPrice(o.type)
+  const isStop = isConditional(o.type)
   const untriggered = isStop && o.status === 'accepted' && o.filledQty === 0
   const leaves = o.status === 'accepted' || o.status === 'partially_filled' ? Math.max(0, o.qty - o.filledQty) : 0
   const price = isLimit && o.limitPrice !== undefined ? o.limitPrice : 0
@@ -89,7 +89,7 @@ export function bybitOrder(o: OrderSnapshot, inst: Instrument, extra: {orderLink
     stopLoss: '',
     tpTriggerBy: '',
     slTriggerBy: '',
-    triggerDirection: isStop ? (o.side === 'buy' ? 1 : 2) : 0,
+    triggerDirection: isStop ? (triggerDirection(o) === 'rise' ? 1 : 2) : 0,
     triggerBy: isStop ? 'LastPrice' : '',
     lastPriceOnCreated: '',
     reduceOnly: o.reduceOnly === true,
@@ -112,7 +112,7 @@ export function bybitExecution(f: Fill, inst: Instrument, order: OrderSnapshot |
   const value = f.qty * f.price
   // Hedge legs: a fill against its leg's direction closes that much of the leg (Bybit's closedSize).
   const closes = f.positionSide === 'long' ? f.side === 'sell' : f.positionSide === 'short' ? f.side === 'buy' : order?.reduceOnly === true
-  const isLimit = order?.type === 'limit' || order?.type === 'stop_limit'
+  const isLimit = order !== undefined && hasLimitPrice(order.type)
   return {
     ...(extra.category ? {category: 'linear'} : {}),
     symbol: f.symbol,

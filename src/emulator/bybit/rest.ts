@@ -12,8 +12,9 @@ import type {PositionSnapshot} from '../../core/position.js'
 import {isTerminal} from '../../core/order-state.js'
 import {bybitInterval} from '../../adapters/bybit/intervals.js'
 import type {EmulatedVenue} from '../venue-api.js'
-import {bybitExecution, bybitInstrumentInfo, bybitOrder, bybitPosition, bybitWallet, klineRow} from './payloads.js'
+import {bybitExecution, bybitInstrumentInfo, bybitOrder, bybitPosition, bybitWallet, dec, klineRow} from './payloads.js'
 import {BybitRefusal, paramsError} from './ret-codes.js'
+import {positionModeRoutes} from './position-mode.js'
 import type {OrderIndex} from './order-index.js'
 
 export type Params = Readonly<Record<string, unknown>>
@@ -102,6 +103,8 @@ export function restRoutes(d: RestDeps): Readonly<Record<string, Handler>> {
   }
 
   return {
+    ...positionModeRoutes(venue),
+
     'GET /v5/market/time': async () => {
       const now = venue.now()
       return {timeSecond: String(Math.floor(now / 1000)), timeNano: `${now}000000`}
@@ -127,6 +130,23 @@ export function restRoutes(d: RestDeps): Readonly<Record<string, Handler>> {
       return {category: 'linear', symbol: inst.symbol, list: rows.slice(-n).reverse().map((b) => klineRow(b, inst))}
     },
 
+    // Bybit: startTime alone is refused; endTime alone, or neither (up to now), gives the `limit` newest rates up to it.
+    'GET /v5/market/funding/history': async (p) => {
+      const category = str(p, 'category')
+      if (category !== 'linear' && category !== 'inverse') throw paramsError('category only support linear or inverse')
+      if (category !== 'linear') throw paramsError(`category ${category} is not served; this emulator serves linear`)
+      const inst = instrumentOf(str(p, 'symbol'))
+      const s = str(p, 'startTime')
+      const e = str(p, 'endTime')
+      const start = s === undefined ? undefined : Number(s)
+      const end = e === undefined ? venue.now() : Number(e)
+      if ((start !== undefined && !Number.isInteger(start)) || !Number.isInteger(end)) throw paramsError('startTime and endTime are epoch milliseconds')
+      if (start !== undefined && e === undefined) throw paramsError('endTime is required with startTime')
+      const rates = venue.fundingHistory(inst.symbol).filter((f) => f.ts <= end && (start === undefined || f.ts >= start))
+      const list = rates.slice(-limit(p, 200, 200)).reverse()
+      return {category: 'linear', list: list.map((f) => ({symbol: f.symbol, fundingRate: dec(f.rate, 12), fundingRateTimestamp: String(f.ts)}))}
+    },
+
     'POST /v5/order/create': async (p) => {
       linear(p)
       const inst = instrumentOf(str(p, 'symbol'))
@@ -138,7 +158,9 @@ export function restRoutes(d: RestDeps): Readonly<Record<string, Handler>> {
       const trigger = decimal(p, 'triggerPrice', false)
       if (trigger !== undefined && trigger > 0 && p.triggerDirection !== 1 && p.triggerDirection !== 2) throw paramsError('triggerDirection (1 rise, 2 fall) is required with triggerPrice')
       const stop = trigger !== undefined && trigger > 0
-      const type: OrderType = p.orderType === 'Limit' ? (stop ? 'stop_limit' : 'limit') : stop ? 'stop' : 'market'
+      // Against the side (a buy on a rise, a sell on a fall) the trigger makes a stop, with it an if-touched order.
+      const stopLike = stop && (side === 'buy') === (p.triggerDirection === 1)
+      const type: OrderType = p.orderType === 'Limit' ? (stop ? (stopLike ? 'stop_limit' : 'limit_if_touched') : 'limit') : stop ? (stopLike ? 'stop' : 'market_if_touched') : 'market'
       const tifText = str(p, 'timeInForce') ?? 'GTC'
       const tif: Record<string, TimeInForce> = {GTC: 'gtc', IOC: 'ioc', FOK: 'fok', PostOnly: 'gtc'}
       if (!(tifText in tif)) throw paramsError(`timeInForce ${tifText} is not supported`)
@@ -260,7 +282,7 @@ export function restRoutes(d: RestDeps): Readonly<Record<string, Handler>> {
       const legsOf = (sym: string): Record<string, unknown>[] => {
         const inst = venue.instrument(sym)
         const find = (side: PositionSide): PositionSnapshot | undefined => held.find((x) => x.symbol === sym && x.side === side)
-        if (venue.broker.positionMode === 'hedge') return [bybitPosition(sym, 1, find('long'), inst, now), bybitPosition(sym, 2, find('short'), inst, now)]
+        if ((venue.broker.positionModeOf?.(sym) ?? venue.broker.positionMode) === 'hedge') return [bybitPosition(sym, 1, find('long'), inst, now), bybitPosition(sym, 2, find('short'), inst, now)]
         return [bybitPosition(sym, 0, find('net'), inst, now)]
       }
       // With a symbol Bybit lists its legs flat or not; by settle coin only the legs with a size.

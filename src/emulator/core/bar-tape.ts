@@ -56,6 +56,11 @@ export class BarTape {
     this.offset = first === undefined ? 0 : start - first
   }
 
+  /** What `shiftTo` adds to the data's times (ms): other data of the same period (funding rates) moves with it. */
+  get shift(): number {
+    return this.offset
+  }
+
   /** Open time of the first bar in the data's own time; undefined without bars. */
   firstOpen(): number | undefined {
     return this.columns.length === 0 ? undefined : this.columns[0].ts[0]

@@ -12,17 +12,19 @@
 import type {FeedBar} from '../../broker/market-feed.js'
 import type {AmendRequest, BrokerEventHandler, BrokerPort, OrderRef, SubmitReceipt, Unsubscribe} from '../../broker/port.js'
 import type {Fill} from '../../core/fill.js'
-import type {Instrument} from '../../core/instrument.js'
+import type {Instrument, PositionMode} from '../../core/instrument.js'
+import {isTerminal} from '../../core/order-state.js'
 import type {AccountSnapshot} from '../../core/ledger.js'
 import type {OrderRequest, OrderSnapshot} from '../../core/order.js'
 import type {PositionSnapshot} from '../../core/position.js'
 import {EventLoop} from '../../engine/event-loop.js'
-import type {SimConfigInput} from '../../sim/config.js'
+import type {PositionModeSetting, SimConfigInput} from '../../sim/config.js'
 import {SimulatedExchange} from '../../sim/exchange.js'
+import {type FundingRate, fundingSchedule} from '../../sim/funding.js'
 import {ALPACA_PROFILE, BYBIT_PROFILE, type VenueProfile} from '../../sim/venue-profile.js'
 import type {EmulatedVenue, EmulatorCredentials, EmulatorStats, RateDecision, RateRule, RequestFault} from '../venue-api.js'
 import {type BarSource, BarTape} from './bar-tape.js'
-import {EmulatorError} from './errors.js'
+import {EmulatorError, PositionModeSwitchError} from './errors.js'
 import {FaultBoard} from './fault-board.js'
 import {RateWindows} from './rate-windows.js'
 
@@ -35,6 +37,11 @@ export interface EmulatorOptions {
   instruments: Instrument[]
   /** Market data, oldest first (by close time): FeedBars, or the store's columnar chunks (what the CLI loads). */
   bars?: BarSource
+  /**
+   * Funding rates of the perpetuals (data time, moved with the bars to venue time): the simulator settles each into
+   * the wallet at its time, and the venue serves the ones past as its funding history.
+   */
+  funding?: readonly FundingRate[]
   /** manual: tests drive `advance()` / `pushBar()`; paced: venue time follows the wall clock × speed after `start()`. */
   pacing: Pacing
   /**
@@ -43,7 +50,9 @@ export interface EmulatorOptions {
    */
   venueStart?: number
   sim?: {
-    seed?: number; cash?: number; latencyMs?: number; participation?: number; positionMode?: 'netting' | 'hedge'
+    seed?: number; cash?: number; latencyMs?: number; participation?: number
+    /** Bybit perpetuals: 'one-way' (default, as on Bybit), 'hedge', or per symbol ({BTCUSDT: 'hedge'}). */
+    positionMode?: PositionModeSetting
     /** Account id: prefixes the venue's order ids, so orders of several emulated accounts never share an id (GRID-09). */
     account?: string
   }
@@ -108,6 +117,8 @@ class Venue implements ControlledVenue {
   private readonly tape: BarTape
   private readonly bySymbol = new Map<string, {index: number; instrument: Instrument}>()
   private readonly barHandlers: ((bar: FeedBar) => void)[] = []
+  /** Funding rates in venue time, oldest first. */
+  private readonly funding: readonly FundingRate[]
   private readonly rates: RateWindows
   private readonly faults = new FaultBoard()
   private readonly sockets = new Set<() => void>()
@@ -147,16 +158,18 @@ class Venue implements ControlledVenue {
     this.tape.shiftTo(this.venueStart)
     this.lastPaced = this.venueStart
 
-    const base: VenueProfile = opts.venue === 'bybit' ? BYBIT_PROFILE : ALPACA_PROFILE
-    const profile = opts.sim?.positionMode ? {...base, positionMode: opts.sim.positionMode} : base
+    const profile: VenueProfile = opts.venue === 'bybit' ? BYBIT_PROFILE : ALPACA_PROFILE
     const config: SimConfigInput = {
       seed: opts.sim?.seed ?? 1,
+      ...(opts.sim?.positionMode !== undefined ? {positionMode: opts.sim.positionMode} : {}),
       latency: {fixedMs: opts.sim?.latencyMs ?? 0, jitterMs: 0},
       ...(opts.sim?.cash !== undefined ? {initialCash: opts.sim.cash} : {}),
       ...(opts.sim?.participation !== undefined ? {participation: opts.sim.participation} : {}),
     }
     this.loop = new EventLoop(this.venueStart)
-    this.exchange = new SimulatedExchange({loop: this.loop, profile, instruments: opts.instruments, config, ...(opts.sim?.account ? {account: opts.sim.account} : {})})
+    const shift = this.tape.shift
+    this.funding = fundingSchedule(opts.funding ?? [], (s) => this.bySymbol.has(s)).map((f) => ({...f, ts: f.ts + shift}))
+    this.exchange = new SimulatedExchange({loop: this.loop, profile, instruments: opts.instruments, config, funding: this.funding, ...(opts.sim?.account ? {account: opts.sim.account} : {})})
     // Market orders sent before the first bar closes need a reference price.
     for (const [symbol, open] of this.tape.firstOpens()) this.exchange.setMark(this.bySymbol.get(symbol)!.index, open)
     this.broker = this.pacedBroker()
@@ -182,6 +195,11 @@ class Venue implements ControlledVenue {
       const i = this.barHandlers.indexOf(handler)
       if (i >= 0) this.barHandlers.splice(i, 1)
     }
+  }
+
+  fundingHistory(symbol: string): readonly FundingRate[] {
+    const now = this.now()
+    return this.funding.filter((f) => f.symbol === symbol && f.ts <= now)
   }
 
   // ---------------------------------------------------------------- pacing
@@ -316,6 +334,7 @@ class Venue implements ControlledVenue {
     return {
       venue: ex.venue,
       positionMode: ex.positionMode,
+      positionModeOf: ex.positionModeOf,
       instrument: (symbol: string) => ex.instrument(symbol),
       subscribe: (handler: BrokerEventHandler) => ex.subscribe(handler),
       submitOrder: (req: OrderRequest): Promise<SubmitReceipt> => call(() => ex.submitOrder(req)),
@@ -327,6 +346,26 @@ class Venue implements ControlledVenue {
       account: (): Promise<AccountSnapshot> => call(() => ex.account()),
       executionsSince: (since: number): Promise<Fill[]> => call(() => ex.executionsSince(since)),
     }
+  }
+
+  // ---------------------------------------------------------------- position mode
+
+  switchPositionMode(symbol: string, mode: PositionMode): Promise<'switched' | 'unchanged'> {
+    const ex = this.exchange
+    return this.serial(async () => {
+      await this.walk(this.now())
+      if (!ex.positionModes.switchable(symbol)) throw new PositionModeSwitchError('not_perpetual', `${symbol} is not a perpetual; only perpetuals have a position mode`)
+      if (ex.positionModes.of(symbol) === mode) return 'unchanged'
+      // As on Bybit: a symbol switches only while it has no position and no open order.
+      if (ex.ledger.positions.snapshots().some((p) => p.symbol === symbol && p.qty !== 0)) {
+        throw new PositionModeSwitchError('position', `${symbol} has an open position; close it before switching the position mode`)
+      }
+      if (ex.orderSnapshots().some((o) => o.symbol === symbol && !isTerminal(o.status))) {
+        throw new PositionModeSwitchError('orders', `${symbol} has open orders; cancel them before switching the position mode`)
+      }
+      ex.positionModes.set(symbol, mode)
+      return 'switched'
+    })
   }
 
   // ---------------------------------------------------------------- rate limits, faults, sockets, stats

@@ -3,6 +3,7 @@
  * backtest's data path (same store, sample import, stream plan and reader), kept in the stream's columnar chunks.
  */
 import type {Instrument} from '../../core/instrument.js'
+import type {FundingRate} from '../../sim/funding.js'
 import {type BarChunk, TIMEFRAME_MS, type Timeframe} from '../../core/market-data.js'
 import {UserInputError} from '../../ops/errors.js'
 import type {BarSeries} from './bar-tape.js'
@@ -28,6 +29,8 @@ export interface EmulatorData {
   /** In the store's sorted symbol order, with `venue` set to the emulated venue. */
   readonly instruments: Instrument[]
   readonly notices: string[]
+  /** Funding rates of the perpetuals over the period (data time), from the store. */
+  readonly funding: readonly FundingRate[]
 }
 
 /** Which asset classes each emulated venue trades. */
@@ -60,6 +63,7 @@ export async function loadEmulatorData(q: EmulatorDataQuery): Promise<EmulatorDa
     end: last.ts[last.length - 1] + tfMs,
     instruments: data.instruments.map((i) => ({...i, venue: q.venue})),
     notices: [...data.notices],
+    funding: data.funding,
   }
 }
 

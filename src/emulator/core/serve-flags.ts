@@ -2,6 +2,7 @@
 import {z} from 'zod'
 import {TIMEFRAME_MS, type Timeframe} from '../../core/market-data.js'
 import {UserInputError} from '../../ops/errors.js'
+import {parsePositionModeFlag} from '../../ops/position-mode-flag.js'
 import {parseTimeInput} from '../../ops/time-input.js'
 import type {EmulatorOptions, Pacing} from './emulated-venue.js'
 import {EMULATOR_TEST_CREDENTIALS} from './test-credentials.js'
@@ -85,12 +86,13 @@ export function parseServeFlags(flags: ServeFlags, env: NodeJS.ProcessEnv): Serv
   if (flags.cash !== undefined && !(flags.cash > 0)) throw new UserInputError(`--cash ${flags.cash} must be positive`)
   if (flags.latency !== undefined && !(flags.latency >= 0)) throw new UserInputError(`--latency ${flags.latency} must be >= 0 ms`)
   if (flags['position-mode'] !== undefined && venue.data !== 'bybit') throw new UserInputError('--position-mode applies to --venue bybit only (Alpaca nets positions)')
+  const positionMode = flags['position-mode'] === undefined ? undefined : parsePositionModeFlag(flags['position-mode'])
   const sim: ServePlan['sim'] = {
     ...(flags.seed !== undefined ? {seed: flags.seed} : {}),
     ...(flags.cash !== undefined ? {cash: flags.cash} : {}),
     ...(flags.latency !== undefined ? {latencyMs: flags.latency} : {}),
     ...(participation !== undefined ? {participation} : {}),
-    ...(flags['position-mode'] !== undefined ? {positionMode: flags['position-mode'] === 'one-way' ? 'netting' : 'hedge'} : {}),
+    ...(positionMode !== undefined ? {positionMode} : {}),
   }
   return {
     venue: venue.data,
@@ -103,3 +105,4 @@ export function parseServeFlags(flags: ServeFlags, env: NodeJS.ProcessEnv): Serv
     sim,
   }
 }
+

@@ -5,6 +5,7 @@
  */
 import {z} from 'zod'
 import {TIMEFRAME_MS, type Timeframe} from '../../core/market-data.js'
+import {PositionModeSettingSchema} from '../../sim/config.js'
 
 const TIMEFRAMES = Object.keys(TIMEFRAME_MS) as [Timeframe, ...Timeframe[]]
 
@@ -24,6 +25,8 @@ export const LiveSessionHeaderSchema = z
     feed: z.enum(['alpaca', 'bybit']).optional(),
     /** Simulator settings when venue is 'sim'. */
     sim: z.record(z.string(), z.unknown()).optional(),
+    /** Bybit: the position mode the session set on the account at connect (replay sends the same switch requests). */
+    positionMode: PositionModeSettingSchema.optional(),
     /** The account's name in the fleet (or 'default'); names the lock and the state files. */
     account: z.string().min(1),
     strategy: z.string().min(1),

@@ -149,7 +149,7 @@ export async function replayLiveFile(path: string): Promise<LiveReplayReport> {
   return replayLiveJournal({
     records,
     source: path,
-    makeVenue: await venueFactory(header.venue, undefined, header.feed ? {venue: header.feed, sim: header.sim} : undefined),
+    makeVenue: await venueFactory(header.venue, undefined, header.feed ? {venue: header.feed, sim: header.sim} : undefined, header.positionMode),
     strategy: () => factory.create(params.data),
     risk: header.risk ? {limits: header.risk} : undefined,
   })

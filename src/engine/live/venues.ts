@@ -6,6 +6,8 @@
 import type {VenueTransport} from '../../broker/transport.js'
 import type {ResilienceEvents} from '../../broker/resilience/index.js'
 import type {LiveVenue, LiveVenueFactory} from './live-session.js'
+import {positionModeFromName} from '../../core/instrument.js'
+import type {PositionModeSetting} from '../../sim/config.js'
 
 export type LiveVenueName = 'alpaca' | 'bybit'
 export type SessionVenueName = LiveVenueName | 'sim'
@@ -60,6 +62,8 @@ export async function venueFactory(
   venue: SessionVenueName,
   onDecodeError?: (e: {where: string; raw: unknown; issue: string}) => void,
   feed?: {readonly venue: LiveVenueName; readonly sim?: Readonly<Record<string, unknown>>},
+  /** Bybit: the position mode the session trades in (the adapter sets it on the account at connect); absent: untouched. */
+  positionMode?: PositionModeSetting,
 ): Promise<LiveVenueFactory> {
   if (venue === 'sim') {
     if (!feed) throw new Error("venue 'sim' needs a feed venue")
@@ -75,5 +79,8 @@ export async function venueFactory(
     return (deps) => new AlpacaAdapter({...deps, onDecodeError}) satisfies LiveVenue
   }
   const {BybitAdapter} = await import('../../adapters/bybit/bybit-adapter.js')
-  return (deps) => new BybitAdapter({...deps, onDecodeError}) satisfies LiveVenue
+  const modes = positionMode === undefined ? {} : typeof positionMode === 'string'
+    ? {positionMode: positionModeFromName(positionMode)}
+    : {positionMode: 'netting' as const, symbolPositionModes: Object.fromEntries(Object.entries(positionMode).map(([s, m]) => [s, positionModeFromName(m)]))}
+  return (deps) => new BybitAdapter({...deps, onDecodeError, ...modes}) satisfies LiveVenue
 }

@@ -115,6 +115,8 @@ export class SimulatedExchange implements BrokerPort {
   /** Symbols whose bar opened at the current instant. */
   private readonly inBar: Int32Array
   private inBarCount = 0
+  /** The path point every bar of the instant has reached (-1 right after they open). */
+  private pathSynced = 3
   /** Share of a bar's volume orders may take (Infinity: no volume limit). */
   readonly share: number
   /** Whether bars come time-true (a backtest) rather than whole at their close (a live feed). */
@@ -223,6 +225,7 @@ export class SimulatedExchange implements BrokerPort {
     this.barTf[sym] = tfMs
     this.taken[sym] = 0
     if (this.inBarCount === 0) {
+      this.pathSynced = -1
       const at = this.pathAt
       at[0] = openAt
       at[1] = openAt + Math.floor((closeAt - openAt) / 3)
@@ -240,7 +243,8 @@ export class SimulatedExchange implements BrokerPort {
       pp[base + 2] = low
     }
     pp[base + 3] = close
-    this.pathTradable[sym] = this.tradable(ts, tfMs) ? 1 : 0
+    // Whether the bar is in a session is asked only when something could trade on it (2: not asked yet).
+    this.pathTradable[sym] = 2
     this.pathPos[sym] = -1
     this.inBar[this.inBarCount++] = sym
     if (!this.quiet) this.advance(sym, 0)
@@ -255,6 +259,7 @@ export class SimulatedExchange implements BrokerPort {
     if (k < 3 && this.quiet) return
     const bars = this.inBar
     for (let j = 0; j < this.inBarCount; j++) this.advance(bars[j], k)
+    this.pathSynced = k
     if (k === 3) this.inBarCount = 0
   }
 
@@ -269,20 +274,30 @@ export class SimulatedExchange implements BrokerPort {
     const now = this.loop.clock.now()
     const at = this.pathAt
     const k = now >= at[3] ? 3 : now >= at[2] ? 2 : now >= at[1] ? 1 : 0
+    if (k <= this.pathSynced) return
     const bars = this.inBar
     for (let j = 0; j < this.inBarCount; j++) this.advance(bars[j], k)
+    this.pathSynced = k
   }
 
   /** Walks `sym`'s path up to point `k`: each point marks the symbol, then trades the book on the way to it. */
   private advance(sym: number, k: number): void {
     const pp = this.pathPrices
     const base = 4 * sym
+    if (this.pathPos[sym] >= k) return
+    if (this.books[sym].length === 0 && this.perpPositions === 0) {
+      // Nothing to trade or liquidate on the way: only the mark moves, straight to point k.
+      this.pathPos[sym] = k
+      this.last[sym] = pp[base + k]
+      this.ledger.setMarkAt(this.slots[sym], pp[base + k])
+      return
+    }
     while (this.pathPos[sym] < k) {
       const j = ++this.pathPos[sym]
       const price = pp[base + j]
       this.last[sym] = price
       this.ledger.setMarkAt(this.slots[sym], price)
-      if (this.books[sym].length > 0 && this.pathTradable[sym] === 1) {
+      if (this.books[sym].length > 0 && this.pathIsTradable(sym)) {
         if (j === 0) this.path.setPrint(price)
         else this.path.setSegment(pp[base + j - 1], price)
         this.marketsTrade = j === 0
@@ -296,7 +311,13 @@ export class SimulatedExchange implements BrokerPort {
   /** Whether the symbol's bar is under way and tradable now: an arriving order meets its current price. */
   private midBar(sym: number): boolean {
     const pos = this.pathPos[sym]
-    return this.timeTrue && pos >= 0 && pos < 3 && this.pathTradable[sym] === 1
+    return this.timeTrue && pos >= 0 && pos < 3 && this.pathIsTradable(sym)
+  }
+
+  /** Whether the symbol's current time-true bar lies in a trading session (asked once per bar, when needed). */
+  private pathIsTradable(sym: number): boolean {
+    if (this.pathTradable[sym] === 2) this.pathTradable[sym] = this.tradable(this.barTs[sym], this.barTf[sym]) ? 1 : 0
+    return this.pathTradable[sym] === 1
   }
 
   /** One trade print: a one-point path whose size bounds what orders may take from it. */

@@ -2,25 +2,16 @@
  * `trader backtest` as a user runs it: the built CLI (npm test builds first), real bundled data in a temp
  * database, the report as JSON, help with examples, and one clear line with exit code 2 for bad input.
  */
-import {spawnSync} from 'node:child_process'
 import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync} from 'node:fs'
 import {tmpdir} from 'node:os'
-import {join, resolve} from 'node:path'
+import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {ROOT, traderIn} from '../support/cli.js'
 import {BacktestReportSchema} from '../../src/report/schema.js'
 
-const ROOT = resolve(import.meta.dirname, '../..')
 let dir: string
 
-function trader(...args: string[]) {
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin/run.js'), ...args], {
-    cwd: dir,
-    encoding: 'utf8',
-    env: {...process.env, NODE_ENV: 'production', TRADER_DATA_DB: join(dir, 'market.duckdb'), NO_COLOR: '1'},
-    timeout: 120_000,
-  })
-  return {code: r.status, stdout: r.stdout, stderr: r.stderr}
-}
+const trader = traderIn(() => dir)
 
 /** One clear line: a single non-empty line of error text, no stack frames. */
 function expectOneLine(stderr: string, pattern: RegExp): void {

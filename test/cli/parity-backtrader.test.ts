@@ -9,14 +9,13 @@
  * `--no-risk` (backtrader has no pre-trade checks), `--participation none` (no volume limit), `--fee` (commission
  * on notional). Market orders fill at the next bar's open by default.
  */
-import {spawnSync} from 'node:child_process'
 import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
-import {join, resolve} from 'node:path'
+import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {z} from 'zod'
+import {ROOT, traderIn} from '../support/cli.js'
 
-const ROOT = resolve(import.meta.dirname, '../..')
 const REF = join(ROOT, 'fixtures/backtrader')
 let dir: string
 
@@ -29,15 +28,8 @@ const ReferenceSchema = z.object({
   fills: z.array(z.object({time: z.string(), side: z.enum(['buy', 'sell']), qty: z.number(), price: z.number(), fee: z.number()})),
 })
 
-function trader(...args: string[]) {
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin/run.js'), ...args], {
-    cwd: dir,
-    encoding: 'utf8',
-    env: {...process.env, NODE_ENV: 'production', NO_COLOR: '1'},
-    timeout: 120_000,
-  })
-  return {code: r.status, stdout: r.stdout, stderr: r.stderr}
-}
+// The database is named by --db in every call.
+const trader = traderIn(() => dir, false)
 
 interface FillRow {
   time: string

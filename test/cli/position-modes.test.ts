@@ -4,24 +4,15 @@
  * hedge mode by itself and refuses an explicit one-way in one line (exit 2); the journal header names the mode and
  * replay rebuilds the same venue from it.
  */
-import {spawnSync} from 'node:child_process'
 import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
-import {join, resolve} from 'node:path'
+import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {ROOT, traderIn} from '../support/cli.js'
 
-const ROOT = resolve(import.meta.dirname, '../..')
 let dir: string
 
-function trader(...args: string[]) {
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin/run.js'), ...args], {
-    cwd: dir,
-    encoding: 'utf8',
-    env: {...process.env, NODE_ENV: 'production', TRADER_DATA_DB: join(dir, 'market.duckdb'), NO_COLOR: '1'},
-    timeout: 120_000,
-  })
-  return {code: r.status, stdout: r.stdout, stderr: r.stderr}
-}
+const trader = traderIn(() => dir)
 
 /** The rows of a CSV the backtest wrote (no quoted commas in these files). */
 function csv(path: string): Record<string, string>[] {

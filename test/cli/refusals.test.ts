@@ -3,26 +3,17 @@
  * line naming the main rejection code and its fix, and exits 3; a normal run exits 0. Also: a grid backtest
  * without --symbols picks the perpetual of the bundled sample and says so.
  */
-import {spawnSync} from 'node:child_process'
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
-import {join, resolve} from 'node:path'
+import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {traderIn} from '../support/cli.js'
 import {BacktestReportSchema} from '../../src/report/schema.js'
 import {REFUSED_EXIT_CODE} from '../../src/engine/refusal-check.js'
 
-const ROOT = resolve(import.meta.dirname, '../..')
 let dir: string
 
-function trader(...args: string[]) {
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin/run.js'), ...args], {
-    cwd: dir,
-    encoding: 'utf8',
-    env: {...process.env, NODE_ENV: 'production', TRADER_DATA_DB: join(dir, 'market.duckdb'), NO_COLOR: '1'},
-    timeout: 120_000,
-  })
-  return {code: r.status, stdout: r.stdout, stderr: r.stderr}
-}
+const trader = traderIn(() => dir)
 
 /** The error lines of stderr: exactly one, no stack frames. */
 function errorLine(stderr: string): string {

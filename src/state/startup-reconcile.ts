@@ -106,8 +106,9 @@ async function query<T>(fn: () => Promise<T>): Promise<T> {
 export async function reconcileAtStartup(o: StartupReconcileOptions): Promise<StartupReport> {
   const {broker, store, writer} = o
   // Every order not known to be settled: open ones, and final ones that may still miss an execution — a rejection
-  // after a partial fill too (Bybit reports PartiallyFilled then Rejected); one refused with nothing filled cannot.
-  const open = store.values(NS.orders).filter((r) => !r.settled && !(r.status === 'rejected' && r.filledQty === 0))
+  // after a partial fill too (Bybit reports PartiallyFilled then Rejected). Only an order the venue refused without
+  // ever taking it (no venue id) can have none.
+  const open = store.values(NS.orders).filter((r) => !r.settled && !(r.status === 'rejected' && r.venueOrderId === undefined))
   const updated: string[] = []
   const lost: string[] = []
   const answers = new Map<string, OrderSnapshot>()

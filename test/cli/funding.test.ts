@@ -3,26 +3,14 @@
  * imported with the bars) shows its funding in the report and its payments in --out, and `trader replay` of its
  * journal reproduces the run exactly.
  */
-import {spawnSync} from 'node:child_process'
 import {mkdtempSync, readFileSync, readdirSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
-import {join, resolve} from 'node:path'
+import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {traderIn} from '../support/cli.js'
 
-const ROOT = resolve(import.meta.dirname, '../..')
 let dir: string
-
-/** The development entry (tsx), so the test needs no build. */
-function trader(...args: string[]) {
-  // Run from the package (tsx and the bar reader's worker resolve from there); files go to the temp dir by path.
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--no-warnings', join(ROOT, 'bin/dev.js'), ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    env: {...process.env, TRADER_DATA_DB: join(dir, 'market.duckdb'), NO_COLOR: '1'},
-    timeout: 180_000,
-  })
-  return {code: r.status, stdout: r.stdout, stderr: r.stderr}
-}
+const trader = traderIn(() => dir)
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'trader-funding-cli-'))

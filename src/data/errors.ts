@@ -24,9 +24,9 @@ export class DataImportError extends Error {
   override readonly name: string = 'DataImportError'
 }
 
-/** A row whose values are not a bar: NaN, negative price, high below low, unparseable time, ... */
-export class InvalidBarError extends DataImportError {
-  override readonly name = 'InvalidBarError'
+/** A row of an input file the importer refuses; the message says where, what, and that nothing was imported. */
+export class InvalidRowError extends DataImportError {
+  override readonly name: string = 'InvalidRowError'
 
   constructor(
     readonly where: string,
@@ -36,16 +36,14 @@ export class InvalidBarError extends DataImportError {
   }
 }
 
-/** A row of a funding-rate file that is not a funding rate (bad time, rate out of range, duplicate time, ...). */
-export class InvalidFundingRowError extends DataImportError {
-  override readonly name = 'InvalidFundingRowError'
+/** A row whose values are not a bar: NaN, negative price, high below low, unparseable time, ... */
+export class InvalidBarError extends InvalidRowError {
+  override readonly name = 'InvalidBarError'
+}
 
-  constructor(
-    readonly where: string,
-    readonly problem: string,
-  ) {
-    super(`${where}: ${problem}. Fix or remove that row and import again; nothing from this file was imported.`)
-  }
+/** A row of a funding-rate file that is not a funding rate (bad time, rate out of range, duplicate time, ...). */
+export class InvalidFundingRowError extends InvalidRowError {
+  override readonly name = 'InvalidFundingRowError'
 }
 
 /** The database file cannot be opened (missing in read-only mode, locked by another process, ...). */

@@ -1,30 +1,16 @@
 // `trader data import --funding` and the funding lines of `trader data list`, through the development entry (bin/dev.js).
-import {execFile} from 'node:child_process'
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {promisify} from 'node:util'
 import {afterAll, describe, expect, it} from 'vitest'
-import {packageRoot} from './package-root.js'
+import {runTraderDev} from '../../test/support/cli.js'
 
-const run = promisify(execFile)
 const dir = mkdtempSync(join(tmpdir(), 'trader-funding-cli-'))
 const db = join(dir, 'cli.duckdb')
 
 afterAll(() => rmSync(dir, {recursive: true, force: true}))
 
-async function trader(...args: string[]): Promise<{code: number; stdout: string; stderr: string}> {
-  try {
-    const {stdout, stderr} = await run(process.execPath, ['--import', 'tsx', '--no-warnings', 'bin/dev.js', ...args], {
-      cwd: packageRoot(),
-      env: {...process.env, NO_COLOR: '1'},
-    })
-    return {code: 0, stdout, stderr}
-  } catch (error) {
-    const e = error as {code: number; stdout: string; stderr: string}
-    return {code: e.code, stdout: e.stdout, stderr: e.stderr}
-  }
-}
+const trader = runTraderDev
 
 describe('trader data import --funding', () => {
   it('imports a ts,rate CSV for a symbol, reports it, and `data list` shows the rates', async () => {

@@ -25,3 +25,22 @@ export function runTrader(args: readonly string[], opts: {cwd: string; env?: Nod
 export function traderIn(dir: () => string, db = true): (...args: string[]) => CliResult {
   return (...args) => runTrader(args, {cwd: dir(), env: db ? {TRADER_DATA_DB: join(dir(), 'market.duckdb')} : {}})
 }
+
+/**
+ * `trader ARGS…` through the development entry (tsx, bin/dev.js) from the package root: no build needed, for the
+ * unit-level command tests beside src/. Resolves with the exit code instead of throwing.
+ */
+export async function runTraderDev(...args: string[]): Promise<{code: number; stdout: string; stderr: string}> {
+  const {execFile} = await import('node:child_process')
+  const {promisify} = await import('node:util')
+  try {
+    const {stdout, stderr} = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--no-warnings', 'bin/dev.js', ...args], {
+      cwd: ROOT,
+      env: {...process.env, NO_COLOR: '1'},
+    })
+    return {code: 0, stdout, stderr}
+  } catch (error) {
+    const e = error as {code: number; stdout: string; stderr: string}
+    return {code: e.code, stdout: e.stdout, stderr: e.stderr}
+  }
+}

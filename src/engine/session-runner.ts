@@ -15,10 +15,10 @@ import {Journal} from './journal.js'
 import {MetricsRegistry} from './metrics.js'
 import {RecordingBroker} from './recording-broker.js'
 import type {Strategy} from './strategy.js'
-import {type SessionWiring, wireSession} from './session-wiring.js'
+import {type SessionRisk, type SessionWiring, wireSession} from './session-wiring.js'
 import type {AccountView} from './account-view.js'
 import type {OrderGateway} from './order-gateway.js'
-import {type KillSwitch, RiskEngine, type RiskLimits} from '../risk/risk-engine.js'
+import type {RiskEngine} from '../risk/risk-engine.js'
 import type {AuditTrail} from '../risk/audit-trail.js'
 
 /** The venue behind the port, plus the hooks the bar loop drives when the venue needs them. */
@@ -75,12 +75,7 @@ export interface SessionOptions {
    * Pre-trade risk: every order passes the risk engine before the port, and the kill switch watches equity at
    * every bar instant. Off when absent. `kill` is the persisted kill-switch state to start from.
    */
-  readonly risk?: {
-    readonly limits: Partial<RiskLimits>
-    readonly kill?: KillSwitch
-    /** Called when the kill switch trips, to persist it (e.g. `<state>/<account>.risk.json`). */
-    readonly onKill?: (kill: KillSwitch) => void
-  }
+  readonly risk?: SessionRisk
   /**
    * The audit trail (RISK-04): every order and fill written as it happens; while it cannot be written, new entries
    * are refused before the port (`audit_unavailable`), exits still go out, and the write is retried each instant.

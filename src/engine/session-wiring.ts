@@ -21,6 +21,7 @@ import {MarketTracker} from '../risk/market-tracker.js'
 import {type KillSwitch, RiskEngine, type RiskLimits} from '../risk/risk-engine.js'
 import {RiskGuard} from '../risk/risk-guard.js'
 import {reduces} from '../risk/risk-engine.js'
+import {nextWindowEnd, withinSchedule} from '../risk/trading-hours.js'
 import type {AuditTrail} from '../risk/audit-trail.js'
 
 export interface SessionRisk {
@@ -28,6 +29,10 @@ export interface SessionRisk {
   readonly kill?: KillSwitch
   /** Called when the kill switch trips, to persist it (e.g. `<state>/<account>.risk.json`). */
   readonly onKill?: (kill: KillSwitch) => void
+  /** Cooldowns running at the start (symbol → end), e.g. from `<state>/<account>.cooldowns.json`. */
+  readonly cooldowns?: Readonly<Record<string, number>>
+  /** Called when a cooldown starts, with every cooldown still running, to persist them. */
+  readonly onCooldown?: (active: Record<string, number>) => void
 }
 
 export interface WiringOptions {
@@ -92,7 +97,7 @@ export function wireSession(opts: WiringOptions): SessionWiring {
     return i
   }
   const market = opts.risk ? new MarketTracker(opts.symbols) : undefined
-  const guard = opts.risk && market ? new RiskGuard(new RiskEngine(opts.risk.limits, opts.risk.kill), view, market, loop.clock, instrumentOf) : undefined
+  const guard = opts.risk && market ? new RiskGuard(new RiskEngine(opts.risk.limits, opts.risk.kill, opts.risk.cooldowns), view, market, loop.clock, instrumentOf) : undefined
   if (guard) gateway.preTrade = (req) => guard.check(req)
   const audit = opts.audit
   if (audit) installAudit(audit, gateway, view, loop)
@@ -117,6 +122,7 @@ export function wireSession(opts: WiringOptions): SessionWiring {
     restarts: 0,
     endInstant(t: number): void {
       if (guard) watchRisk(t)
+      if (guard?.engine.limits.schedule && !windowTimer) armWindowEnd(t)
       if (audit) audit.tick(t)
       opts.onInstant?.(t, w)
     },
@@ -143,12 +149,55 @@ export function wireSession(opts: WiringOptions): SessionWiring {
     for (const req of guard.flattenOrders(ids)) void gateway.submit(req, {reason: 'kill_switch'})
   }
 
+  /**
+   * Trading hours: at each window end, working entry orders are cancelled (positions and exit orders stay). The
+   * timer is armed from the first bar instant on, and again after each end; a session that starts outside the
+   * window cancels the entries it found open.
+   */
+  let windowTimer: {cancel(): void} | undefined
+  const armWindowEnd = (t: number): void => {
+    const schedule = guard!.engine.limits.schedule!
+    if (!withinSchedule(schedule, t)) cancelEntries(t)
+    const end = nextWindowEnd(schedule, t)
+    if (Number.isFinite(end)) {
+      windowTimer = loop.at(end, () => {
+        windowTimer = undefined
+        cancelEntries(loop.clock.now())
+        armWindowEnd(loop.clock.now())
+      })
+    }
+  }
+  const cancelEntries = (t: number): void => {
+    const ids: string[] = []
+    for (const o of view.orders.openOrders()) {
+      if (!reduces(o.request, view.positions.qty(o.request.symbol, o.request.positionSide ?? 'net'))) ids.push(o.request.clientOrderId)
+    }
+    if (ids.length === 0) return
+    journal.append({t, type: 'schedule_close', data: {cancel: ids}})
+    for (const clientOrderId of ids) void gateway.cancel({clientOrderId})
+  }
+
+  /** Cooldowns: a position (net, or one leg in hedge mode) closed or reversed by an execution starts its symbol's. */
+  const watchClose = (event: BrokerEvent, apply: () => void): void => {
+    if (!guard || event.kind !== 'execution' || !guard.engine.limits.cooldownMs) return apply()
+    const f = event.fill
+    const before = view.positions.qty(f.symbol, f.positionSide)
+    apply()
+    const after = view.positions.qty(f.symbol, f.positionSide)
+    if (before === 0 || (after !== 0 && Math.sign(after) === Math.sign(before))) return
+    const now = loop.clock.now()
+    const until = guard.engine.startCooldown(f.symbol, now)
+    if (until === undefined) return
+    journal.append({t: now, type: 'cooldown', data: {symbol: f.symbol, until}})
+    opts.risk?.onCooldown?.(guard.engine.activeCooldowns(now))
+  }
+
   broker.subscribe((event) => {
     if (held) {
       held.push(event)
       return
     }
-    view.apply(event, loop.clock.now())
+    watchClose(event, () => view.apply(event, loop.clock.now()))
     if (audit) {
       if (event.kind === 'order') audit.order(loop.clock.now(), event.order)
       else if (event.kind === 'execution') audit.fill(loop.clock.now(), event.fill)

@@ -7,6 +7,7 @@
 import {z} from 'zod'
 import type {AssetClass} from '../core/instrument.js'
 import type {OrderRequest} from '../core/order.js'
+import {describeSchedule, localTimeText, TradingScheduleSchema, withinSchedule} from './trading-hours.js'
 
 export const RiskLimitsSchema = z
   .object({
@@ -28,6 +29,10 @@ export const RiskLimitsSchema = z
     maxDrawdown: z.number().gt(0).lt(1).optional(),
     /** What the kill switch does: freeze (no orders at all) or flatten (close everything, then no entries). */
     killPolicy: z.enum(['freeze', 'flatten']).default('flatten'),
+    /** Trading hours (the fleet bot's `schedule`): no new entries outside them; absent: any time. */
+    schedule: TradingScheduleSchema.optional(),
+    /** After a position in a symbol closes, no new entry in that symbol for this long (the bot's `cooldownMinutes`). */
+    cooldownMs: z.number().int().min(0).optional(),
   })
   .strict()
 
@@ -73,10 +78,33 @@ export class RiskEngine {
   /** Persist this (state store / journal); a restart keeps the kill switch engaged until cleared. */
   readonly kill: KillSwitch
   readonly rejections = new Map<string, number>()
+  /**
+   * Symbol → time its cooldown ends. One map for every component of the bot (all orders pass here); persist it
+   * (`onCooldown` of the session) so a restart keeps it.
+   */
+  readonly cooldowns: Map<string, number>
 
-  constructor(limits: Partial<RiskLimits> = {}, kill?: KillSwitch) {
+  constructor(limits: Partial<RiskLimits> = {}, kill?: KillSwitch, cooldowns?: Readonly<Record<string, number>>) {
     this.limits = RiskLimitsSchema.parse(limits)
     this.kill = kill ?? {engaged: false, peakEquity: 0}
+    this.cooldowns = new Map(Object.entries(cooldowns ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+  }
+
+  /** A position in `symbol` closed at `now`: starts its cooldown. Returns the end, or undefined when cooldowns are off. */
+  startCooldown(symbol: string, now: number): number | undefined {
+    const ms = this.limits.cooldownMs ?? 0
+    if (ms <= 0) return undefined
+    const until = now + ms
+    this.cooldowns.set(symbol, Math.max(until, this.cooldowns.get(symbol) ?? -Infinity))
+    for (const [s, end] of this.cooldowns) if (end <= now) this.cooldowns.delete(s)
+    return until
+  }
+
+  /** The cooldowns still running at `now`, by symbol (what a restart needs). */
+  activeCooldowns(now: number): Record<string, number> {
+    const out: Record<string, number> = {}
+    for (const [s, end] of this.cooldowns) if (end > now) out[s] = end
+    return out
   }
 
   /** Updates the peak and trips the kill switch on a drawdown beyond the limit. Returns true when it trips now. */
@@ -116,6 +144,13 @@ export class RiskEngine {
       if (p !== undefined && (!Number.isFinite(p) || p <= 0)) return reject('invalid_price', `price ${p} is not a positive number`)
     }
     if (reducing) return OK
+    if (L.schedule && !withinSchedule(L.schedule, s.now)) {
+      return reject('schedule', `${localTimeText(L.schedule, s.now)} is outside the trading hours ${describeSchedule(L.schedule)}: no new entries (exits still go out)`)
+    }
+    const cooling = this.cooldowns.get(req.symbol)
+    if (cooling !== undefined && s.now < cooling) {
+      return reject('cooldown', `${req.symbol} is cooling down after its position closed, until ${new Date(cooling).toISOString()}`)
+    }
     if (s.openOrders >= L.maxOpenOrders) return reject('max_open_orders', `${s.openOrders} orders open, limit ${L.maxOpenOrders}`)
     if (s.now - s.lastOrderAt < L.minOrderSpacingMs) {
       return reject('order_spacing', `${s.now - s.lastOrderAt} ms since the last order, minimum ${L.minOrderSpacingMs} ms`)

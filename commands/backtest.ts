@@ -16,6 +16,7 @@ Exit code 3: the run completed, but the venue or the risk engine refused more th
     {description: 'The baseline on daily bars', command: '<%= config.bin %> <%= command.id %> --strategy buy-and-hold --timeframe 1d --symbols SPY,QQQ'},
     {description: 'Strategy parameters, output files and the report as JSON', command: `<%= config.bin %> <%= command.id %> --params '{"fast":5,"slow":20}' --out out/run1 --json`},
     {description: 'Everything from a config file (flags override it)', command: '<%= config.bin %> <%= command.id %> --config backtest.json'},
+    {description: 'A bot of a fleet file, with its trading hours and cooldown', command: '<%= config.bin %> <%= command.id %> --config examples/fleet.yaml --bot sma-spy'},
   ]
 
   static override flags = {
@@ -32,7 +33,8 @@ Exit code 3: the run completed, but the venue or the risk engine refused more th
     latency: Flags.string({description: 'venue latency in ms, fixed or fixed:jitter (e.g. 50:20; jitter is seeded)'}),
     seed: Flags.integer({description: 'seed of the simulator (jitter, fault probabilities)'}),
     'position-mode': Flags.string({options: ['one-way', 'hedge'], description: "perpetuals: one-way (Bybit's default, positionIdx 0) or hedge (long and short legs); default: what the strategy needs (grid: hedge), else one-way"}),
-    config: Flags.string({char: 'c', description: 'JSON config file (strategy, params, symbols, from, to, timeframe, db, sim)'}),
+    config: Flags.string({char: 'c', description: 'JSON config file (strategy, params, symbols, from, to, timeframe, db, sim, risk), or with --bot a fleet file'}),
+    bot: Flags.string({description: "with --config FLEET: backtest this bot (its strategy, params, symbols, timeframe, risk, schedule and cooldownMinutes)"}),
     db: Flags.string({description: 'market-data database (default: $TRADER_DATA_DB or data/trader.duckdb)'}),
     out: Flags.string({char: 'o', description: 'write orders, fills, trades and the equity curve as CSV and Parquet into this directory'}),
     json: Flags.boolean({description: 'print the report as JSON on stdout'}),

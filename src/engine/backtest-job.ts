@@ -55,6 +55,8 @@ export interface BacktestFlags {
   participation?: string
   seed?: number
   config?: string
+  /** With `config` a fleet file: the bot whose strategy, parameters, symbols, timeframe, risk, hours and cooldown run. */
+  bot?: string
   db?: string
   params?: string
   /** false turns the pre-trade risk checks off (--no-risk). */
@@ -85,11 +87,15 @@ export async function loadBacktestConfig(path: string): Promise<BacktestConfig> 
   } catch {
     throw new ConfigError(`config file ${path} cannot be read; check the path`)
   }
+  if (/\.ya?ml$/i.test(path)) throw new ConfigError(`config file ${path} is YAML: a backtest config is JSON; for a fleet file add --bot ID to backtest one of its bots`)
   let raw: unknown
   try {
     raw = JSON.parse(text)
   } catch (err) {
     throw new ConfigError(`config file ${path} is not valid JSON (${(err as Error).message}); fix the syntax`)
+  }
+  if (typeof raw === 'object' && raw !== null && 'bots' in raw && 'accounts' in raw) {
+    throw new ConfigError(`config file ${path} is a fleet file; add --bot ID to backtest one of its bots`)
   }
   const parsed = BacktestConfigSchema.safeParse(raw)
   if (!parsed.success) throw new ConfigError(zodOneLine(parsed.error, path))
@@ -98,7 +104,8 @@ export async function loadBacktestConfig(path: string): Promise<BacktestConfig> 
 
 /** Merges config and flags into one validated plan; every problem is a one-line UserInputError. */
 export async function planBacktest(flags: BacktestFlags): Promise<BacktestPlan> {
-  const cfg = flags.config ? await loadBacktestConfig(flags.config) : {}
+  if (flags.bot !== undefined && flags.config === undefined) throw new UserInputError('--bot needs --config FILE (the fleet file the bot is in)')
+  const cfg: BacktestConfig = flags.bot !== undefined ? await fleetBotConfig(flags.config!, flags.bot) : flags.config ? await loadBacktestConfig(flags.config) : {}
   const strategy = flags.strategy ?? cfg.strategy ?? DEFAULT_STRATEGY
   const factory = findStrategy(strategy)
   if (!factory) {
@@ -152,6 +159,13 @@ export async function planBacktest(flags: BacktestFlags): Promise<BacktestPlan> 
   const risk = flags.risk === false ? null : {...factory.riskDefaults, ...cfg.risk}
   const feesGiven = flags.fee !== undefined || cfg.sim?.fees !== undefined
   return {strategy, params: params.data, symbols, from: fromMs, to: toMs, timeframe, db: flags.db ?? cfg.db, sim: simParsed.data, risk, feesGiven}
+}
+
+/** A fleet bot as a backtest config: its strategy, parameters, symbols, timeframe and risk (with hours and cooldown). */
+async function fleetBotConfig(file: string, botId: string): Promise<BacktestConfig> {
+  const {fleetBotBacktest} = await import('../ops/fleet-session.js')
+  const bot = await fleetBotBacktest(file, botId)
+  return {strategy: bot.strategy, params: bot.params, symbols: [...bot.symbols], timeframe: bot.timeframe, risk: bot.riskOverrides as Partial<RiskLimits>}
 }
 
 /** `--participation 0.25` (a share of each bar's volume) or `none` (no volume limit). */

@@ -47,6 +47,14 @@ describe('checkRefusals', () => {
     expect(fixFor('size_below_minimum')).toContain('--cash')
   })
 
+  it("does not count entries the bot's own trading hours and cooldowns held back as a failure", () => {
+    expect(checkRefusals({attempted: 10, refusedByCode: {'risk:schedule': 5, 'risk:cooldown': 3}})).toBeUndefined()
+    // The rest still counts, against the orders that were not held back.
+    const v = checkRefusals({attempted: 10, refusedByCode: {'risk:schedule': 6, insufficient_buying_power: 3}})!
+    expect(v.line).toMatch(/^3 of 4 orders were refused, insufficient_buying_power: /)
+    expect(fixFor('risk:schedule')).toMatch(/schedule/)
+  })
+
   it('words the fixes for a paper or live session without backtest flags', () => {
     const v = checkRefusals({attempted: 4, refusedByCode: {insufficient_buying_power: 4}}, 'session')!
     expect(v.line).toContain('fund the account')

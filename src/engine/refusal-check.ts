@@ -63,16 +63,21 @@ export function backtestRefusals(r: {
  * passes: refusing nothing is not a failure), else the main reason and its fix.
  */
 export function checkRefusals(c: RefusalCounts, context: RefusalContext = 'backtest'): RefusalVerdict | undefined {
-  const refused = sum(c.refusedByCode)
-  if (c.attempted <= 0 || refused * 2 <= c.attempted) return undefined
+  // Entries the bot's own trading hours and cooldowns hold back are its rules working, not a setup mistake: they
+  // stay in the report and the journal, but count neither as attempted nor as refused here.
+  let deliberate = 0
+  for (const code of BY_DESIGN) deliberate += c.refusedByCode[code] ?? 0
+  const refused = sum(c.refusedByCode) - deliberate
+  const attempted = c.attempted - deliberate
+  if (attempted <= 0 || refused * 2 <= attempted) return undefined
   const [code, count] = Object.entries(c.refusedByCode)
-    .filter(([, n]) => n > 0)
+    .filter(([k, n]) => n > 0 && !BY_DESIGN.has(k))
     .sort(([a, x], [b, y]) => y - x || (a < b ? -1 : a > b ? 1 : 0))[0]
   const hint = fixFor(code, context)
-  const all = c.attempted === 1 ? 'the only order was refused' : refused >= c.attempted ? `all ${c.attempted} orders were refused` : `${refused} of ${c.attempted} orders were refused`
+  const all = attempted === 1 ? 'the only order was refused' : refused >= attempted ? `all ${attempted} orders were refused` : `${refused} of ${attempted} orders were refused`
   const said = c.messages?.[code]
   const main = (count === refused ? code : `mostly ${code} (${count})`) + (said ? ` ("${oneLine(said)}")` : '')
-  return {attempted: c.attempted, refused, code, count, hint, line: `${all}, ${main}: ${hint}`}
+  return {attempted, refused, code, count, hint, line: `${all}, ${main}: ${hint}`}
 }
 
 /** A backtest that ran to the end, but whose orders were mostly refused: one line, exit REFUSED_EXIT_CODE. */
@@ -86,6 +91,9 @@ export class RefusedOrdersError extends UserInputError {
 }
 
 const RISK_CONFIG = "the --config file's risk section"
+
+/** Refusals by the bot's trading hours and cooldowns (fleet `schedule`, `cooldownMinutes`): deliberate. */
+const BY_DESIGN: ReadonlySet<string> = new Set(['risk:schedule', 'risk:cooldown'])
 
 /**
  * Rejection code -> what to change. Venue codes are the simulator's (src/sim/exchange.ts); risk codes are the
@@ -120,6 +128,8 @@ const FIXES: Readonly<Record<string, {readonly backtest: string; readonly sessio
   'risk:insufficient_data': {backtest: `entries come before the risk engine has seen enough bars: lower risk.minDataPoints in ${RISK_CONFIG}, or run with --no-risk`},
   'risk:symbol_position_limit': {backtest: `positions exceed the per-symbol limit: raise risk.maxPositionPerSymbol in ${RISK_CONFIG}, or run with --no-risk`},
   'risk:total_position_limit': {backtest: `positions exceed the total limit: raise risk.maxTotalPosition in ${RISK_CONFIG}, or run with --no-risk`},
+  'risk:schedule': {backtest: "entries outside the bot's trading hours were held back: widen or remove `schedule` (fleet bot) or risk.schedule (--config)"},
+  'risk:cooldown': {backtest: "entries during a symbol's cooldown were held back: lower `cooldownMinutes` (fleet bot) or risk.cooldownMs (--config)"},
   'risk:no_equity': {backtest: 'the account has no equity left to trade: raise --cash', session: 'the account has no equity left to trade: fund the account'},
   'risk:no_price': {backtest: 'orders were sent before the first price of their symbol: wait for a bar before ordering'},
   'risk:invalid_qty': {backtest: 'the strategy sends orders with a quantity that is not a positive number: a bug in the strategy (check its sizing)'},

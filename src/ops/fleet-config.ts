@@ -10,11 +10,12 @@ import {STRATEGIES, findStrategy} from '../../strategies/index.js'
 import {ConfigError} from './errors.js'
 import {PositionModeSettingSchema} from '../sim/config.js'
 import {closest, paramIssues} from './strategy-params.js'
+import {TradingScheduleSchema} from '../risk/trading-hours.js'
+import type {AssetClass} from '../core/instrument.js'
 
 const TIMEFRAMES = Object.keys(TIMEFRAME_MS) as [Timeframe, ...Timeframe[]]
 const ID = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/, 'use 1–32 letters, digits, _ or -, starting with a letter or digit')
 const ENV_NAME = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'name an environment variable (UPPER_CASE), not the key itself')
-const HHMM = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'use HH:MM, 24-hour')
 
 export const RiskOverridesSchema = z
   .object({
@@ -50,13 +51,16 @@ export const BotSchema = z
     strategy: z.string().min(1),
     symbols: z.array(z.string().regex(/^[A-Z0-9./-]{1,20}$/, 'use upper-case tickers such as SPY or BTCUSDT')).min(1),
     timeframe: z.enum(TIMEFRAMES).default('1m'),
-    cooldownMinutes: z.number().min(0).default(0),
+    cooldownMinutes: z
+      .number()
+      .min(0)
+      .default(0)
+      .describe('after a position in a symbol closes, no new entry in that symbol for this many minutes (kept across restarts); 0: off'),
     params: z.record(z.string(), z.unknown()).default({}),
     risk: RiskOverridesSchema.default({}),
-    schedule: z
-      .object({start: HHMM, end: HHMM, timezone: z.string().default('America/New_York')})
-      .strict()
-      .optional(),
+    schedule: TradingScheduleSchema.optional().describe(
+      'trading hours: new entries only inside [start, end) local time of `timezone` on `days`; at the end working entry orders are cancelled, positions and exits stay',
+    ),
     enabled: z.boolean().default(true),
   })
   .strict()
@@ -138,6 +142,13 @@ export function validateFleet(raw: unknown): {fleet?: Fleet; issues: FleetIssue[
     if (typeof a.venue === 'string' && a.venue !== 'sim' && a.keys === undefined) {
       issues.push({where: `account '${String(a.id)}' field 'keys'`, message: `a ${a.venue} account needs keys: {keyEnv, secretEnv}`})
     }
+    if (a.venue === 'sim' && a.mode === 'live') {
+      issues.push({where: `account '${String(a.id)}' field 'mode'`, message: 'a sim account cannot trade live; use mode: sim (or a bybit / alpaca account for live trading)'})
+    }
+    const keys = a.keys as {keyEnv?: unknown; secretEnv?: unknown} | undefined
+    if (typeof keys?.keyEnv === 'string' && keys.keyEnv === keys.secretEnv) {
+      issues.push({where: `account '${String(a.id)}' field 'keys.secretEnv'`, message: `is the same variable as keyEnv (${keys.keyEnv}); name the variable that holds the secret`})
+    }
     if (a.venue === 'alpaca' && a.positionMode !== undefined) {
       issues.push({where: `account '${String(a.id)}' field 'positionMode'`, message: 'Alpaca nets positions; positionMode applies to bybit accounts only — remove it'})
     }
@@ -146,6 +157,11 @@ export function validateFleet(raw: unknown): {fleet?: Fleet; issues: FleetIssue[
     const name = typeof b.id === 'string' ? `'${b.id}'` : `#${i + 1}`
     if (typeof b.account === 'string' && !accountIds.includes(b.account)) {
       issues.push({where: `bot ${name} field 'account'`, message: `unknown account '${b.account}'; use one of: ${accountIds.join(', ')}`})
+    }
+    if (Array.isArray(b.symbols)) {
+      for (const sym of duplicates(b.symbols.filter((x): x is string => typeof x === 'string'))) {
+        issues.push({where: `bot ${name} field 'symbols'`, message: `${sym} is listed twice; list each symbol once`})
+      }
     }
     if (typeof b.strategy !== 'string') return
     const factory = findStrategy(b.strategy)
@@ -158,8 +174,17 @@ export function validateFleet(raw: unknown): {fleet?: Fleet; issues: FleetIssue[
       return
     }
     for (const e of paramIssues(factory.params, b.params ?? {})) issues.push({where: `bot ${name} field 'params.${e.path.join('.')}'`, message: e.message})
-    // A strategy that needs a position mode cannot run on an account set to the other one.
     const account = accounts.find((a) => a.id === b.account)
+    // A strategy runs only on a venue that offers what it trades (the grid: perpetuals, which Alpaca does not have).
+    const offered = typeof account?.venue === 'string' ? VENUE_ASSET_CLASSES[account.venue] : undefined
+    if (offered && factory.assetClasses && !factory.assetClasses.some((c) => offered.includes(c))) {
+      issues.push({
+        where: `bot ${name} field 'account'`,
+        message: `${b.strategy} trades ${factory.assetClasses.join(', ')}, which ${String(account?.venue)} account '${String(account?.id)}' does not offer; put the bot on a ${venuesFor(factory.assetClasses)} account`,
+      })
+      return
+    }
+    // A strategy that needs a position mode cannot run on an account set to the other one.
     const given = account?.positionMode
     if (factory.positionMode !== undefined && (given === 'one-way' || given === 'hedge') && given !== factory.positionMode) {
       issues.push({
@@ -169,6 +194,17 @@ export function validateFleet(raw: unknown): {fleet?: Fleet; issues: FleetIssue[
     }
   })
   return parsed.success && issues.length === 0 ? {fleet: parsed.data, issues} : {issues}
+}
+
+/** What each venue trades (the sim venue: anything its market data holds). */
+const VENUE_ASSET_CLASSES: Record<string, readonly AssetClass[] | undefined> = {
+  alpaca: ['us_equity', 'crypto_spot'],
+  bybit: ['crypto_perp', 'crypto_spot'],
+}
+
+function venuesFor(classes: readonly AssetClass[]): string {
+  const names = Object.entries(VENUE_ASSET_CLASSES).filter(([, offered]) => classes.some((c) => offered?.includes(c))).map(([v]) => v)
+  return [...names, 'sim'].join(' or ')
 }
 
 function asList(v: unknown): Record<string, unknown>[] {

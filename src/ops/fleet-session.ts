@@ -1,11 +1,12 @@
 /**
  * `trader paper|live --config fleet.yaml --bot ID`: one bot of a fleet file as a session. The file is validated
  * as `trader config validate` does (every mistake named with its bot, field and fix); the bot gives strategy,
- * parameters, symbols, timeframe and risk overrides, its account the venue, the mode and the NAMES of the
+ * parameters, symbols, timeframe, risk overrides, trading hours and cooldown, its account the venue, the mode and the NAMES of the
  * environment variables holding the keys, the fleet its roots and fleet-wide risk limits.
  */
 import {UserInputError} from './errors.js'
-import {loadFleet} from './fleet-config.js'
+import {type Fleet, loadFleet} from './fleet-config.js'
+import type {Timeframe} from '../core/market-data.js'
 import type {PositionModeSetting} from '../sim/config.js'
 
 export interface FleetBotSession {
@@ -28,10 +29,44 @@ const STANDARD_NAMES = {
   bybit: {key: 'BYBIT_API_KEY', secret: 'BYBIT_API_SECRET'},
 } as const
 
-export async function fleetBotSession(file: string, botId: string, mode: 'paper' | 'live', env: NodeJS.ProcessEnv): Promise<FleetBotSession> {
+type Bot = Fleet['bots'][number]
+
+/**
+ * The risk limits a bot runs with: the fleet's, the bot's over them, and its trading hours and cooldown, which the
+ * risk engine enforces like any other limit (risk:schedule, risk:cooldown).
+ */
+export function botRiskOverrides(fleet: Fleet, bot: Bot): Record<string, unknown> {
+  return {
+    ...fleet.risk,
+    ...bot.risk,
+    ...(bot.schedule ? {schedule: bot.schedule} : {}),
+    ...(bot.cooldownMinutes > 0 ? {cooldownMs: Math.round(bot.cooldownMinutes * 60_000)} : {}),
+  }
+}
+
+async function findBot(file: string, botId: string): Promise<{fleet: Fleet; bot: Bot}> {
   const fleet = await loadFleet(file)
   const bot = fleet.bots.find((b) => b.id === botId)
   if (!bot) throw new UserInputError(`${file}: no bot '${botId}'; the bots are ${fleet.bots.map((b) => b.id).join(', ')}`)
+  return {fleet, bot}
+}
+
+/** What `trader backtest --config fleet.yaml --bot ID` takes from the bot: any account kind, enabled or not. */
+export interface FleetBotBacktest {
+  readonly strategy: string
+  readonly params: Record<string, unknown>
+  readonly symbols: readonly string[]
+  readonly timeframe: Timeframe
+  readonly riskOverrides: Record<string, unknown>
+}
+
+export async function fleetBotBacktest(file: string, botId: string): Promise<FleetBotBacktest> {
+  const {fleet, bot} = await findBot(file, botId)
+  return {strategy: bot.strategy, params: bot.params, symbols: bot.symbols, timeframe: bot.timeframe, riskOverrides: botRiskOverrides(fleet, bot)}
+}
+
+export async function fleetBotSession(file: string, botId: string, mode: 'paper' | 'live', env: NodeJS.ProcessEnv): Promise<FleetBotSession> {
+  const {fleet, bot} = await findBot(file, botId)
   if (!bot.enabled) throw new UserInputError(`${file}: bot '${botId}' is disabled (enabled: false); enable it in the file first`)
   const account = fleet.accounts.find((a) => a.id === bot.account)!
   if (account.venue === 'sim' || account.mode === 'sim') {
@@ -59,7 +94,7 @@ export async function fleetBotSession(file: string, botId: string, mode: 'paper'
     params: bot.params,
     symbols: bot.symbols,
     timeframe: bot.timeframe,
-    riskOverrides: {...fleet.risk, ...bot.risk},
+    riskOverrides: botRiskOverrides(fleet, bot),
     ...(account.positionMode !== undefined ? {positionMode: account.positionMode} : {}),
     roots: {state: fleet.roots?.state, journals: fleet.roots?.journals, logs: fleet.roots?.logs},
     env: sessionEnv,

@@ -91,4 +91,29 @@ describe('risk engine (RISK-01, RISK-03, RISK-05)', () => {
     restarted.clearKill(107_000)
     expect(restarted.check(buy(1), s)).toEqual({ok: true})
   })
+
+  it('outside the trading hours refuses entries (risk:schedule) and lets exits through', () => {
+    const r = new RiskEngine({schedule: {start: '09:45', end: '15:30', timezone: 'America/New_York'}})
+    const inside = Date.parse('2024-03-11T14:00:00Z') // Monday 10:00 EDT
+    const after = Date.parse('2024-03-11T19:30:00Z') // 15:30 EDT: the window is [start, end)
+    expect(r.check(buy(1), state({now: inside, lastDataAt: () => inside}))).toEqual({ok: true})
+    const d = r.check(buy(1), state({now: after, lastDataAt: () => after}))
+    expect(d).toMatchObject({ok: false, code: 'schedule'})
+    expect(!d.ok && d.reason).toMatch(/mon 15:30 is outside the trading hours 09:45–15:30 America\/New_York/)
+    expect(r.check(sell(5), state({now: after, lastDataAt: () => after, positions: {SPY: 5}}))).toEqual({ok: true})
+  })
+
+  it('after a close, refuses entries in that symbol until the cooldown passed (risk:cooldown); others trade', () => {
+    const r = new RiskEngine({cooldownMs: 30 * MIN})
+    expect(r.startCooldown('SPY', 10 * MIN)).toBe(40 * MIN)
+    expect(r.check(buy(1), state({now: 39 * MIN, lastDataAt: () => 39 * MIN}))).toMatchObject({ok: false, code: 'cooldown'})
+    expect(r.check(buy(1, 'IBM'), state({now: 39 * MIN, lastDataAt: () => 39 * MIN}))).toEqual({ok: true})
+    expect(r.check(buy(1), state({now: 40 * MIN, lastDataAt: () => 40 * MIN}))).toEqual({ok: true})
+    // What a restart persists and starts from.
+    expect(r.activeCooldowns(20 * MIN)).toEqual({SPY: 40 * MIN})
+    const restarted = new RiskEngine({cooldownMs: 30 * MIN}, undefined, r.activeCooldowns(20 * MIN))
+    expect(restarted.check(buy(1), state({now: 21 * MIN, lastDataAt: () => 21 * MIN}))).toMatchObject({code: 'cooldown'})
+    // Off by default.
+    expect(new RiskEngine().startCooldown('SPY', 0)).toBeUndefined()
+  })
 })

@@ -29,6 +29,7 @@ import {engineLog, registerSecret} from './log.js'
 import {createSessionMetrics} from './session-metrics.js'
 import {loadVenueCredentials} from './venue-credentials.js'
 import {wallTimers} from './wall-timers.js'
+import {CooldownFileError, loadCooldowns, saveCooldowns} from '../risk/cooldown-file.js'
 import type {Logger} from 'pino'
 import type {VenueTransport} from '../broker/transport.js'
 import type {Registry} from 'prom-client'
@@ -169,9 +170,13 @@ export async function runTradingSession(opts: TradingSessionOptions): Promise<Tr
     const journalPath = join(opts.journalDir, `${opts.account}-${opts.mode}-${new Date().toISOString().replace(/[:.]/g, '-')}.journal`)
     journalFile = new JournalFile(journalPath)
     const journal = new Journal({sinks: [journalFile, counting]})
+    // Cooldowns survive a restart: those still running are read from the account's state and recorded in the header.
+    const cooldowns = risk && Number(risk.cooldownMs) > 0 ? readCooldowns(opts.stateDir, opts.account, origin) : {}
+    const cooling = Object.keys(cooldowns)
+    if (cooling.length > 0) opts.say(`cooldowns carried over: ${cooling.map((s) => `${s} until ${new Date(cooldowns[s]).toISOString()}`).join(', ')}`)
     const header: LiveSessionHeader = {
       format: 1, mode: opts.mode, venue: opts.venue, ...(opts.feed ? {feed: opts.feed, sim} : {}), ...(opts.venue === 'bybit' && positionMode !== undefined ? {positionMode} : {}), account: opts.account, strategy: opts.strategy, params: params.data,
-      symbols, timeframe: opts.timeframe, seed: opts.seed, epoch, risk, origin, scale: opts.timeScale,
+      symbols, timeframe: opts.timeframe, seed: opts.seed, epoch, risk, ...(cooling.length > 0 ? {cooldowns} : {}), origin, scale: opts.timeScale,
     }
     const loop = new EventLoop(origin)
     const driver = new LiveDriver(loop, wallTimers, {origin, scale: opts.timeScale})
@@ -202,7 +207,7 @@ export async function runTradingSession(opts: TradingSessionOptions): Promise<Tr
     const session = runLiveSession({
       header, loop, journal, transport, makeVenue, strategy: factory.create(params.data),
       log: engineLog(opts.logger), metrics: engineMetrics,
-      risk: risk ? {limits: risk} : undefined,
+      risk: risk ? {limits: risk, cooldowns, onCooldown: (active) => persistCooldowns(opts, active)} : undefined,
       onReady: (h) => {
         handle = h
         if (early) h.stop(`${early} during start-up`)
@@ -233,6 +238,25 @@ export async function runTradingSession(opts: TradingSessionOptions): Promise<Tr
     await health?.close()
     lock?.release()
     await wire.close()
+  }
+}
+
+/** A cooldown that cannot be saved still holds in this session; the next one would not know it: warn. */
+function persistCooldowns(opts: TradingSessionOptions, active: Record<string, number>): void {
+  try {
+    saveCooldowns(opts.stateDir, opts.account, active)
+  } catch (err) {
+    opts.logger.warn({error: (err as Error).message}, 'cooldowns could not be saved; a restart would not know them')
+    opts.say(`warning: cooldowns could not be saved to ${opts.stateDir} (${(err as Error).message}); a restart would not know them`)
+  }
+}
+
+function readCooldowns(stateDir: string, account: string, now: number): Record<string, number> {
+  try {
+    return loadCooldowns(stateDir, account, now)
+  } catch (err) {
+    if (err instanceof CooldownFileError) throw new UserInputError(err.message)
+    throw err
   }
 }
 

@@ -36,6 +36,8 @@ export const LiveSessionHeaderSchema = z
     seed: z.number(),
     epoch: z.number().int(),
     risk: z.record(z.string(), z.unknown()).nullable(),
+    /** Cooldowns running when the session started (symbol → end), read from the account's state; absent: none. */
+    cooldowns: z.record(z.string(), z.number()).optional(),
     /** Session time when it started (the venue's clock). */
     origin: z.number(),
     /** Session ms per wall ms (1 on real venues; the emulator's --speed when it replays accelerated). */

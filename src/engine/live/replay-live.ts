@@ -151,6 +151,6 @@ export async function replayLiveFile(path: string): Promise<LiveReplayReport> {
     source: path,
     makeVenue: await venueFactory(header.venue, undefined, header.feed ? {venue: header.feed, sim: header.sim} : undefined, header.positionMode),
     strategy: () => factory.create(params.data),
-    risk: header.risk ? {limits: header.risk} : undefined,
+    risk: header.risk ? {limits: header.risk, ...(header.cooldowns ? {cooldowns: header.cooldowns} : {})} : undefined,
   })
 }

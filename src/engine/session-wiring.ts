@@ -155,15 +155,14 @@ export function wireSession(opts: WiringOptions): SessionWiring {
    * window cancels the entries it found open.
    */
   let windowTimer: {cancel(): void} | undefined
-  const armWindowEnd = (t: number): void => {
+  const armWindowEnd = (t: number, first = true): void => {
     const schedule = guard!.engine.limits.schedule!
-    if (!withinSchedule(schedule, t)) cancelEntries(t)
+    if (first && !withinSchedule(schedule, t)) cancelEntries(t)
     const end = nextWindowEnd(schedule, t)
     if (Number.isFinite(end)) {
       windowTimer = loop.at(end, () => {
-        windowTimer = undefined
         cancelEntries(loop.clock.now())
-        armWindowEnd(loop.clock.now())
+        armWindowEnd(loop.clock.now(), false)
       })
     }
   }

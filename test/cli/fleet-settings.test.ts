@@ -69,6 +69,9 @@ describe('fleet schedule and cooldownMinutes in a backtest', () => {
     const rs = records(join(dir, 'hours.journal'))
     expectHoursAndCooldown(rs)
     expect(refusals(rs, 'cooldown').length).toBeGreaterThan(0)
+    // The journal header holds the hours and the cooldown, so the replay refuses the same entries.
+    const replay = run(['replay', 'hours.journal'])
+    expect(replay.code, replay.stderr + replay.stdout).toBe(0)
     // The same bot without the two settings sends entries the settings held back.
     const free = run(['backtest', '--config', 'fleet.yaml', '--bot', 'sma-free', ...period, '--journal', 'free.journal', '--json'])
     expect(free.code, free.stderr).toBe(0)

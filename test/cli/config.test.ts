@@ -69,6 +69,16 @@ describe('trader config validate: semantic mistakes, each refused in one line (b
     })
   }
 
+  it('all six in one file (fixtures/fleet/semantic-mistakes.yaml): six lines, one per mistake', () => {
+    const r = trader('config', 'validate', 'fixtures/fleet/semantic-mistakes.yaml')
+    expect(r.code).toBe(2)
+    const lines = r.stderr.trim().split('\n')
+    expect(lines).toHaveLength(6)
+    for (const re of [/'late-start' field 'schedule\.end'/, /'nowhere' field 'schedule\.timezone'/, /'alpaca-paper' field 'keys\.secretEnv'/, /'sim-live' field 'mode'/, /'grid-on-alpaca' field 'account'/, /'twice' field 'symbols'/]) {
+      expect(lines.filter((l) => re.test(l))).toHaveLength(1)
+    }
+  })
+
   it('the same checks run where the fleet file is loaded: paper and backtest --config FLEET --bot ID', () => {
     const file = fleet('for-sessions', ok.account, '  - {id: b1, account: acc, strategy: sma-cross, symbols: [SPY, SPY]}')
     for (const args of [['paper', '--config', file, '--bot', 'b1'], ['backtest', '--config', file, '--bot', 'b1']]) {

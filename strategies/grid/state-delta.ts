@@ -40,7 +40,8 @@ function applyOps(base: GridStateRecord, ops: readonly Op[], t: number): unknown
     let node: unknown = out
     for (let i = 0; i < keys.length - 1; i++) node = child(node, keys[i])
     const last = keys[keys.length - 1]
-    if (child(node, last) === undefined && !(isObject(node) && last in node)) throw new Error(`path ${path} is not in the record`)
+    // Only values the record already has (own keys, indices in range): a path never reaches a prototype.
+    if (child(node, last) === undefined) throw new Error(`path ${path} is not in the record`)
     ;(node as Record<string, unknown>)[last] = structuredClone(value)
   }
   out.t = t
@@ -53,7 +54,7 @@ function child(node: unknown, key: string): unknown {
     if (!Number.isInteger(i) || i < 0 || i >= node.length) return undefined
     return node[i] as unknown
   }
-  return isObject(node) ? node[key] : undefined
+  return isObject(node) && Object.hasOwn(node, key) ? node[key] : undefined
 }
 
 /**

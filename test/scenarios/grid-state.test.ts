@@ -154,6 +154,9 @@ describe('grid state: a record missing or out of order is refused', () => {
     const bent = (ops: unknown[]) => [...all.slice(0, d), {...all[d], data: {...(all[d].data as object), ops}}]
     expect(() => fold(bent([['grids.7.cycle', 1]]))).toThrow(/does not fit the state it follows \(path grids\.7\.cycle is not in the record\)/)
     expect(() => fold(bent([['grids.0.legs.0.size', -1]]))).toThrow(/makes a malformed state/)
+    // A path never reaches past the record's own values (a prototype, say).
+    expect(() => fold(bent([['__proto__.toString', 1]]))).toThrow(/path __proto__\.toString is not in the record/)
+    expect(Object.prototype.toString).toBeTypeOf('function')
     expect(() => fold(bent([]))).toThrow(/is malformed/)
   })
 })

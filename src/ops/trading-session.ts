@@ -28,6 +28,7 @@ import {type HealthServer, serveHealth} from './health-server.js'
 import {engineLog, registerSecret} from './log.js'
 import {createSessionMetrics} from './session-metrics.js'
 import {loadVenueCredentials} from './venue-credentials.js'
+import {readVenueClock} from './venue-clock.js'
 import {wallTimers} from './wall-timers.js'
 import {CooldownFileError, loadCooldowns, saveCooldowns} from '../risk/cooldown-file.js'
 import type {Logger} from 'pino'
@@ -139,7 +140,8 @@ export async function runTradingSession(opts: TradingSessionOptions): Promise<Tr
     const account = opts.venue === 'sim'
       ? {equity: NaN, cash: NaN}
       : await startupCheck(wireVenue, () => probe.account(), 'the account endpoint')
-    const origin = await startupCheck(wireVenue, () => probe.venueTime(), 'the clock endpoint')
+    // The session clock starts from the venue's, at the wall instant the venue read it (src/ops/venue-clock.ts).
+    const {origin, originWall} = await startupCheck(wireVenue, () => readVenueClock(() => probe.venueTime(), wallTimers.now), 'the clock endpoint')
     const symbols = [...new Set(opts.symbols)].sort()
     opts.confirm?.({venue: opts.venue, mode: opts.mode, account: opts.account, equity: account.equity, cash: account.cash, symbols, risk})
 
@@ -179,7 +181,7 @@ export async function runTradingSession(opts: TradingSessionOptions): Promise<Tr
       symbols, timeframe: opts.timeframe, seed: opts.seed, epoch, risk, ...(cooling.length > 0 ? {cooldowns} : {}), origin, scale: opts.timeScale,
     }
     const loop = new EventLoop(origin)
-    const driver = new LiveDriver(loop, wallTimers, {origin, scale: opts.timeScale})
+    const driver = new LiveDriver(loop, wallTimers, {origin, originWall, scale: opts.timeScale})
     const transport = new LoopTransport(wire, driver)
     transport.onConnection((e) => {
       if (e.kind === 'reconnected') metrics.wsReconnects.inc({venue: opts.venue})

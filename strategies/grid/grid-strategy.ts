@@ -38,6 +38,7 @@ import {closingSide, entryPrice, type Leg, type LegSide, levelForSize, marginOf,
 import {idKey, idLeg, parseGridId, type Role} from './order-ids.js'
 import type {GridParams} from './params.js'
 import {GRID_STATE_RECORD, GridStateFile, type GridStateRecord, type StateSink, StateWriter} from './state.js'
+import {JournalStateSink} from './state-delta.js'
 
 /** A grid set up for what it cannot trade (a netting venue, a non-perpetual): one line for the user. */
 export class GridConfigError extends ConfigError {
@@ -47,7 +48,7 @@ export class GridConfigError extends ConfigError {
 export interface GridOptions {
   /** State of a previous session (the last 'grid_state' record), for a restart. */
   readonly restoreFrom?: GridStateRecord
-  /** Where state records go (default: the run journal). */
+  /** Where state records go (default: the run journal, as checkpoints and changes). */
   readonly sink?: StateSink
   /** Keep a trace of applied inputs and notable decisions (tests). */
   readonly trace?: boolean
@@ -126,7 +127,8 @@ export class GridStrategy implements Strategy {
     this.metrics = new GridMetrics(ctx.metrics ?? new MetricsRegistry())
     // With stateDir the records (emergency flag included) replace one file atomically, and a start recovers from it.
     const file = this.params.stateDir !== undefined ? new GridStateFile(this.params.stateDir) : undefined
-    this.writer = new StateWriter(this.opts.sink ?? file ?? {write: (r) => ctx.record(GRID_STATE_RECORD, r)}, (err) =>
+    const journal = (): StateSink => new JournalStateSink((e) => ctx.record(GRID_STATE_RECORD, e), this.params.stateCheckpointEvery)
+    this.writer = new StateWriter(this.opts.sink ?? file ?? journal(), (err) =>
       ctx.log.error('grid: state write failed; the previous record stays the latest and the next change writes the whole state again', {error: String(err)}),
     )
     for (const symbol of this.params.symbols ?? ctx.symbols) {

@@ -11,7 +11,8 @@ export {AccountInbox, type TraceEntry} from './inbox.js'
 export type {Leg, LegSide, Slot, SymbolGrid} from './model.js'
 export {parseGridId, type OrderTag, type Role} from './order-ids.js'
 export {type EmergencyLimits, type GridParams, GridParamsSchema} from './params.js'
-export {GRID_STATE_FILE, GRID_STATE_RECORD, GridStateError, GridStateFile, type GridStateRecord, GridStateSchema, lastGridState, type StateSink, StateWriter} from './state.js'
+export {GRID_STATE_FILE, GRID_STATE_RECORD, GridStateError, GridStateFile, type GridStateRecord, GridStateSchema, type StateSink, StateWriter} from './state.js'
+export {DEFAULT_CHECKPOINT_EVERY, type GridStateEntry, GridStateEntrySchema, GridStateReader, gridStates, JournalStateSink, lastGridState} from './state-delta.js'
 
 export const grid: StrategyFactory<GridParams> = {
   name: 'grid',

@@ -1,5 +1,6 @@
 /** Parameters of the hedge-mode grid, validated by zod at the boundary (flags, config files, scenario files). */
 import {z} from 'zod'
+import {DEFAULT_CHECKPOINT_EVERY} from './state-delta.js'
 
 export const EmergencyLimitsSchema = z
   .object({
@@ -41,6 +42,11 @@ export const GridParamsSchema = z
     emergency: EmergencyLimitsSchema.default({maxLossPct: 5, maxDisconnectsPerHour: 5, maxFailedTpInRow: 2, maxStopsPerHour: 3}),
     /** Clears a persisted emergency stop at start (it is refused after repeated stops within the hour). */
     clearEmergencyStop: z.boolean().default(false),
+    /**
+     * State records in the run journal: a full checkpoint every this many, the changes against the previous record
+     * in between (a reader rebuilds a state from at most this many records).
+     */
+    stateCheckpointEvery: z.number().int().min(1).max(100_000).default(DEFAULT_CHECKPOINT_EVERY),
     /** Directory of the durable grid state (grid.state.json, replaced atomically); absent: records go to the run journal. */
     stateDir: z.string().min(1).optional(),
   })

@@ -6,7 +6,8 @@ import {AccountInbox} from './inbox.js'
 import {entryPrice, levelForSize, newLeg, qtyFor, tpPrice} from './model.js'
 import {idKey, idLeg, parseGridId} from './order-ids.js'
 import {EmergencyLimitsSchema, GridParamsSchema} from './params.js'
-import {type GridStateRecord, GridStateError, lastGridState, StateWriter} from './state.js'
+import {type GridStateRecord, GridStateError, StateWriter} from './state.js'
+import {lastGridState} from './state-delta.js'
 
 describe('account inbox', () => {
   const make = () => {
@@ -128,7 +129,8 @@ describe('emergency monitor', () => {
 })
 
 describe('state writer', () => {
-  const rec = (t: number): GridStateRecord => ({v: 1, t, nextOrderNo: 1, emergency: {active: false, reason: null, since: null, stops: [], disconnects: [], failedTpInRow: 0, baselineEquity: null}, grids: []})
+  // Each record differs from the others (the order number), as the writer skips one that changed only in time.
+  const rec = (t: number, nextOrderNo = t): GridStateRecord => ({v: 1, t, nextOrderNo, emergency: {active: false, reason: null, since: null, stops: [], disconnects: [], failedTpInRow: 0, baselineEquity: null}, grids: []})
 
   it('writes at once to a synchronous sink', () => {
     const got: number[] = []
@@ -169,6 +171,18 @@ describe('state writer', () => {
     expect(errors).toHaveLength(1)
     w.save(rec(3))
     expect(w.lastWritten?.t).toBe(3)
+  })
+
+  it('writes nothing when only the time changed', () => {
+    const got: number[] = []
+    const w = new StateWriter({write: (r) => void got.push(r.t)}, () => {})
+    w.save(rec(1, 5))
+    w.save(rec(2, 5))
+    w.save(rec(3, 6))
+    w.save(rec(4, 6))
+    expect(got).toEqual([1, 3])
+    expect(w.lastWritten?.t).toBe(3)
+    expect({offered: w.offered, writes: w.writes, unchanged: w.unchanged}).toEqual({offered: 4, writes: 2, unchanged: 2})
   })
 
   it('reads the last record of a journal back, refusing a malformed one with a clear error', () => {

@@ -1,16 +1,17 @@
 /**
  * The grid's persisted state (GRID-02): the whole model taken as ONE record in one synchronous step, so no update
  * can land between taking it and handing it to the writer, and written in the order taken, one at a time, so a
- * slow write can never land after a newer one. Records go into the run journal ('grid_state'), or with `stateDir`
- * into one file replaced atomically (`GridStateFile`: temp file, fsync, rename). A restart reads the last record
- * back with zod.
+ * slow write can never land after a newer one. A record equal to the last one written (its time aside) is not
+ * written at all. Records go into the run journal ('grid_state': a checkpoint every N records and the changes in
+ * between, `state-delta.ts`), or with `stateDir` into one file replaced atomically (`GridStateFile`: temp file,
+ * fsync, rename). A restart reads the last record back with zod.
  */
 import {existsSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {z} from 'zod'
 import {writeFileAtomic} from '../../src/state/atomic-file.js'
-import type {JournalRecord} from '../../src/engine/journal.js'
 import {ConfigError} from '../../src/ops/errors.js'
+import {sameState} from './state-diff.js'
 
 const SlotRecord = z.object({
   cid: z.string(),
@@ -67,22 +68,24 @@ export class GridStateError extends ConfigError {
   override readonly name = 'GridStateError'
 }
 
-/** Where state records go. The default writes into the run journal; a durable file store will implement it later. */
+/** Where state records go: the run journal (`JournalStateSink`), the state file (`GridStateFile`), or a test's store. */
 export interface StateSink {
   write(record: GridStateRecord): void | Promise<void>
 }
 
 /**
- * Writes records in the order they were taken, one at a time. A sink that fails leaves the previous complete
- * record as the latest (never a partial one); the next save writes the whole current state again.
+ * Writes records in the order they were taken, one at a time, skipping a record that equals the last one written
+ * (its time aside): the state did not change. A sink that fails leaves the previous complete record as the latest
+ * (never a partial one); the next save writes the whole current state again.
  */
 export class StateWriter {
   private readonly queue: GridStateRecord[] = []
   private writing = false
-  /** Records offered, records the sink accepted, and writes that failed. */
+  /** Records offered, records the sink accepted, writes that failed, and records not written as unchanged. */
   offered = 0
   writes = 0
   failures = 0
+  unchanged = 0
   /** The newest record the sink has accepted. */
   lastWritten: GridStateRecord | undefined
 
@@ -99,6 +102,10 @@ export class StateWriter {
     while (this.queue.length > 0) {
       // Only the newest waiting record matters: every record is the whole state.
       const record = this.queue.splice(0, this.queue.length).pop()!
+      if (this.lastWritten !== undefined && sameState(this.lastWritten, record)) {
+        this.unchanged++
+        continue
+      }
       let r: void | Promise<void>
       try {
         r = this.sink.write(record)
@@ -133,17 +140,6 @@ export class StateWriter {
     this.failures++
     this.onError(err)
   }
-}
-
-/** The last grid state in a journal's records, parsed; undefined when there is none. */
-export function lastGridState(records: readonly JournalRecord[]): GridStateRecord | undefined {
-  for (let i = records.length - 1; i >= 0; i--) {
-    if (records[i].type !== GRID_STATE_RECORD) continue
-    const parsed = GridStateSchema.safeParse(records[i].data)
-    if (!parsed.success) throw new GridStateError(`grid state record at t=${records[i].t} is malformed (${parsed.error.issues[0]?.message ?? 'invalid'}); delete it or restore an older journal`)
-    return parsed.data
-  }
-  return undefined
 }
 
 export const GRID_STATE_FILE = 'grid.state.json'

@@ -11,6 +11,7 @@
  * "Repeated stops" (clearing refused after more than 3 stops within an hour) is in strategies/grid/emergency.test.ts.
  */
 import {describe, expect, it} from 'vitest'
+import {gridStates} from '../../strategies/grid/index.js'
 import {MemoryFlagGrid, NoEmergencyGrid} from './grid-naive.js'
 import {type GridRun, gridOrders, gridViolations, loadGrid, metric, runGrid, T0} from './grid-harness.js'
 
@@ -50,9 +51,9 @@ describe('GRID-10: emergency stop', () => {
     // Pending entries went; nothing new until the stop was cleared — across the restart.
     expect(activityAfter(run, stop.t, CLEAR)).toEqual([])
     // The flag was persisted with the state and the restarted instance started under it.
-    const states = run.out.journal.records.filter((r) => r.type === 'grid_state' && r.t > stop.t && r.t < CLEAR)
+    const states = gridStates(run.out.journal.records).filter((r) => r.t > stop.t && r.t < CLEAR)
     expect(states.length).toBeGreaterThan(0)
-    for (const r of states) expect((r.data as {emergency: {active: boolean}}).emergency.active).toBe(true)
+    for (const r of states) expect(r.state.emergency.active).toBe(true)
     expect(run.out.journal.records.filter((r) => r.type === 'restart').map((r) => r.t)).toEqual([RESTART, CLEAR])
     expect(run.log.lines.filter((l) => l.msg.startsWith('grid: starting under a persisted EMERGENCY STOP')).length).toBe(1)
     expect(run.instances[1].emergencyActive).toBe(true)

@@ -21,6 +21,11 @@ export interface WallTimers {
 export interface LiveDriverOptions {
   /** Session time when the driver starts (the venue's clock, read at connect). */
   readonly origin: number
+  /**
+   * Wall time at which the venue's clock read `origin` (default: when the driver is built). The session clock runs
+   * from there: counted from later, it would lag the venue's by the start-up in between, times the scale.
+   */
+  readonly originWall?: number
   /** Session milliseconds per wall millisecond. */
   readonly scale?: number
 }
@@ -46,7 +51,7 @@ export class LiveDriver {
   constructor(readonly loop: EventLoop, private readonly wall: WallTimers, opts: LiveDriverOptions) {
     this.scale = opts.scale ?? 1
     if (!(this.scale > 0)) throw new LiveDriverError(`time scale must be > 0, got ${this.scale}`)
-    this.wallStart = wall.now()
+    this.wallStart = opts.originWall ?? wall.now()
     if (opts.origin > loop.clock.now()) loop.clock.advanceTo(Math.floor(opts.origin))
     this.origin = loop.clock.now()
   }

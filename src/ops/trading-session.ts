@@ -214,6 +214,9 @@ export async function runTradingSession(opts: TradingSessionOptions): Promise<Tr
         if (opts.durationMs !== undefined) loop.at(origin + opts.durationMs, () => h.shutdown('duration reached', opts.graceMs))
       },
     })
+    // The header and the start state were appended as the session began (synchronously): on disk now, so a session
+    // killed before its first order still leaves a journal that names what it was and replays.
+    journalFile.sync()
     driver.wake()
     let run: LiveSessionRun
     try {

@@ -123,7 +123,7 @@ async function replayOn(input: LiveReplayInput, header: LiveSessionHeader, scrat
   }
   const journal = new Journal({sinks: [watch, matcher], hash: complete ? hashes.replayed : upToEnd(hashes.replayed, matcher)})
   const loop = new EventLoop(header.origin)
-  const transport = new ReplayTransport(header.venue, records, loop)
+  const transport = new ReplayTransport(header.venue, records, loop, !complete)
   const stop = records.find((r) => r.type === SESSION_STOP_RECORD)
   const shutdown = records.find((r) => r.type === SHUTDOWN_RECORD)
   const end = records.length > 0 ? records[records.length - 1].t : header.origin

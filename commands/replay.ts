@@ -55,16 +55,14 @@ backtest and checks its expectations and the general invariants; its journal sta
     for (const file of files) {
       const started = performance.now()
       if (isJournalFile(file) && (await isLiveJournalFile(file))) {
-        // A killed session's journal has no end record: said at once, from the file's tail, before the replay loads it.
-        const {readJournalTail} = await import('../src/state/journal-tail.js')
-        const {SESSION_END_RECORD} = await import('../src/engine/live/live-header.js')
-        const tail = readJournalTail(file)
-        if (tail.last?.type !== SESSION_END_RECORD) {
-          const at = tail.last ? ` (its last record: ${tail.last.type} at ${new Date(tail.last.t).toISOString()})` : ''
-          this.logToStderr(`note: ${file} has no session_end record${at}: the session was killed or is still running; replaying it up to its last intact record`)
-        }
         const {replayLiveFile} = await import('../src/engine/live/replay-live.js')
-        const r = await replayLiveFile(file)
+        // A killed session's journal has no end record: said at once (from the file's tail), before the replay loads it.
+        const r = await replayLiveFile(file, {
+          onUnended: (tail) => {
+            const at = tail.last ? ` (its last record: ${tail.last.type} at ${new Date(tail.last.t).toISOString()})` : ''
+            this.logToStderr(`note: ${file} has no session_end record${at}: the session was killed or is still running; replaying it up to its last intact record`)
+          },
+        })
         const failures = [
           ...(r.failure ? [r.failure] : []),
           ...r.divergences.map((d) => `divergence ${d.kind} at ${d.t}: ${d.detail}`),

@@ -16,6 +16,7 @@ import {VENUE_RECORD} from './recording-transport.js'
 import {ReplayTransport} from './replay-transport.js'
 import {captureStartState, recordedStartState, ReplayScratch} from '../start-state.js'
 import type {StateFilesSpec} from '../strategy.js'
+import type {JournalTail} from '../../state/journal-tail.js'
 import type {Violation} from '../../broker/order-tracker.js'
 import {isTerminal} from '../../core/order-state.js'
 import {UserInputError} from '../../ops/errors.js'
@@ -250,23 +251,36 @@ function unanswered(records: readonly JournalRecord[]): RecordingEnd['requests']
   return [...open.values()]
 }
 
+export interface LiveReplayFileOptions {
+  /**
+   * Called before the file is loaded when it does not end with its session_end record (a killed session, or one
+   * still running): told from the file's tail, so the user hears it at once, not after a long load.
+   */
+  readonly onUnended?: (tail: JournalTail) => void
+}
+
 /**
  * Replays a paper/live journal file as `trader replay` does: the strategy and risk limits from its header, the
- * venue's adapter (the same decoding code the session ran) on the recorded traffic.
+ * venue's adapter (the same decoding code the session ran) on the recorded traffic. The header, the strategy and
+ * the start state are checked from the file's first records before the whole file is read.
  */
-export async function replayLiveFile(path: string): Promise<LiveReplayReport> {
-  const {readJournal} = await import('../../state/journal-file.js')
+export async function replayLiveFile(path: string, opts: LiveReplayFileOptions = {}): Promise<LiveReplayReport> {
+  const {readJournal, readJournalHead} = await import('../../state/journal-file.js')
+  const {readJournalTail} = await import('../../state/journal-tail.js')
   const {findStrategy} = await import('../../../strategies/index.js')
   const {venueFactory} = await import('./venues.js')
-  const read = readJournal(path)
-  const {records} = read
-  const header = liveHeaderOf(records, path)
+  const head = readJournalHead(path, 2)
+  const header = liveHeaderOf(head, path)
   const factory = findStrategy(header.strategy)
   if (!factory) throw new LiveReplayError(`${path}: strategy '${header.strategy}' of the recording is not known to this version; replay with the version that wrote it`)
   const params = factory.params.safeParse(header.params)
   if (!params.success) throw new LiveReplayError(`${path}: the recorded parameters of ${header.strategy} no longer validate (${params.error.issues[0]?.message}); replay with the version that wrote it`)
+  recordedStartState(head, path)
+  const tail = readJournalTail(path)
+  if (tail.last?.type !== SESSION_END_RECORD) opts.onUnended?.(tail)
+  const read = readJournal(path)
   return replayLiveJournal({
-    records,
+    records: read.records,
     source: path,
     stateFiles: factory.stateFiles?.(params.data),
     ...(read.tornTail ? {tornTail: read.tornTail} : {}),

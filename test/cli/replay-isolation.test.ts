@@ -24,7 +24,7 @@ function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const clean = {...process.env}
   for (const k of ['APCA_API_KEY_ID', 'APCA_API_SECRET_KEY', 'ALPACA_API_KEY_ID', 'ALPACA_API_SECRET_KEY', 'BYBIT_API_KEY', 'BYBIT_API_SECRET']) delete clean[k]
   // TMPDIR: the replay's scratch copy goes under the test's directory, where the test sees that it is removed.
-  return {...clean, TRADER_HOME: join(dir, 'home'), TRADER_DATA_DB: join(dir, 'market.duckdb'), TMPDIR: join(dir, 'tmp'), ...extra}
+  return {...clean, NODE_ENV: 'production', NO_COLOR: '1', TRADER_HOME: join(dir, 'home'), TRADER_DATA_DB: join(dir, 'market.duckdb'), TMPDIR: join(dir, 'tmp'), ...extra}
 }
 
 const trader = (args: string[], extra: Record<string, string> = {}) => runTrader(args, {cwd: dir, env: env(extra), timeoutMs: 180_000})
@@ -86,8 +86,11 @@ describe('trader replay on its own copy of the recorded start state', () => {
     const now = readFileSync(join(stateDir, 'grid.state.json'), 'utf8')
     expect(second[0].data).not.toBe(now)
 
+    // As if the account were running again meanwhile: its lock and an engaged kill switch are there too.
+    writeFileSync(join(dir, 'home', 'state', 'iso.lock'), JSON.stringify({pid: process.pid, epoch: 3, startedAt: '2026-01-01T00:00:00.000Z'}))
+    writeFileSync(join(dir, 'home', 'state', 'iso.risk.json'), JSON.stringify({account: 'iso', kill: {engaged: true, reason: 'test', peakEquity: 1}}))
     const before = hashes(join(dir, 'home', 'state'), stateDir)
-    expect(Object.keys(before).some((p) => p.endsWith('iso.lock'))).toBe(true)
+    expect(Object.keys(before).some((p) => p.endsWith('iso.epoch'))).toBe(true)
     expect(Object.keys(before).some((p) => p.endsWith('grid.state.json'))).toBe(true)
     const replay = trader(['replay', '--json', ...journals])
     expect(replay.code, replay.stdout.slice(0, 3000) + replay.stderr).toBe(0)
@@ -115,13 +118,14 @@ describe('trader replay on its own copy of the recorded start state', () => {
     expect(r.stdout).toMatch(/in flight at the end: \d+ order\(s\) without a final state.*\d+ request\(s\) without an answer/)
     expect(hashes(join(dir, 'home', 'state'), stateDir)).toEqual(before)
 
-    // A cut recording whose last record was altered still fails: "up to its end" is compared, not assumed.
+    // A cut recording with its last bar record altered still fails: "up to its end" is compared, not assumed.
     const lines = bytes.subarray(0, cut).toString('utf8').split('\n')
     lines.pop()
-    const idx = lines.findLastIndex((l) => l.includes('"type":"grid_state"') || l.includes('"type":"intent"'))
+    const idx = lines.findLastIndex((l) => l.includes('"type":"bar"'))
     expect(idx).toBeGreaterThan(1)
-    const rec = JSON.parse(lines[idx].slice(9)) as {t: number; type: string; data: unknown}
-    lines[idx] = frameRecord({...rec, data: {...(rec.data as object), altered: true}}).trimEnd()
+    const rec = JSON.parse(lines[idx].slice(9)) as {t: number; type: string; data: {ts: number}}
+    rec.data.ts += 60_000
+    lines[idx] = frameRecord(rec).trimEnd()
     writeFileSync(killed, `${lines.join('\n')}\n`)
     const bad = trader(['replay', killed])
     expect(bad.code, bad.stdout).not.toBe(0)

@@ -10,7 +10,10 @@ export default class Replay extends TraderCommand {
 back through the same wiring and strategy code on a virtual clock: the recorded venue messages arrive at their
 recorded times, each request is answered from the recording. Divergences (a request the recording did not have, one
 it had that replay did not make, a changed price, size or side, any other record that differs) and invariant
-violations are printed; a faithful replay ends with the recording's journal hash.
+violations are printed; a faithful replay ends with the recording's journal hash. Paper and live journals replay the
+same way; one without its end record (a killed session) is replayed up to its last intact record, and the report says
+where it ends and what was in flight. A replay runs the strategy on its own temporary copy of the state files the
+session started from (recorded in the journal): it never reads or writes the account's state, lock or kill switch.
 A scenario (*.json: data slice + fault script + expectations) runs through the same engine and simulator as a
 backtest and checks its expectations and the general invariants; its journal starts with the scenario itself, so
 \`--journal-dir\` keeps journals that replay exactly, restarts and outside actions included. A directory runs every

@@ -20,6 +20,7 @@ import {type BacktestResult, runBacktest} from './backtest.js'
 import {chooseDefaultSymbols} from './default-symbols.js'
 import type {Journal} from './journal.js'
 import type {SessionHeader} from './session-header.js'
+import {captureStartState} from './start-state.js'
 
 const TIMEFRAMES = Object.keys(TIMEFRAME_MS) as [Timeframe, ...Timeframe[]]
 
@@ -287,6 +288,8 @@ export async function runBacktestJob(plan: BacktestPlan, opts: BacktestJobOption
     funding: data.funding,
     journal: opts.journal,
     header: backtestHeader(plan, data),
+    // What the run starts from on disk (the strategy's state files, the account's kill switch): replay needs it.
+    startState: captureStartState(factory.stateFiles?.(plan.params), {kill: plan.risk ? opts.kill : undefined}),
     risk: plan.risk ? {limits: plan.risk, kill: opts.kill, onKill: opts.onKill} : undefined,
     audit: opts.audit,
     onProgress: opts.onProgress ? (bars, ts) => opts.onProgress!(bars, ts, totalRows) : undefined,

@@ -41,6 +41,7 @@ export interface BacktestOptions
     | 'rebuild'
     | 'outside'
     | 'header'
+    | 'startState'
     | 'risk'
     | 'audit'
   > {
@@ -147,6 +148,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
     epoch: opts.epoch,
     journal: opts.journal,
     header: opts.header,
+    startState: opts.startState,
     log: opts.log,
     onProgress: opts.onProgress,
     progressEvery: opts.progressEvery,

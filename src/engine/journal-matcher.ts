@@ -49,12 +49,22 @@ export class JournalMatcher implements JournalSink {
   private cachedAt = -1
   private cachedLine = ''
   private readonly hash: JournalHash | undefined
+  /** The recording was cut off (a killed session): records replayed past its last one are counted, not compared. */
+  private readonly open: boolean
+  /** Records the replay wrote after the recording's last record (open recordings only). */
+  beyond = 0
 
   constructor(
     private readonly recorded: readonly JournalRecord[],
-    opts: {hash?: JournalHash} = {},
+    opts: {hash?: JournalHash; open?: boolean} = {},
   ) {
     this.hash = opts.hash
+    this.open = opts.open ?? false
+  }
+
+  /** Every recorded record has been passed: what the replay writes now lies beyond the recording. */
+  get atEnd(): boolean {
+    return this.cursor >= this.recorded.length
   }
 
   report(d: Divergence): void {
@@ -65,6 +75,10 @@ export class JournalMatcher implements JournalSink {
   append(rec: JournalRecord): void {
     const rs = this.recorded
     const k = this.cursor
+    if (this.open && k >= rs.length) {
+      this.beyond++
+      return
+    }
     const r = rs[k]
     // Fast path: a delivered venue message is the recorded object itself, and a reproduced decision has the same
     // fields: equal without encoding either.

@@ -22,6 +22,8 @@ import {ReplayVenue} from './replay-venue.js'
 import {ReplayInputError, type SessionHeader, sessionHeaderOf} from './session-header.js'
 import {barClockFor} from './bar-clock.js'
 import {runSession, type SessionOutsideAction} from './session-runner.js'
+import {captureStartState, recordedStartState, ReplayScratch, type StartState} from './start-state.js'
+import type {StrategyFactory} from './strategy.js'
 
 export interface ReplayReport {
   readonly header: SessionHeader
@@ -81,6 +83,29 @@ export async function replayJournal(input: string | readonly JournalRecord[], op
   const scenario = header.mode === 'scenario' ? await scenarioOf(header, where) : undefined
   const data = await (opts.data ?? (scenario ? scenario.data : headerData))(header)
 
+  // The strategy's state on a private copy of what the recording started from: the live files are never touched.
+  const start = recordedStartState(records, where)
+  const scratch = new ReplayScratch(start)
+  try {
+    return await replayRecords(records, {header, factory, params: params.data, sim, scenario, data, start, scratch})
+  } finally {
+    scratch.dispose()
+  }
+}
+
+interface ReplayRun {
+  readonly header: SessionHeader
+  readonly factory: StrategyFactory<any>
+  readonly params: unknown
+  readonly sim: ReturnType<typeof SimConfigSchema.parse>
+  readonly scenario: Awaited<ReturnType<typeof scenarioOf>> | undefined
+  readonly data: ReplayData
+  readonly start: StartState | undefined
+  readonly scratch: ReplayScratch
+}
+
+async function replayRecords(records: readonly JournalRecord[], x: ReplayRun): Promise<ReplayReport> {
+  const {header, factory, sim, scenario, data, start, scratch} = x
   const started = performance.now()
   // Both hashes are taken as the replay runs: the matcher hashes each recorded record as its cursor passes it,
   // and while the two streams agree each record is hashed once for both.
@@ -102,16 +127,19 @@ export async function replayJournal(input: string | readonly JournalRecord[], op
     // The bars at the times the recording had them (the path points themselves are the recorded venue's affair).
     barClock: barClockFor(profile.marketHours, data.stream.timeframe),
     loop,
-    strategy: factory.create(params.data),
+    strategy: factory.create(x.params),
     initialCash: sim.initialCash,
     seed: header.seed,
     epoch: header.epoch,
     journal,
     header: records[0].data,
-    risk: header.risk ? {limits: header.risk} : undefined,
+    // Recorded again from the scratch copy: the replay shows it started from the same files.
+    startState: captureStartState(factory.stateFiles?.(x.params), {where: scratch.stateDir, kill: header.risk ? start?.kill : undefined}),
+    stateDir: scratch.stateDir,
+    risk: header.risk ? {limits: header.risk, kill: start?.kill} : undefined,
     barMarks: false,
     restartAt: scenario?.restartAt,
-    rebuild: scenario ? (snapshot) => factory.create(params.data, snapshot) : undefined,
+    rebuild: scenario ? (snapshot) => factory.create(x.params, snapshot) : undefined,
     outside: scenario?.outside,
   })
   matcher.finish()

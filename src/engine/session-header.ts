@@ -7,6 +7,7 @@
 import {z} from 'zod'
 import {TIMEFRAME_MS, type Timeframe} from '../core/market-data.js'
 import type {JournalRecord} from './journal.js'
+import {UserInputError} from '../ops/errors.js'
 
 const TIMEFRAMES = Object.keys(TIMEFRAME_MS) as [Timeframe, ...Timeframe[]]
 
@@ -42,8 +43,9 @@ export const SessionHeaderSchema = z
 
 export type SessionHeader = z.infer<typeof SessionHeaderSchema>
 
-export class ReplayInputError extends Error {
-  override readonly name = 'ReplayInputError'
+/** A journal that cannot be replayed as given (torn, edited, another version's, missing data): one line, exit 2. */
+export class ReplayInputError extends UserInputError {
+  override readonly name: string = 'ReplayInputError'
 }
 
 /** The header of a recorded journal: its first record, validated. */

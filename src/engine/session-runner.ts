@@ -20,6 +20,7 @@ import type {AccountView} from './account-view.js'
 import type {OrderGateway} from './order-gateway.js'
 import type {RiskEngine} from '../risk/risk-engine.js'
 import type {AuditTrail} from '../risk/audit-trail.js'
+import {START_STATE_RECORD, type StartState} from './start-state.js'
 
 /** The venue behind the port, plus the hooks the bar loop drives when the venue needs them. */
 export interface SessionVenue extends BrokerPort {
@@ -59,6 +60,10 @@ export interface SessionOptions {
   readonly journal?: Journal
   /** Written as the journal's first record (type `session`): what replay needs to rebuild the run. */
   readonly header?: unknown
+  /** Written right after the header (type `start_state`): the state files and kill switch the run starts from. */
+  readonly startState?: StartState
+  /** Where the strategy's state directories are on disk (a replay: its scratch copy). */
+  readonly stateDir?: (dir: string) => string
   readonly log?: EngineLog
   readonly onProgress?: (bars: number, ts: number) => void
   readonly progressEvery?: number
@@ -119,9 +124,10 @@ export async function runSession(opts: SessionOptions): Promise<SessionRun> {
   const journal = opts.journal ?? new Journal()
   const log = opts.log ?? silentLog
   if (opts.header !== undefined) journal.append({t: loop.clock.now(), type: 'session', data: opts.header})
+  if (opts.startState !== undefined) journal.append({t: loop.clock.now(), type: START_STATE_RECORD, data: opts.startState})
   const w = wireSession({
     venue, loop, journal, strategy, log, symbols: stream.symbols, instruments, initialCash: opts.initialCash, seed: opts.seed,
-    epoch: opts.epoch, metrics: opts.metrics, risk: opts.risk, audit: opts.audit, onInstant: opts.onInstant,
+    epoch: opts.epoch, metrics: opts.metrics, risk: opts.risk, audit: opts.audit, onInstant: opts.onInstant, stateDir: opts.stateDir,
   })
   const {broker, view, gateway, metrics, market, audit, ctx} = w
   const restartAt = [...(opts.restartAt ?? [])].sort((a, b) => a - b)

@@ -56,6 +56,8 @@ export interface WiringOptions {
    * session's start-up reconcile takes the venue's snapshot first, then settles what arrived meanwhile.
    */
   readonly holdEvents?: boolean
+  /** Where the strategy's state directories are on disk (StrategyContext.stateDir); a replay's scratch copy. */
+  readonly stateDir?: (dir: string) => string
 }
 
 export interface SessionWiring {
@@ -115,6 +117,7 @@ export function wireSession(opts: WiringOptions): SessionWiring {
     clientOrderId: (key, leg) => clientOrderId({scope: w.current.name, key, leg, epoch: epoch + w.restarts}),
     record: (type, data) => journal.append({t: loop.clock.now(), type, data}),
     metrics,
+    stateDir: opts.stateDir ?? ((dir) => dir),
   }
   const w: SessionWiring = {
     broker, view, gateway, metrics, guard, market, audit, epoch, ctx,

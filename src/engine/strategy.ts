@@ -33,6 +33,19 @@ export interface StrategyContext {
   record(type: string, data: unknown): void
   /** Counters and histograms the session exposes (the operations layer serves them); absent in bare contexts. */
   readonly metrics?: Metrics
+  /**
+   * Where a state directory the parameters name is on disk in this run: the directory itself, or a replay's private
+   * copy of it (a replay never opens an account's live state). Records name the directory as the parameters do.
+   */
+  stateDir?(dir: string): string
+}
+
+/** The files a strategy keeps in its state directory: what a session records at its start, and a replay copies. */
+export interface StateFilesSpec {
+  /** The directory as the parameters name it. */
+  readonly dir: string
+  /** True for a file (plain name, no path) the strategy reads or writes there. */
+  owns(name: string): boolean
 }
 
 /** One line of a strategy's own figures in the backtest report (TP cycles, levels used, ...). */
@@ -83,4 +96,6 @@ export interface StrategyFactory<P = unknown> {
    * backtest without an explicit mode runs the simulated account in it; an explicit other mode is refused.
    */
   readonly positionMode?: PositionModeName
+  /** The strategy's durable state on disk with these parameters (none: it keeps no files). */
+  stateFiles?(params: P): StateFilesSpec | undefined
 }

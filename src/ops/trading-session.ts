@@ -15,6 +15,7 @@ import {type LiveSessionHandle, type LiveSessionRun, runLiveSession} from '../en
 import {LoopTransport} from '../engine/live/loop-transport.js'
 import {type LiveVenueName, openVenueTransport, type SessionVenueName, venueFactory, type VenueEndpoints} from '../engine/live/venues.js'
 import {MetricsRegistry} from '../engine/metrics.js'
+import {captureStartState} from '../engine/start-state.js'
 import {checkRefusals, type RefusalCounts, REJECTED_AFTER_ACCEPT} from '../engine/refusal-check.js'
 import {VirtualClock} from '../engine/clock/clock.js'
 import {findStrategy, STRATEGIES} from '../../strategies/index.js'
@@ -180,6 +181,9 @@ export async function runTradingSession(opts: TradingSessionOptions): Promise<Tr
       format: 1, mode: opts.mode, venue: opts.venue, ...(opts.feed ? {feed: opts.feed, sim} : {}), ...(opts.venue === 'bybit' && positionMode !== undefined ? {positionMode} : {}), account: opts.account, strategy: opts.strategy, params: params.data,
       symbols, timeframe: opts.timeframe, seed: opts.seed, epoch, risk, ...(cooling.length > 0 ? {cooldowns} : {}), origin, scale: opts.timeScale,
     }
+    // What the strategy starts from on disk, read under the lock (no other session of the account writes it now):
+    // the journal keeps it, so this session replays after the files moved on.
+    const startState = captureStartState(factory.stateFiles?.(params.data))
     const loop = new EventLoop(origin)
     const driver = new LiveDriver(loop, wallTimers, {origin, originWall, scale: opts.timeScale})
     const transport = new LoopTransport(wire, driver)
@@ -207,7 +211,7 @@ export async function runTradingSession(opts: TradingSessionOptions): Promise<Tr
     process.on('SIGTERM', onTerm)
 
     const session = runLiveSession({
-      header, loop, journal, transport, makeVenue, strategy: factory.create(params.data),
+      header, startState, loop, journal, transport, makeVenue, strategy: factory.create(params.data),
       log: engineLog(opts.logger), metrics: engineMetrics,
       risk: risk ? {limits: risk, cooldowns, onCooldown: (active) => persistCooldowns(opts, active)} : undefined,
       onReady: (h) => {
@@ -217,6 +221,9 @@ export async function runTradingSession(opts: TradingSessionOptions): Promise<Tr
         if (opts.durationMs !== undefined) loop.at(origin + opts.durationMs, () => h.shutdown('duration reached', opts.graceMs))
       },
     })
+    // The header and the start state were appended as the session began (synchronously): on disk now, so a session
+    // killed before its first order still leaves a journal that names what it was and replays.
+    journalFile.sync()
     driver.wake()
     let run: LiveSessionRun
     try {

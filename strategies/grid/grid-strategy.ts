@@ -18,6 +18,7 @@
  * - GRID-10: emergency stop on the seed's criteria, persisted with the state; no new orders until cleared.
  * - GRID-11: metrics for all of the above.
  */
+import {join} from 'node:path'
 import type {BrokerEvent} from '../../src/core/events.js'
 import type {Fill} from '../../src/core/fill.js'
 import {floorToStep, roundToStep} from '../../src/core/instrument.js'
@@ -37,7 +38,7 @@ import {AccountInbox, type TraceEntry} from './inbox.js'
 import {closingSide, entryPrice, type Leg, type LegSide, levelForSize, marginOf, newGrid, openingSide, qtyFor, SIDES, type Slot, type SlotStatus, type SymbolGrid, tpPrice} from './model.js'
 import {idKey, idLeg, parseGridId, type Role} from './order-ids.js'
 import type {GridParams} from './params.js'
-import {GRID_STATE_RECORD, GridStateFile, type GridStateRecord, type StateSink, StateWriter} from './state.js'
+import {GRID_STATE_FILE, GRID_STATE_RECORD, GridStateFile, type GridStateRecord, type StateSink, StateWriter} from './state.js'
 import {JournalStateSink} from './state-delta.js'
 
 /** A grid set up for what it cannot trade (a netting venue, a non-perpetual): one line for the user. */
@@ -126,7 +127,9 @@ export class GridStrategy implements Strategy {
     this.ctx = ctx
     this.metrics = new GridMetrics(ctx.metrics ?? new MetricsRegistry())
     // With stateDir the records (emergency flag included) replace one file atomically, and a start recovers from it.
-    const file = this.params.stateDir !== undefined ? new GridStateFile(this.params.stateDir) : undefined
+    // On disk where the session keeps that directory (a replay: its own copy); records name it as the parameters do.
+    const dir = this.params.stateDir
+    const file = dir !== undefined ? new GridStateFile(ctx.stateDir?.(dir) ?? dir) : undefined
     const journal = (): StateSink => new JournalStateSink((e) => ctx.record(GRID_STATE_RECORD, e), this.params.stateCheckpointEvery)
     this.writer = new StateWriter(this.opts.sink ?? file ?? journal(), (err) =>
       ctx.log.error('grid: state write failed; the previous record stays the latest and the next change writes the whole state again', {error: String(err)}),
@@ -152,7 +155,7 @@ export class GridStrategy implements Strategy {
       {trace: this.opts.trace},
     )
     const restoreFrom = this.opts.restoreFrom ?? file?.read()
-    if (file) ctx.record('grid_state_recovered', {path: file.path, t: restoreFrom?.t ?? null})
+    if (file) ctx.record('grid_state_recovered', {path: join(dir!, GRID_STATE_FILE), t: restoreFrom?.t ?? null})
     if (restoreFrom) this.load(restoreFrom)
     if (this.params.clearEmergencyStop && this.emergency.active) this.clearEmergencyStop('the clearEmergencyStop parameter')
     this.metrics.stopped.set(this.emergency.active ? 1 : 0)

@@ -2,7 +2,7 @@
 import type {StrategyFactory} from '../../src/engine/strategy.js'
 import {GridStrategy} from './grid-strategy.js'
 import {type GridParams, GridParamsSchema} from './params.js'
-import {GridStateError, GridStateSchema} from './state.js'
+import {GRID_STATE_FILE, GridStateError, GridStateSchema} from './state.js'
 
 export {GridConfigError, type GridInput, type GridNote, type GridOptions, GridStrategy} from './grid-strategy.js'
 export {EmergencyMonitor} from './emergency.js'
@@ -24,6 +24,8 @@ export const grid: StrategyFactory<GridParams> = {
   assetClasses: ['crypto_perp'],
   // A long and a short leg per symbol: the simulated account runs in hedge mode unless told otherwise (then refused).
   positionMode: 'hedge',
+  // One file, replaced atomically (its temp files start with a dot and are never read back).
+  stateFiles: (p) => (p.stateDir === undefined ? undefined : {dir: p.stateDir, owns: (name) => name === GRID_STATE_FILE}),
   create: (p, restored) => {
     if (restored === undefined) return new GridStrategy(p)
     const parsed = GridStateSchema.safeParse(restored)

@@ -15,7 +15,7 @@ import type {Bar} from '../../src/core/market-data.js'
 import type {Strategy, StrategyContext, StrategyFactory, StrategyFigure} from '../../src/engine/strategy.js'
 import {type PipelineConfig, PipelineConfigSchema} from '../../src/services/config.js'
 import {Pipeline} from '../../src/services/pipeline.js'
-import {DurableState} from '../../src/state/durable-store.js'
+import {DurableState, JOURNAL_FILE, SNAPSHOT_FILE} from '../../src/state/durable-store.js'
 import {NS, PIPELINE_NAMESPACES, type TradeRecord} from '../../src/state/pipeline-state.js'
 import {StateStore, type StoreSnapshot} from '../../src/state/store.js'
 
@@ -53,7 +53,8 @@ export class Momentum implements Strategy {
     let store: StateStore
     if (this.p.stateDir !== undefined) {
       const onCommit = this.hooks.onCommit
-      this.durable = DurableState.open(this.p.stateDir, PIPELINE_NAMESPACES, {
+      // On disk where the session keeps that directory (a replay: its own copy); the record names it as given.
+      this.durable = DurableState.open(ctx.stateDir?.(this.p.stateDir) ?? this.p.stateDir, PIPELINE_NAMESPACES, {
         clock: ctx.clock,
         tee: onCommit ? {append: (r: {type: string; data: unknown}) => (toJournal.append(r), onCommit(r))} : toJournal,
         ...(this.p.snapshotEvery !== undefined ? {snapshotEvery: this.p.snapshotEvery} : {}),
@@ -119,4 +120,6 @@ export const momentum: StrategyFactory<MomentumParams> = {
   description: 'Stock pipeline: momentum scanner, buyer with signal checks, monitor exits (stop, trailing, deceleration, time), seller with cooldown.',
   params: MomentumParams,
   create: (p, restored) => new Momentum(p, restored),
+  // The durable store's snapshot and journal (state.snapshot.json, state.journal).
+  stateFiles: (p) => (p.stateDir === undefined ? undefined : {dir: p.stateDir, owns: (name) => name === SNAPSHOT_FILE || name === JOURNAL_FILE}),
 }

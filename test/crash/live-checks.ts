@@ -4,6 +4,7 @@
  * the property held.
  */
 import {cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync} from 'node:fs'
+import {createHash} from 'node:crypto'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {VirtualClock} from '../../src/engine/clock/clock.js'
@@ -343,4 +344,23 @@ export function filesWithSecrets(roots: readonly string[], secrets: readonly str
     }
   }
   return out
+}
+
+/** SHA-256 of every file under the roots, by path: the account's files before and after a replay must be equal. */
+export function fileHashes(roots: readonly string[]): Map<string, string> {
+  const out = new Map<string, string>()
+  for (const root of roots) {
+    if (!existsSync(root)) continue
+    for (const f of readdirSync(root, {recursive: true, encoding: 'utf8'}).sort()) {
+      const path = join(root, f)
+      if (statSync(path).isFile()) out.set(path, createHash('sha256').update(readFileSync(path)).digest('hex'))
+    }
+  }
+  return out
+}
+
+/** The files whose bytes differ between two `fileHashes` (added, removed or changed). */
+export function changedFiles(before: ReadonlyMap<string, string>, after: ReadonlyMap<string, string>): string[] {
+  const paths = new Set([...before.keys(), ...after.keys()])
+  return [...paths].filter((p) => before.get(p) !== after.get(p)).sort()
 }

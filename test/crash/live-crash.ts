@@ -7,15 +7,15 @@
  * and at the end are in `live-checks.ts`; `runLiveCrash` returns what it found rather than throwing, so a test can
  * assert that the real product passes and that a naive variant fails.
  */
-import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {Rng} from '../../src/core/rng.js'
 import {
-  checkCleanStop, checkGridOrders, checkMomentumEntries, checkNoResend, checkTakenInAtNextStart, duplicateRefusals, filesWithSecrets, intentIds,
+  changedFiles, checkCleanStop, checkGridOrders, checkMomentumEntries, checkNoResend, checkTakenInAtNextStart, duplicateRefusals, fileHashes, filesWithSecrets, intentIds,
   loadState, type Positions, positionsFromFills, receivedBeforeStop, runJournals, samePositions, scanJournal, showPositions,
 } from './live-checks.js'
-import {type Emulator, kill9, type Session, startEmulator, startSession, until, waitReady} from './live-procs.js'
+import {type Emulator, kill9, replayJournals, type Session, startEmulator, startSession, until, waitReady} from './live-procs.js'
 import {readVenuePositions, readVenueTruth, TEST_KEYS, type TruthFill} from './venue-truth.js'
 
 export type LiveCase = 'grid' | 'momentum'
@@ -41,6 +41,8 @@ export interface LiveCrashOptions {
   readonly params?: Record<string, unknown>
   /** Keep the directory (for a look after a failure). */
   readonly keep?: boolean
+  /** Replay every life's journal with `trader replay` at the end (default true). */
+  readonly replay?: boolean
 }
 
 export interface KillPoint {
@@ -65,6 +67,8 @@ export interface LiveCrashReport {
   /** Fills the venue made after the last, clean stop (missing from its state; the extra start took them in). */
   readonly fillsAfterStop: number
   readonly tornTails: readonly string[]
+  /** `trader replay` of every life's journal: how many, how many passed, how many were killed lives (no end record). */
+  readonly replays: {readonly journals: number; readonly passed: number; readonly killed: number; readonly inFlightOrders: number; readonly empty: number}
   readonly violations: readonly string[]
   readonly wallMs: number
   readonly dir: string
@@ -315,9 +319,34 @@ export async function runLiveCrash(o: LiveCrashOptions): Promise<LiveCrashReport
       violations.push(...next.violations.map((v) => `the start after the clean stop: ${v}`), ...checkTakenInAtNextStart(missingAfterStop, next))
     }
 
+    // Every life's journal replays with `trader replay` — a killed life's up to its last intact record — and the
+    // replays leave the account's files (lock, epoch, the strategy's state) byte for byte as they were.
+    const replays = {journals: 0, passed: 0, killed: 0, inFlightOrders: 0, empty: 0}
+    if (o.replay ?? true) {
+      const all = runJournals(journalDir, account)
+      // Killed before anything reached the disk: nothing to replay (the header is fsync'd as the session begins).
+      const lives = all.filter((f) => statSync(f).size > 0)
+      replays.empty = all.length - lives.length
+      const before = fileHashes([stateRoot, stateDir])
+      const out = await replayJournals(home, lives)
+      const changed = changedFiles(before, fileHashes([stateRoot, stateDir]))
+      if (changed.length > 0) violations.push(`trader replay changed the account's files: ${changed.join(', ')}`)
+      if (out.results.length !== lives.length) violations.push(`trader replay of ${lives.length} journals gave ${out.results.length} results (exit ${out.code}): ${out.stderr.slice(-500)}`)
+      for (const r of out.results) {
+        replays.journals++
+        if (r.replay?.end) {
+          replays.killed++
+          replays.inFlightOrders += r.replay.end.orders.length
+        }
+        if (r.ok) replays.passed++
+        else violations.push(`trader replay ${r.file.slice(r.file.lastIndexOf('/') + 1)}: ${r.failures.slice(0, 3).join('; ')}`)
+      }
+      if (replays.killed < killPoints.length - killPoints.filter((k) => k.phase === 'startup').length) violations.push(`only ${replays.killed} replayed journals end without their end record, for ${killPoints.length} kills`)
+    }
+
     return {
       strategy: o.strategy, seed: o.seed, killPoints, runs: o.kills + 1, epochs, positionChecks, startupReconciles,
-      orders: t.orders.length, fills: t.fills.length, fillsAfterStop: missingAfterStop.length, tornTails, violations, wallMs: Math.round(performance.now() - started), dir,
+      orders: t.orders.length, fills: t.fills.length, fillsAfterStop: missingAfterStop.length, tornTails, replays, violations, wallMs: Math.round(performance.now() - started), dir,
     }
   } finally {
     if (live && live.proc.exitCode === null && live.proc.signalCode === null) live.proc.kill('SIGKILL')

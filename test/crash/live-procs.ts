@@ -115,3 +115,27 @@ export async function kill9(s: Session): Promise<void> {
   s.proc.kill('SIGKILL')
   await s.exited
 }
+
+export interface ReplayResult {
+  readonly file: string
+  readonly ok: boolean
+  readonly failures: readonly string[]
+  readonly replay?: {readonly records: number; readonly end?: {readonly index: number; readonly orders: readonly unknown[]; readonly requests: readonly unknown[]; readonly beyond: number}}
+}
+
+/** `trader replay --json FILES…` as a user runs it (the built CLI), without blocking the test's event loop. */
+export async function replayJournals(home: string, files: readonly string[]): Promise<{code: number | null; results: ReplayResult[]; stderr: string}> {
+  const proc = spawn(process.execPath, [BIN, 'replay', '--json', ...files], {cwd: home, env: childEnv(home)})
+  let stdout = ''
+  let stderr = ''
+  proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+  proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+  const code = await new Promise<number | null>((res) => proc.once('exit', (c) => res(c)))
+  let results: ReplayResult[] = []
+  try {
+    results = JSON.parse(stdout) as ReplayResult[]
+  } catch {
+    // Reported by the caller: no results for the files it gave.
+  }
+  return {code, results, stderr}
+}

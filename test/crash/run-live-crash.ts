@@ -21,7 +21,7 @@ for (const strategy of cases) {
     const startup = r.killPoints.filter((k) => k.phase === 'startup').length
     console.log(`${strategy} seed ${seed}: ${r.killPoints.length} kills (${startup} in start-up), ${r.runs} runs, epochs ${r.epochs.join(',')}, ` +
       `${r.orders} orders, ${r.fills} fills (${r.fillsAfterStop} after the clean stop), position checks ${r.positionChecks}, start-up reconciles ${r.startupReconciles}, ` +
-      `torn tails ${r.tornTails.length}, ${r.violations.length} violations, ${(r.wallMs / 1000).toFixed(1)} s${values.keep ? ` (${r.dir})` : ''}`)
+      `torn tails ${r.tornTails.length}, replays ${r.replays.passed}/${r.replays.journals} passed (${r.replays.killed} killed), ${r.violations.length} violations, ${(r.wallMs / 1000).toFixed(1)} s${values.keep ? ` (${r.dir})` : ''}`)
     for (const v of r.violations.slice(0, 20)) console.log(`  ✗ ${v}`)
     for (const t of r.tornTails) console.log(`  torn: ${t}`)
     if (r.violations.length > 0) bad++

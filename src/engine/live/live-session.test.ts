@@ -12,7 +12,7 @@ import type {FeedBar} from '../../broker/market-feed.js'
 import type {BrokerEventHandler, Unsubscribe} from '../../broker/port.js'
 import type {ConnectionEvent, RawFrame, RawResponse, StreamSubscription, VenueRequest, VenueTransport} from '../../broker/transport.js'
 import {EventLoop} from '../event-loop.js'
-import {Journal} from '../journal.js'
+import {Journal, type JournalRecord} from '../journal.js'
 import type {Strategy, StrategyContext} from '../strategy.js'
 import {wallTimers} from '../../ops/wall-timers.js'
 import {LiveDriver} from './live-driver.js'
@@ -190,6 +190,12 @@ async function liveRun(ms: number): Promise<Journal> {
   return journal
 }
 
+function journalOf(records: readonly JournalRecord[]): Journal {
+  const j = new Journal({keep: true})
+  for (const r of records) j.append(r)
+  return j
+}
+
 async function replayRun(recorded: Journal): Promise<LiveReplayReport> {
   return replayLiveJournal({records: recorded.records, source: 'test', makeVenue: toyVenue, strategy: toyStrategy})
 }
@@ -209,6 +215,31 @@ describe('live session on real timers, then its replay', () => {
     expect(replayed.replayedHash).toBe(recorded.digest())
     expect(replayed.unmatchedRequests).toBe(0)
     expect(replayed.ok).toBe(true)
+  })
+
+  it('a killed session (the recording cut off, no stop or end record) replays up to its last record and says what was in flight', async () => {
+    const recorded = await liveRun(250)
+    // Cut right after a request whose answer came later: that request is in flight at the end.
+    const cutAt = recorded.records.findIndex((r, i) => i > recorded.size / 2 && r.type === 'venue_request')
+    const cut = recorded.records.slice(0, cutAt + 1)
+    const replayed = await replayRun(journalOf(cut))
+    expect(replayed.divergences).toEqual([])
+    expect(replayed.violations).toEqual([])
+    expect(replayed.unmatchedRequests).toBe(0)
+    expect(replayed.ok).toBe(true)
+    expect(replayed.end).toMatchObject({index: cutAt, t: cut[cutAt].t, type: 'venue_request'})
+    expect(replayed.end!.requests.map((q) => q.n)).toContain((cut[cutAt].data as {n: number}).n)
+    // The replay's hash covers the records up to the cut: the recording's.
+    const prefix = new Journal()
+    for (const r of cut) prefix.append(r)
+    expect(replayed.replayedHash).toBe(prefix.digest())
+
+    // Compared up to the end, not assumed: a tick record changed before the cut fails.
+    const k = cut.findLastIndex((r) => r.type === 'tick')
+    const altered = cut.map((r, i) => (i === k ? {...r, data: {...(r.data as object), cash: -1}} : r))
+    const bad = await replayRun(journalOf(altered))
+    expect(bad.ok).toBe(false)
+    expect(bad.divergenceCount).toBeGreaterThan(0)
   })
 
   it('a replay that puts answers behind same-millisecond timers (a naive queue) diverges', async () => {

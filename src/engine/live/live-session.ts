@@ -23,6 +23,7 @@ import type {AuditTrail} from '../../risk/audit-trail.js'
 import {LIVE_SESSION_RECORD, type LiveSessionHeader, SESSION_END_RECORD, SESSION_STOP_RECORD, SHUTDOWN_RECORD} from './live-header.js'
 import {reduces} from '../../risk/risk-engine.js'
 import {RecordingTransport} from './recording-transport.js'
+import {START_STATE_RECORD, type StartState} from '../start-state.js'
 
 /** A live venue adapter: the broker port and the market feed, with its connection lifecycle. */
 export interface LiveVenue extends BrokerPort, MarketFeed {
@@ -56,6 +57,10 @@ export interface LiveSessionOptions {
   readonly metrics?: MetricsRegistry
   readonly risk?: SessionRisk
   readonly audit?: AuditTrail
+  /** Written right after the header (type `start_state`): the strategy's state files the session starts from. */
+  readonly startState?: StartState
+  /** Where the strategy's state directories are on disk (a replay: its scratch copy). */
+  readonly stateDir?: (dir: string) => string
   /** Called once the session trades (connected, reconciled, strategy started). */
   readonly onReady?: (session: LiveSessionHandle) => void
 }
@@ -104,6 +109,7 @@ export async function runLiveSession(opts: LiveSessionOptions): Promise<LiveSess
   const {header, loop, journal} = opts
   const log = opts.log ?? silentLog
   journal.append({t: loop.clock.now(), type: LIVE_SESSION_RECORD, data: header})
+  if (opts.startState !== undefined) journal.append({t: loop.clock.now(), type: START_STATE_RECORD, data: opts.startState})
   const transport = new RecordingTransport(opts.transport, journal, loop.clock)
   const symbols = [...header.symbols].sort()
   const venue = opts.makeVenue({transport, clock: loop.clock, scheduler: loop, loop, symbols})
@@ -113,7 +119,7 @@ export async function runLiveSession(opts: LiveSessionOptions): Promise<LiveSess
   const account = await venue.account()
   const w = wireSession({
     venue, loop, journal, strategy: opts.strategy, log, symbols, instruments, initialCash: account.cash, seed: header.seed,
-    epoch: header.epoch, metrics: opts.metrics, risk: opts.risk, audit: opts.audit, holdEvents: true,
+    epoch: header.epoch, metrics: opts.metrics, risk: opts.risk, audit: opts.audit, holdEvents: true, stateDir: opts.stateDir,
   })
   const reconciled = await reconcile(w, loop)
   w.releaseEvents()

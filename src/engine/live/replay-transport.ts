@@ -29,16 +29,23 @@ export class ReplayTransport implements VenueTransport {
   private readonly listeners = new TransportListeners()
   /** Recorded frames and connection changes delivered so far. */
   delivered = 0
+  /** The highest call number the recording holds. */
+  private lastRecorded = 0
+  /** Calls made after the recording's last one (a killed recording: the session went on past its end). */
+  beyond = 0
 
-  constructor(readonly venue: string, records: readonly JournalRecord[], private readonly loop: EventLoop) {
+  /** `open`: the recording was cut off (a killed session); calls past its last one stay pending and are counted apart. */
+  constructor(readonly venue: string, records: readonly JournalRecord[], private readonly loop: EventLoop, private readonly open = false) {
     for (const r of records) {
       const d = r.data as Record<string, unknown>
       switch (r.type) {
         case VENUE_RECORD.request:
           this.calls.set(d.n as number, {kind: 'request', key: requestKey(d.endpoint, d.params, d.path)})
+          this.lastRecorded = Math.max(this.lastRecorded, d.n as number)
           break
         case VENUE_RECORD.subscribe:
           this.calls.set(d.n as number, {kind: 'subscribe', key: requestKey(d.stream, d.topics, null)})
+          this.lastRecorded = Math.max(this.lastRecorded, d.n as number)
           break
         case VENUE_RECORD.response:
         case VENUE_RECORD.subscribed: {
@@ -89,6 +96,10 @@ export class ReplayTransport implements VenueTransport {
     const n = ++this.next
     const call = this.calls.get(n)
     return new Promise((resolve, reject) => {
+      if (!call && this.open && n > this.lastRecorded) {
+        this.beyond++
+        return
+      }
       if (!call || call.kind !== kind || call.key !== key) {
         this.unmatched++
         if (call) reject(new ReplayDivergenceError(`replayed ${kind} #${n} differs from the recording: ${key.slice(0, 120)}`))

@@ -87,12 +87,19 @@ export function gridNoOrphans(orders: readonly OrderSnapshot[], fills: readonly 
   }
 }
 
-/** Positions the engine holds equal the venue's, per symbol and side (checked once everything in flight landed). */
-export function positionsMatch(engine: PositionBook, venue: PositionBook, t: number, out: SimViolation[]): void {
+/**
+ * Positions the engine holds equal the venue's, per symbol and side. `reported` (optional): the newest venue
+ * position report the engine received, per `symbol side`; a position whose last change the venue never got to
+ * report to the engine (the report was still in flight at the end, or lost with no later one) is not compared:
+ * the engine cannot know it without asking.
+ */
+export function positionsMatch(engine: PositionBook, venue: PositionBook, t: number, out: SimViolation[], reported?: ReadonlyMap<string, number>): void {
   const keys = new Set<string>()
   for (const book of [engine, venue]) for (const p of book.list) keys.add(`${p.symbol}\u0000${'side' in p ? p.side : 'net'}`)
   for (const k of [...keys].sort()) {
     const [symbol, side] = k.split('\u0000') as [string, 'net' | 'long' | 'short']
+    const last = venue.find(symbol, side)?.updatedAt ?? -Infinity
+    if (reported && last > -Infinity && (reported.get(`${symbol} ${side}`) ?? -Infinity) < last) continue
     const e = engine.qty(symbol, side)
     const v = venue.qty(symbol, side)
     if (!same(e, v)) out.push({rule: 'position_mismatch', t, detail: `${symbol} ${side}: the engine holds ${e}, the venue ${v}`})

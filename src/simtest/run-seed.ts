@@ -106,7 +106,14 @@ export async function checkedRun(scenario: Scenario): Promise<CheckedRun> {
     onePerSignalLeg(r.orders, decided, end, out)
     if (scenario.strategy === 'grid') gridNoOrphans(r.orders, r.fills, end, out)
     if (wiring && venue) {
-      positionsMatch(wiring.view.positions, venue.ledger.positions, end, out)
+      const reported = new Map<string, number>()
+      for (const x of journal.records) {
+        const e = x.data as {kind?: string; position?: {symbol: string; side: string; ts: number}}
+        if (x.type !== 'event' || e.kind !== 'position' || !e.position) continue
+        const k = `${e.position.symbol} ${e.position.side}`
+        reported.set(k, Math.max(reported.get(k) ?? -Infinity, e.position.ts))
+      }
+      positionsMatch(wiring.view.positions, venue.ledger.positions, end, out, reported)
       const v = venue
       ledgerConserved(v, (s: string): Instrument => v.instrument(s), end, out)
     }

@@ -1,0 +1,54 @@
+/**
+ * The repro path: a failing seed writes its scenario and journal, and replaying either (`trader replay FILE`)
+ * reproduces the failure. The failing seed is 4554 with its fix switched off (the order tracker no longer hears of
+ * amends), i.e. the fill_exceeds_qty the tester found before the fix (see DST-fill-exceeds-qty-4554.json).
+ */
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {afterAll, afterEach, describe, expect, it, vi} from 'vitest'
+import {OrderTracker} from '../../src/broker/order-tracker.js'
+import {loadScenario, runScenario} from '../../src/engine/scenario.js'
+import {replayJournal} from '../../src/engine/replay.js'
+import {loadBases} from '../../src/simtest/bases.js'
+import {reproLine, writeRepro} from '../../src/simtest/repro.js'
+import {runSeed} from '../../src/simtest/run-seed.js'
+
+const dir = mkdtempSync(join(tmpdir(), 'trader-simtest-repro-'))
+afterAll(() => rmSync(dir, {recursive: true, force: true}))
+afterEach(() => vi.restoreAllMocks())
+
+/** The fix of the fill_exceeds_qty class, switched off. */
+function withoutAmendFix(): void {
+  vi.spyOn(OrderTracker.prototype, 'amendSent').mockImplementation(() => {})
+  vi.spyOn(OrderTracker.prototype, 'amended').mockImplementation(() => {})
+}
+
+describe('simtest repro path', () => {
+  it('a failing seed writes its scenario and journal; replaying either reproduces the failure', async () => {
+    withoutAmendFix()
+    const o = await runSeed(4554, await loadBases())
+    expect(o.violations.map((v) => v.rule)).toContain('fill_exceeds_qty')
+    expect(reproLine(o.plan.seed)).toBe('trader simtest --seed 4554')
+    const files = writeRepro(dir, o)
+    expect(files.journal).toBeDefined()
+
+    // The journal replays through the same code: the same violation, and no divergence.
+    const r = await replayJournal(files.journal!)
+    expect(r.divergenceCount).toBe(0)
+    expect(r.violations.map((v) => v.rule)).toContain('fill_exceeds_qty')
+    // The scenario file runs to the same failure.
+    const scenario = await loadScenario(files.scenario)
+    expect(scenario.title).toContain('FAILED: fill_exceeds_qty')
+    const again = await runScenario(scenario)
+    expect(again.failures.some((f) => f.startsWith('invariant fill_exceeds_qty'))).toBe(true)
+  }, 60_000)
+
+  it('with the fix, the same seed passes and reruns to the same journal hash', async () => {
+    const bases = await loadBases()
+    const a = await runSeed(4554, bases, {twice: true})
+    const b = await runSeed(4554, bases)
+    expect(a.violations).toEqual([])
+    expect(a.journalHash).toBe(b.journalHash)
+  }, 60_000)
+})

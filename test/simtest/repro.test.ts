@@ -1,7 +1,8 @@
 /**
  * The repro path: a failing seed writes its scenario and journal, and replaying either (`trader replay FILE`)
- * reproduces the failure. The failing seed is 4554 with its fix switched off (the order tracker no longer hears of
- * amends), i.e. the fill_exceeds_qty the tester found before the fix (see DST-fill-exceeds-qty-4554.json).
+ * reproduces the failure. The failing seed is 4554 as the tester drew it before the fix (kept in
+ * DST-fill-exceeds-qty-4554.json; later plan changes draw another plan for that number), with its fix switched off
+ * (the order tracker no longer hears of amends): the fill_exceeds_qty the tester found.
  */
 import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -10,9 +11,10 @@ import {afterAll, afterEach, describe, expect, it, vi} from 'vitest'
 import {OrderTracker} from '../../src/broker/order-tracker.js'
 import {loadScenario, runScenario} from '../../src/engine/scenario.js'
 import {replayJournal} from '../../src/engine/replay.js'
-import {loadBases} from '../../src/simtest/bases.js'
+import {SCENARIO_DIR} from '../../src/simtest/bases.js'
+import {FAULT_KINDS, type SeedPlan} from '../../src/simtest/plan.js'
 import {reproLine, writeRepro} from '../../src/simtest/repro.js'
-import {runSeed} from '../../src/simtest/run-seed.js'
+import {runPlan} from '../../src/simtest/run-seed.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'trader-simtest-repro-'))
 afterAll(() => rmSync(dir, {recursive: true, force: true}))
@@ -24,10 +26,16 @@ function withoutAmendFix(): void {
   vi.spyOn(OrderTracker.prototype, 'amended').mockImplementation(() => {})
 }
 
+async function seed4554(): Promise<SeedPlan> {
+  const scenario = await loadScenario(join(SCENARIO_DIR, 'DST-fill-exceeds-qty-4554.json'))
+  const faults = Object.fromEntries(FAULT_KINDS.map((k) => [k, k === 'disconnect' ? 1 : 0])) as SeedPlan['faults']
+  return {seed: 4554, base: 'GRID-11', strategy: 'grid', faults, scenario}
+}
+
 describe('simtest repro path', () => {
   it('a failing seed writes its scenario and journal; replaying either reproduces the failure', async () => {
     withoutAmendFix()
-    const o = await runSeed(4554, await loadBases())
+    const o = await runPlan(await seed4554())
     expect(o.violations.map((v) => v.rule)).toContain('fill_exceeds_qty')
     expect(reproLine(o.plan.seed)).toBe('trader simtest --seed 4554')
     const files = writeRepro(dir, o)
@@ -45,9 +53,8 @@ describe('simtest repro path', () => {
   }, 60_000)
 
   it('with the fix, the same seed passes and reruns to the same journal hash', async () => {
-    const bases = await loadBases()
-    const a = await runSeed(4554, bases, {twice: true})
-    const b = await runSeed(4554, bases)
+    const a = await runPlan(await seed4554(), {twice: true})
+    const b = await runPlan(await seed4554())
     expect(a.violations).toEqual([])
     expect(a.journalHash).toBe(b.journalHash)
   }, 60_000)

@@ -15,6 +15,9 @@ import {SCENARIO_DIR} from '../../src/simtest/bases.js'
 import {FAULT_KINDS, type SeedPlan} from '../../src/simtest/plan.js'
 import {reproLine, writeRepro} from '../../src/simtest/repro.js'
 import {runPlan} from '../../src/simtest/run-seed.js'
+import {drawPlan} from '../../src/simtest/plan.js'
+import {loadBases} from '../../src/simtest/bases.js'
+import {dirname} from 'node:path'
 
 const dir = mkdtempSync(join(tmpdir(), 'trader-simtest-repro-'))
 afterAll(() => rmSync(dir, {recursive: true, force: true}))
@@ -57,5 +60,22 @@ describe('simtest repro path', () => {
     const b = await runPlan(await seed4554())
     expect(a.violations).toEqual([])
     expect(a.journalHash).toBe(b.journalHash)
+  }, 60_000)
+
+  it('a seed that crashes the grid and restarts it from its durable state replays exactly (crashAt in the header)', async () => {
+    const bases = await loadBases()
+    let seed = 1
+    while (!drawPlan(seed, bases).scenario.crashAt) seed++
+    const o = await runPlan(drawPlan(seed, bases))
+    expect(o.violations).toEqual([])
+    const restarts = o.records.filter((r) => r.type === 'restart').map((r) => r.data as {crash?: boolean})
+    expect(restarts.some((r) => r.crash === true)).toBe(true)
+    // Each instance after a crash read the state file (no snapshot handed over).
+    expect(o.records.filter((r) => r.type === 'grid_state_recovered').length).toBe(restarts.length + 1)
+    const r = await replayJournal(o.records)
+    // The replay re-created the run's (removed) state directory: remove it again.
+    rmSync(dirname(String(o.scenario.params.stateDir)), {recursive: true, force: true})
+    expect(r.divergenceCount).toBe(0)
+    expect(r.replayedHash).toBe(o.journalHash)
   }, 60_000)
 })

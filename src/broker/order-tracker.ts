@@ -39,6 +39,12 @@ export interface TrackedOrder {
   reason: string | undefined
   /** Why the order was sent ('entry', 'stop_loss', ...), as given to the gateway; the trade list's exit reason. */
   intent: string | undefined
+  /**
+   * The largest quantity an amend sent may have given the order at the venue while its answer is pending or was
+   * lost (a timeout): fills up to it are the venue's, not an overfill (issue 12: a take-profit amended from 0.05 to
+   * 0.15 whose order event was dropped filled 0.15, flagged as `fill_exceeds_qty`).
+   */
+  amendQty?: number
 }
 
 /** How much of a long session the tracker remembers (ALP-08). */
@@ -162,6 +168,31 @@ export class OrderTracker {
     if (o.status === 'submitted') this.setStatus(o, 'accepted', ts)
   }
 
+  /** An amend is on its way: until its answer, the order may be as large as it asks. */
+  amendSent(ref: {clientOrderId?: string; venueOrderId?: string}, changes: {qty?: number}): void {
+    const o = this.find(ref)
+    if (!o || changes.qty === undefined || changes.qty <= o.request.qty) return
+    o.amendQty = Math.max(o.amendQty ?? 0, changes.qty)
+  }
+
+  /** The venue accepted an amend: the order is what it asked (a later report still wins, see applySnapshot). */
+  amended(ref: {clientOrderId?: string; venueOrderId?: string}, changes: {qty?: number; limitPrice?: number; stopPrice?: number}): void {
+    const o = this.find(ref)
+    if (!o) return
+    if (!isTerminal(o.status)) o.request = {...o.request, ...(changes.qty !== undefined ? {qty: changes.qty} : {}), ...(changes.limitPrice !== undefined ? {limitPrice: changes.limitPrice} : {}), ...(changes.stopPrice !== undefined ? {stopPrice: changes.stopPrice} : {})}
+    if (o.amendQty !== undefined && o.amendQty <= o.request.qty) o.amendQty = undefined
+  }
+
+  /** The venue refused an amend for good: the order kept its quantity. (A timeout leaves the outcome open.) */
+  amendRefused(ref: {clientOrderId?: string; venueOrderId?: string}): void {
+    const o = this.find(ref)
+    if (o) o.amendQty = undefined
+  }
+
+  private find(ref: {clientOrderId?: string; venueOrderId?: string}): TrackedOrder | undefined {
+    return (ref.clientOrderId ? this.byClient.get(ref.clientOrderId) : undefined) ?? (ref.venueOrderId ? this.byVenue.get(ref.venueOrderId) : undefined)
+  }
+
   markRejected(clientOrderId: string, reason: string, ts: number): void {
     const o = this.byClient.get(clientOrderId)
     if (!o || isTerminal(o.status)) return
@@ -187,8 +218,9 @@ export class OrderTracker {
       }
     }
     if (s.filledQty > o.filledQty) {
-      if (s.filledQty > o.request.qty && !sameQty(s.filledQty, o.request.qty)) this.violate(ts, 'fill_exceeds_qty', `${o.request.clientOrderId} filled ${s.filledQty} of ${o.request.qty}`)
-      o.filledQty = Math.min(s.filledQty, o.request.qty)
+      const cap = capOf(o)
+      if (s.filledQty > cap && !sameQty(s.filledQty, cap)) this.violate(ts, 'fill_exceeds_qty', `${o.request.clientOrderId} filled ${s.filledQty} of ${cap}`)
+      o.filledQty = Math.min(s.filledQty, cap)
       o.avgFillPrice = s.avgFillPrice
       changed = true
     }
@@ -215,14 +247,15 @@ export class OrderTracker {
     this.bindVenueId(o, fill.venueOrderId)
     o.execQty += fill.qty
     o.execNotional += fill.price * fill.qty
-    if (o.execQty > o.request.qty && !sameQty(o.execQty, o.request.qty)) {
-      this.violate(ts, 'fill_exceeds_qty', `${o.request.clientOrderId}: fill ${fill.execId} takes it to ${o.execQty} of ${o.request.qty}`)
+    const cap = capOf(o)
+    if (o.execQty > cap && !sameQty(o.execQty, cap)) {
+      this.violate(ts, 'fill_exceeds_qty', `${o.request.clientOrderId}: fill ${fill.execId} takes it to ${o.execQty} of ${cap}`)
     }
     o.updatedAt = ts
     // A report may already have counted this execution (order event before execution event): never add twice.
     if (o.execQty > o.filledQty) {
       o.avgFillPrice = o.execNotional / o.execQty
-      o.filledQty = Math.min(o.execQty, o.request.qty)
+      o.filledQty = Math.min(o.execQty, cap)
     }
     const next: OrderStatus = o.filledQty >= o.request.qty || sameQty(o.filledQty, o.request.qty) ? 'filled' : 'partially_filled'
     if (next !== o.status) this.setStatus(o, next, ts)
@@ -279,4 +312,9 @@ export class OrderTracker {
     this.violationCount++
     if (this.violations.length < MAX_VIOLATIONS) this.violations.push({ts, rule, detail})
   }
+}
+
+/** Most an order may fill: its quantity, or what an amend in flight (or of unknown outcome) may have made it. */
+function capOf(o: TrackedOrder): number {
+  return Math.max(o.request.qty, o.amendQty ?? 0)
 }

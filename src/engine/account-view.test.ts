@@ -11,6 +11,15 @@ function exec(execId: string, symbol: string, side: Side, qty: number, price: nu
   return {kind: 'execution', ts: 1, fill}
 }
 
+function execAt(execId: string, symbol: string, side: Side, qty: number, price: number, positionSide: PositionSide, ts: number): BrokerEvent {
+  const e = exec(execId, symbol, side, qty, price, positionSide, execId) as {kind: 'execution'; fill: Fill}
+  return {kind: 'execution', ts, fill: {...e.fill, ts}}
+}
+
+function report(symbol: string, side: PositionSide, qty: number, ts: number): BrokerEvent {
+  return {kind: 'position', ts, position: {symbol, side, qty, avgPrice: 100, realizedPnl: 0, ts}}
+}
+
 function account(ts: number, cash: number): BrokerEvent {
   const a: AccountSnapshot = {cash, equity: cash + 5, buyingPower: cash - 5, marginUsed: 0, maintenanceMargin: 0, realizedPnl: 0, fees: 0, ts}
   return {kind: 'account', ts, account: a}
@@ -24,14 +33,34 @@ describe('AccountView', () => {
     expect(v.hasOpenOrder('AAPL')).toBe(false)
   })
 
-  it('builds positions only from executions, never from position reports', () => {
+  it('moves positions with executions; a newer venue position report replaces them, an older one is ignored', () => {
     const v = new AccountView(1000)
-    v.apply({kind: 'position', ts: 1, position: {symbol: 'AAPL', side: 'net', qty: 99, avgPrice: 1, realizedPnl: 0, ts: 1}}, 1)
-    expect(v.position('AAPL')).toBe(0)
-    expect(v.apply(exec('e1', 'AAPL', 'buy', 10, 100), 2)).toBe(true)
-    expect(v.apply(exec('e2', 'AAPL', 'sell', 4, 101), 3)).toBe(true)
+    expect(v.apply(execAt('e1', 'AAPL', 'buy', 10, 100, 'net', 1), 2)).toBe(true)
+    expect(v.apply(execAt('e2', 'AAPL', 'sell', 4, 101, 'net', 2), 3)).toBe(true)
     expect(v.position('AAPL')).toBe(6)
     expect(v.positions.get('AAPL', 'net').avgPrice).toBe(100)
+    // The venue says 9 as of t=3 (an execution of 3 at t=3 was lost): the report is the truth.
+    v.apply(report('AAPL', 'net', 9, 3), 4)
+    expect(v.position('AAPL')).toBe(9)
+    // An older report (delivered late) changes nothing; an execution the report already counts neither.
+    v.apply(report('AAPL', 'net', 6, 2), 5)
+    v.apply(execAt('e3', 'AAPL', 'buy', 3, 100, 'net', 3), 6)
+    expect(v.position('AAPL')).toBe(9)
+    // An execution newer than the report moves it, and is laid on top again by a report that predates it.
+    v.apply(execAt('e4', 'AAPL', 'buy', 1, 100, 'net', 5), 7)
+    v.apply(report('AAPL', 'net', 9, 4), 8)
+    expect(v.position('AAPL')).toBe(10)
+  })
+
+  it('a reduction that arrives before the fill that opened the leg neither throws nor leaves the leg off (issue 12)', () => {
+    const v = new AccountView(1000)
+    expect(() => v.apply(execAt('x2', 'BTCUSDT', 'buy', 0.05, 19_900, 'short', 2), 1)).not.toThrow()
+    expect(v.position('BTCUSDT', 'short')).toBe(0)
+    expect(v.positionGaps).toBe(1)
+    v.apply(execAt('x1', 'BTCUSDT', 'sell', 0.05, 20_000, 'short', 1), 2)
+    expect(v.position('BTCUSDT', 'short')).toBe(0)
+    v.apply(execAt('x3', 'BTCUSDT', 'sell', 0.05, 20_000, 'short', 3), 3)
+    expect(v.position('BTCUSDT', 'short')).toBe(0.05)
   })
 
   it('counts and ignores a duplicate execution', () => {

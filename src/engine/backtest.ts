@@ -18,6 +18,7 @@ import type {MetricSample} from './metrics.js'
 import type {OrderGateway} from './order-gateway.js'
 import type {KillSwitch} from '../risk/risk-engine.js'
 import {runSession, type SessionOptions, type SessionOutsideAction} from './session-runner.js'
+import type {SessionWiring} from './session-wiring.js'
 import type {StrategyFigure} from './strategy.js'
 import {TradeRecorder} from './trade-recorder.js'
 
@@ -38,6 +39,7 @@ export interface BacktestOptions
     | 'progressEvery'
     | 'metrics'
     | 'restartAt'
+    | 'crashAt'
     | 'rebuild'
     | 'outside'
     | 'header'
@@ -49,6 +51,11 @@ export interface BacktestOptions
   readonly sim?: SimConfigInput
   /** Funding rates of the run's perpetuals; each is settled at its time (none: no funding is charged, and the report says so). */
   readonly funding?: readonly FundingRate[]
+  /**
+   * Called at every bar instant (and after the drain) with the wiring and the simulated venue, after the equity
+   * sample: the simulation tester (src/simtest) checks its invariants against the venue's own record there.
+   */
+  readonly observe?: (t: number, w: SessionWiring, venue: SimulatedExchange) => void
 }
 
 /** A run's perpetual funding: + received, − paid. */
@@ -119,7 +126,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
     const executions = exchange.executions
     while (recorded < executions.length) recorder.apply(executions[recorded++])
   }
-  const sample = (t: number, w: {readonly gateway: OrderGateway}): void => {
+  const sample = (t: number, w: SessionWiring): void => {
     gateway = w.gateway
     record()
     if (samples === cap) {
@@ -133,6 +140,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
     eqVal[samples] = totals.equity
     eqExp[samples] = totals.equity > 0 ? totals.gross / totals.equity : 0
     samples++
+    opts.observe?.(t, w as SessionWiring, exchange)
   }
 
   // The bar loop, the wiring and the strategy context are shared with replay (session-runner.ts).
@@ -154,6 +162,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
     progressEvery: opts.progressEvery,
     metrics: opts.metrics,
     restartAt: opts.restartAt,
+    crashAt: opts.crashAt,
     rebuild: opts.rebuild,
     outside: opts.outside,
     onInstant: sample,

@@ -20,6 +20,12 @@ export class RecordingBroker implements BrokerPort {
    */
   beforeInbound: (() => void) | undefined
 
+  /**
+   * Told about every amend: when sent, and its answer ('ok', 'refused' for good, or 'unknown': a timeout or a
+   * retryable error may have left it done). The wiring keeps the order tracker's quantities in step with it.
+   */
+  onAmend: ((ref: OrderRef, changes: AmendRequest, stage: 'sent' | 'ok' | 'refused' | 'unknown') => void) | undefined
+
   constructor(private readonly inner: BrokerPort, private readonly journal: JournalSink, private readonly clock: Clock) {
     this.venue = inner.venue
     this.positionMode = inner.positionMode
@@ -39,7 +45,17 @@ export class RecordingBroker implements BrokerPort {
   }
 
   amendOrder(ref: OrderRef, changes: AmendRequest): Promise<void> {
-    return this.call('amend', {ref, changes}, () => this.inner.amendOrder(ref, changes))
+    this.onAmend?.(ref, changes, 'sent')
+    const p = this.call('amend', {ref, changes}, () => this.inner.amendOrder(ref, changes))
+    if (!this.onAmend) return p
+    const told = this.onAmend
+    return p.then(
+      () => told(ref, changes, 'ok'),
+      (err: unknown) => {
+        told(ref, changes, err instanceof BrokerError && !err.retryable ? 'refused' : 'unknown')
+        throw err
+      },
+    )
   }
 
   getOrder(ref: OrderRef): ReturnType<BrokerPort['getOrder']> {

@@ -139,6 +139,7 @@ async function replayRecords(records: readonly JournalRecord[], x: ReplayRun): P
     risk: header.risk ? {limits: header.risk, kill: start?.kill} : undefined,
     barMarks: false,
     restartAt: scenario?.restartAt,
+    crashAt: scenario?.crashAt,
     rebuild: scenario ? (snapshot) => factory.create(x.params, snapshot) : undefined,
     outside: scenario?.outside,
   })
@@ -182,7 +183,7 @@ export function hashOf(records: readonly JournalRecord[]): string {
  * as labels only — what they did at the venue is in the recording (their events, and `outside_failed` when the
  * venue refused one, which the replay venue delivers), so replay must not act again.
  */
-async function scenarioOf(header: SessionHeader, where: string): Promise<{data: () => Promise<ReplayData>; restartAt?: number[]; outside: SessionOutsideAction[]}> {
+async function scenarioOf(header: SessionHeader, where: string): Promise<{data: () => Promise<ReplayData>; restartAt?: number[]; crashAt?: number[]; outside: SessionOutsideAction[]}> {
   const {ScenarioSchema, outsideLabel, scenarioBars} = await import('./scenario.js')
   const parsed = ScenarioSchema.safeParse(header.scenario)
   if (!parsed.success) throw new ReplayInputError(`${where}: the recorded scenario no longer validates (${parsed.error.issues[0]?.message}); replay with the version that wrote it`)
@@ -190,6 +191,7 @@ async function scenarioOf(header: SessionHeader, where: string): Promise<{data: 
   return {
     data: () => scenarioBars(scenario),
     restartAt: scenario.restartAt,
+    crashAt: scenario.crashAt,
     outside: (scenario.outside ?? []).map((a) => ({at: a.at, label: outsideLabel(a), run: () => new Promise<never>(() => {})})),
   }
 }

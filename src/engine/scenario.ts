@@ -14,7 +14,7 @@ import {SimConfigSchema, withNeededPositionMode} from '../sim/config.js'
 import {RiskLimitsSchema} from '../risk/risk-engine.js'
 import {profileFor} from '../sim/venue-profile.js'
 import {findStrategy} from '../../strategies/index.js'
-import {type BacktestResult, runBacktest} from './backtest.js'
+import {type BacktestOptions, type BacktestResult, runBacktest} from './backtest.js'
 import {Journal} from './journal.js'
 import type {EngineLog} from './engine-log.js'
 import type {MetricsRegistry} from './metrics.js'
@@ -87,6 +87,11 @@ export const ScenarioSchema = z
     risk: RiskLimitsSchema.partial().optional(),
     /** Engine times (UTC ms) at which the strategy is restarted in process from its snapshot (ALP-02, ALP-13). */
     restartAt: z.array(z.number()).optional(),
+    /**
+     * Engine times (UTC ms) at which the process "crashes": the strategy ends without a final write and the next
+     * instance starts from its durable state alone (params.stateDir). The simulation tester draws them (DST-*).
+     */
+    crashAt: z.array(z.number()).optional(),
     /** Orders placed or cancelled on the account from outside the strategy, at engine times. */
     outside: z.array(OutsideSchema).optional(),
     /**
@@ -151,6 +156,10 @@ export interface RunScenarioOptions {
   readonly metrics?: MetricsRegistry
   /** Builds the instance after a restart (default: the registry's factory with the snapshot). */
   readonly rebuild?: (snapshot: unknown) => Strategy
+  /** The journal to write (kept in memory); a caller that must see it even when the run throws passes its own. */
+  readonly journal?: Journal
+  /** Sees the wiring and the simulated venue at every bar instant (the simulation tester's invariant checks). */
+  readonly observe?: BacktestOptions['observe']
 }
 
 /** Runs a scenario through the same backtest wiring as `trader backtest`, then checks its expectations. */
@@ -166,7 +175,7 @@ export async function runScenario(scenario: Scenario, opts: RunScenarioOptions =
   if (!factory) throw new ConfigError(`scenario ${scenario.id}: unknown strategy '${scenario.strategy}'`)
   const params = parseStrategyParams(factory, scenario.params, `scenario ${scenario.id} params`)
   if (!params.ok) throw new ConfigError(params.message)
-  const journal = new Journal({keep: true})
+  const journal = opts.journal ?? new Journal({keep: true})
   const {stream, instruments, venue} = await scenarioBars(scenario)
   const strategy = opts.strategy ?? factory.create(params.data)
   let last = strategy
@@ -179,7 +188,7 @@ export async function runScenario(scenario: Scenario, opts: RunScenarioOptions =
   }))
   // The registry's strategy can be rebuilt by replay from the header; an injected one (a test's variant) cannot.
   const header = opts.strategy || opts.rebuild ? undefined : scenarioHeader(scenario, params.data, stream, venue)
-  const result = await runBacktest({stream, instruments, profile: profileFor(venue), strategy, sim: withNeededPositionMode(scenario.sim, factory.positionMode), journal, header, log: opts.log, metrics: opts.metrics, restartAt: scenario.restartAt, rebuild, outside, risk: scenario.risk ? {limits: scenario.risk} : undefined})
+  const result = await runBacktest({stream, instruments, profile: profileFor(venue), strategy, sim: withNeededPositionMode(scenario.sim, factory.positionMode), journal, header, log: opts.log, metrics: opts.metrics, restartAt: scenario.restartAt, crashAt: scenario.crashAt, rebuild, outside, risk: scenario.risk ? {limits: scenario.risk} : undefined, observe: opts.observe})
   return {scenario, result, journal, failures: checkExpectations(scenario, result, journal), strategy: last}
 }
 

@@ -72,6 +72,12 @@ export interface SessionOptions {
   readonly barMarks?: boolean
   /** In-process restarts at these engine times (see BacktestOptions.restartAt). */
   readonly restartAt?: readonly number[]
+  /**
+   * Crashes at these engine times: the running instance ends as a killed process leaves it (`dispose` when it has
+   * one, never `stop`: no final write) and the next is built from nothing (`rebuild(undefined)`), so it starts from
+   * its durable state alone (a strategy with `stateDir`). The simulation tester draws them.
+   */
+  readonly crashAt?: readonly number[]
   readonly rebuild?: (snapshot: unknown) => Strategy
   readonly outside?: readonly SessionOutsideAction[]
   /** Called once per bar instant after every bar of that instant (and once more after the drain). */
@@ -130,7 +136,9 @@ export async function runSession(opts: SessionOptions): Promise<SessionRun> {
     epoch: opts.epoch, metrics: opts.metrics, risk: opts.risk, audit: opts.audit, onInstant: opts.onInstant, stateDir: opts.stateDir,
   })
   const {broker, view, gateway, metrics, market, audit, ctx} = w
-  const restartAt = [...(opts.restartAt ?? [])].sort((a, b) => a - b)
+  // Hand-overs and crashes in one time line: both move the client-order-id epoch on.
+  const restarts = [...(opts.restartAt ?? []).map((at) => ({at, crash: false})), ...(opts.crashAt ?? []).map((at) => ({at, crash: true}))].sort((a, b) => a.at - b.at || Number(a.crash) - Number(b.crash))
+  const restartAt = restarts.map((r) => r.at)
   if (restartAt.length > 0 && !opts.rebuild) throw new Error('runSession: restartAt needs rebuild (how to build the next strategy instance)')
   for (const a of opts.outside ?? []) {
     loop.schedule(a.at, () => {
@@ -166,13 +174,17 @@ export async function runSession(opts: SessionOptions): Promise<SessionRun> {
   const venueBar = pathing ? undefined : venue.onBar?.bind(venue)
   const restartUntil = async (until: number): Promise<void> => {
     while (w.restarts < restartAt.length && restartAt[w.restarts] <= until) {
-      const at = restartAt[w.restarts]
+      const {at, crash} = restarts[w.restarts]
       await loop.runUntil(at)
       loop.clock.advanceTo(Math.max(at, loop.clock.now()))
-      const snapshot = w.current.snapshot?.()
-      await w.current.stop?.()
+      let snapshot: unknown
+      if (crash) w.current.dispose?.()
+      else {
+        snapshot = w.current.snapshot?.()
+        await w.current.stop?.()
+      }
       w.restarts++
-      journal.append({t: loop.clock.now(), type: 'restart', data: {n: w.restarts, epoch: w.epoch + w.restarts}})
+      journal.append({t: loop.clock.now(), type: 'restart', data: crash ? {n: w.restarts, epoch: w.epoch + w.restarts, crash: true} : {n: w.restarts, epoch: w.epoch + w.restarts}})
       w.current = opts.rebuild!(snapshot)
       onBar = w.current.onBar?.bind(w.current)
       await w.current.start?.(ctx)

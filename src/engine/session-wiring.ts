@@ -88,6 +88,13 @@ export function wireSession(opts: WiringOptions): SessionWiring {
   const log = opts.log ?? silentLog
   const broker = new RecordingBroker(venue, journal, loop.clock)
   const view = new AccountView(opts.initialCash)
+  // Amends sent straight on the port (the grid's take-profits) still reach the tracker: an amended order's fills
+  // are measured against its new quantity, also when the venue's report of the amend is lost.
+  broker.onAmend = (ref, changes, stage) => {
+    if (stage === 'sent') view.orders.amendSent(ref, changes)
+    else if (stage === 'ok') view.orders.amended(ref, changes)
+    else if (stage === 'refused') view.orders.amendRefused(ref)
+  }
   const gateway = new OrderGateway(broker, view, loop.clock, journal)
   const epoch = opts.epoch ?? 1
   const rng = new Rng(opts.seed).fork(7)

@@ -65,6 +65,11 @@ export interface Strategy {
   /** Every venue event, after the engine's account view has applied it. */
   onEvent?(event: BrokerEvent): void | Promise<void>
   stop?(): void | Promise<void>
+  /**
+   * Ends the instance as a crash would (a simulated `kill -9` in process): no final write, and no timer, input or
+   * later answer of it acts afterwards. Strategies without one cannot be crashed in process (see crashAt).
+   */
+  dispose?(): void
   /** Figures of the strategy's own, shown in the report after the run (optional). */
   figures?(): readonly StrategyFigure[]
   /**

@@ -10,12 +10,22 @@ export const BuyAndHoldParams = z.object({
 })
 export type BuyAndHoldParams = z.infer<typeof BuyAndHoldParams>
 
+const BuyAndHoldSnapshot = z.object({bought: z.array(z.string())})
+
 export class BuyAndHold implements Strategy {
   readonly name = 'hold'
   private ctx!: StrategyContext
   private readonly bought = new Set<string>()
 
-  constructor(private readonly p: BuyAndHoldParams) {}
+  /** `bought`: the symbols a previous instance already bought (a restart must not buy them again). */
+  constructor(private readonly p: BuyAndHoldParams, bought: readonly string[] = []) {
+    for (const s of bought) this.bought.add(s)
+  }
+
+  /** What a restarted instance needs: the symbols already bought (the simulation tester found the re-buy). */
+  snapshot(): {bought: string[]} {
+    return {bought: [...this.bought].sort()}
+  }
 
   start(ctx: StrategyContext): void {
     this.ctx = ctx
@@ -52,5 +62,5 @@ export const buyAndHold: StrategyFactory<BuyAndHoldParams> = {
   // The baseline buys every symbol on its first bar: no indicator to warm up, all orders at one instant; and it is
   // fully invested by design (99 % of cash), above the product's 80 % exposure cap for strategies that trade.
   riskDefaults: {minDataPoints: 1, minOrderSpacingMs: 0, maxExposure: 1},
-  create: (p) => new BuyAndHold(p),
+  create: (p, restored) => new BuyAndHold(p, BuyAndHoldSnapshot.safeParse(restored).data?.bought),
 }

@@ -1020,19 +1020,31 @@ export class GridStrategy implements Strategy {
     Promise.all([b.positions(), b.openOrders(), since === undefined ? Promise.resolve([] as Fill[]) : b.executionsSince(since)]).then(
       ([positions, open, fills]) => {
         if (this.dead) return
-        this.inbox.runExclusive(() => this.applyRestore(positions, open, fills, sentAt))
+        // Nothing catches a throw in this callback (issue 12: an unhandled rejection ended the process and left the
+        // queue paused for good): applying the answer fails like the query would, and the restore runs again.
+        try {
+          this.inbox.runExclusive(() => this.applyRestore(positions, open, fills, sentAt))
+        } catch (err) {
+          this.handlerError(err, {label: `restore (${reason})`})
+          this.retryRestore(reason, err)
+          return
+        }
         this.finishRestore(reason)
       },
       (err: unknown) => {
         if (this.dead) return
-        this.ctx.log.warn(`grid: restore (${reason}) failed (${errorText(err)}); trying again in ${this.params.retryMs} ms, events wait meanwhile`)
-        this.timers.push(
-          this.ctx.scheduler.after(this.params.retryMs, () => {
-            this.restoring = false
-            this.restore(reason)
-          }),
-        )
+        this.retryRestore(reason, err)
       },
+    )
+  }
+
+  private retryRestore(reason: 'start' | 'reconnect', err: unknown): void {
+    this.ctx.log.warn(`grid: restore (${reason}) failed (${errorText(err)}); trying again in ${this.params.retryMs} ms, events wait meanwhile`)
+    this.timers.push(
+      this.ctx.scheduler.after(this.params.retryMs, () => {
+        this.restoring = false
+        this.restore(reason)
+      }),
     )
   }
 

@@ -16,6 +16,7 @@ import {profileFor} from '../sim/venue-profile.js'
 import {findStrategy} from '../../strategies/index.js'
 import {type BacktestOptions, type BacktestResult, runBacktest} from './backtest.js'
 import {Journal} from './journal.js'
+import {captureStartState} from './start-state.js'
 import type {EngineLog} from './engine-log.js'
 import type {MetricsRegistry} from './metrics.js'
 import type {Strategy} from './strategy.js'
@@ -188,7 +189,7 @@ export async function runScenario(scenario: Scenario, opts: RunScenarioOptions =
   }))
   // The registry's strategy can be rebuilt by replay from the header; an injected one (a test's variant) cannot.
   const header = opts.strategy || opts.rebuild ? undefined : scenarioHeader(scenario, params.data, stream, venue)
-  const result = await runBacktest({stream, instruments, profile: profileFor(venue), strategy, sim: withNeededPositionMode(scenario.sim, factory.positionMode), journal, header, log: opts.log, metrics: opts.metrics, restartAt: scenario.restartAt, crashAt: scenario.crashAt, rebuild, outside, risk: scenario.risk ? {limits: scenario.risk} : undefined, observe: opts.observe})
+  const result = await runBacktest({stream, instruments, profile: profileFor(venue), strategy, sim: withNeededPositionMode(scenario.sim, factory.positionMode), journal, header, log: opts.log, metrics: opts.metrics, restartAt: scenario.restartAt, crashAt: scenario.crashAt, rebuild, outside, risk: scenario.risk ? {limits: scenario.risk} : undefined, observe: opts.observe, startState: header ? captureStartState(factory.stateFiles?.(params.data)) : undefined})
   return {scenario, result, journal, failures: checkExpectations(scenario, result, journal), strategy: last}
 }
 

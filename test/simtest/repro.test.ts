@@ -73,7 +73,7 @@ describe('simtest repro path', () => {
     // Each instance after a crash read the state file (no snapshot handed over).
     expect(o.records.filter((r) => r.type === 'grid_state_recovered').length).toBe(restarts.length + 1)
     const r = await replayJournal(o.records)
-    // The replay re-created the run's (removed) state directory: remove it again.
+    // The replay ran on its own scratch copy; the run's state directory is this test's to remove.
     rmSync(dirname(String(o.scenario.params.stateDir)), {recursive: true, force: true})
     expect(r.divergenceCount).toBe(0)
     expect(r.replayedHash).toBe(o.journalHash)

@@ -86,6 +86,16 @@ export class RecordingBroker implements BrokerPort {
     })
   }
 
+  private answerRecord(op: string, n: number, args: unknown, result: unknown): RecordedAnswer {
+    if (!SHORTENED.has(op)) return {op, n, result}
+    const key = `${op}|${JSON.stringify(args ?? null)}`
+    const json = JSON.stringify(result)
+    const last = this.lastAnswers.get(key)
+    if (last !== undefined && last.json === json) return {op, n, same: last.n}
+    this.lastAnswers.set(key, {n, json})
+    return {op, n, result}
+  }
+
   /** Requests are numbered so replay pairs each answer with its request even when answers overtake each other. */
   private requests = 0
 
@@ -94,13 +104,16 @@ export class RecordingBroker implements BrokerPort {
     return this.requests
   }
 
+  /** Per query (kind and arguments): the number and JSON of its last answer journaled in full. */
+  private readonly lastAnswers = new Map<string, {readonly n: number; readonly json: string}>()
+
   private async call<T>(op: string, args: unknown, fn: () => Promise<T>): Promise<T> {
     const n = ++this.requests
     this.journal.append({t: this.clock.now(), type: 'request', data: {op, n, args}})
     try {
       const result = await fn()
       this.beforeInbound?.()
-      this.journal.append({t: this.clock.now(), type: 'response', data: {op, n, result: result ?? null}})
+      this.journal.append({t: this.clock.now(), type: 'response', data: this.answerRecord(op, n, args, result ?? null)})
       return result
     } catch (err) {
       this.beforeInbound?.()
@@ -108,6 +121,22 @@ export class RecordingBroker implements BrokerPort {
       throw err
     }
   }
+}
+
+/**
+ * Queries whose answer, when equal to the last full answer to the same query, is journaled as a reference to it
+ * (`same`: that answer's request number). A strategy's periodic sync asks the same questions every minute and mostly
+ * hears the same answers; repeating them made most of a grid month's journal. Orders' own answers are never shortened.
+ */
+const SHORTENED: ReadonlySet<string> = new Set(['openOrders', 'positions', 'account', 'executions', 'getOrder'])
+
+/** The answer of a journaled response: its result, or the result of the earlier answer it names with `same`. */
+export interface RecordedAnswer {
+  readonly op: string
+  readonly n?: number
+  readonly result?: unknown
+  readonly same?: number
+  readonly error?: RecordedError
 }
 
 /** A venue error as journaled: enough to rebuild the same typed error on replay (rate limits keep their reset time). */

@@ -16,12 +16,15 @@ import type {JournalRecord, JournalSink} from './journal.js'
 import {isInbound, type JournalMatcher} from './journal-matcher.js'
 import type {RecordedError} from './recording-broker.js'
 import {BAR_MARK, OUTSIDE_FAILED, type SessionVenue} from './session-runner.js'
+import {ReplayInputError} from './session-header.js'
 
 interface Call {
   readonly op: string
   readonly n?: number
   readonly args?: unknown
   readonly result?: unknown
+  /** The answer equals the full answer to request `same` (recording-broker.ts). */
+  readonly same?: number
   readonly error?: RecordedError
 }
 
@@ -92,6 +95,18 @@ export class ReplayVenue implements SessionVenue {
   private bars = 0
 
   /** `journal`: where recorded bar marks are written again when replay reaches them (the replayed session's journal). */
+  /** Recorded request index by request number (numbers count up from 1, so an array is a compact map). */
+  private readonly requestByN: number[] = []
+
+  /** The result of the full answer to request `n`, which a later equal answer names with `same`. */
+  private resultOf(n: number): unknown {
+    const req = this.requestByN[n]
+    const answer = req === undefined ? -1 : this.answerOf[req]
+    const c = answer < 0 ? undefined : (this.records[answer].data as Call)
+    if (c === undefined || c.same !== undefined || !('result' in c)) throw new ReplayInputError(`the recording's answer refers to the answer of request ${n}, which it does not hold in full; the journal was edited`)
+    return c.result
+  }
+
   constructor(
     private readonly records: readonly JournalRecord[],
     private readonly loop: EventLoop,
@@ -106,7 +121,7 @@ export class ReplayVenue implements SessionVenue {
     this.consumed = new Uint8Array(records.length)
     this.answerOf = new Int32Array(records.length).fill(-1)
     // Request numbers count up from 1, so an array indexed by them is a compact map.
-    const byN: number[] = []
+    const byN = this.requestByN
     const unnumbered = new Map<string, number[]>()
     for (let i = 0; i < records.length; i++) {
       const r = records[i]
@@ -327,7 +342,10 @@ export class ReplayVenue implements SessionVenue {
       // Settling a promise starts its caller's continuation: the loop must let it run before time moves on.
       this.loop.markAsync()
       if (c.error) p.reject(rebuildError(c.error, this.venue))
-      else p.resolve(c.result === null ? undefined : c.result)
+      else {
+        const result = c.same === undefined ? c.result : this.resultOf(c.same)
+        p.resolve(result === null ? undefined : result)
+      }
       // Its record is written by that continuation; the matcher's advance brings the pump back.
       return
     }

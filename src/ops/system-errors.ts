@@ -72,7 +72,13 @@ export function describeSystemError(err: unknown, argv: readonly string[], cwd =
   }
   // A read of a directory by descriptor (readFileSync) names no path: the command line's directory is the culprit.
   const path = e.path ?? (e.code === 'EISDIR' ? fromArgv(argv, (v) => isDirectory(resolve(cwd, v)))?.value : undefined)
-  const given = path === undefined ? undefined : fromArgv(argv, (v) => resolve(cwd, v) === resolve(cwd, path) || resolve(cwd, path).startsWith(resolve(cwd, v) + '/'))
+  // The value Node named, or one above or below it (mkdir of a --journal's directory, a file inside an --out).
+  const related = (v: string): boolean => {
+    const a = resolve(cwd, v)
+    const b = resolve(cwd, path!)
+    return a === b || b.startsWith(a + '/') || a.startsWith(b + '/')
+  }
+  const given = path === undefined ? undefined : fromArgv(argv, related)
   const where = given?.flag ? `${given.flag} ${given.value}` : (given?.value ?? path ?? 'a path given')
   const inner = path !== undefined && given && resolve(cwd, path) !== resolve(cwd, given.value) ? ` (${path})` : ''
   switch (e.code) {

@@ -82,6 +82,12 @@ describe('bad paths and ports: one line, exit 2', () => {
     expectOneLine(trader('data', 'import', 'a-file.txt/bars.csv', '--db', join(dir, 'import.duckdb')), /^Error: a-file\.txt\/bars\.csv: a part of the path is a file, not a directory; check the path$/)
   })
 
+  it('--state-dir naming a file', () => {
+    expectOneLine(trader('risk', 'status', '--account', 'x', '--state-dir', 'a-file.txt'), /^Error: cannot read .*a-file\.txt\/x\.risk\.json: a part of the path is a file, not a directory; check --state-dir/)
+    expectOneLine(trader('risk', 'clear', '--account', 'x', '--state-dir', 'a-file.txt'), /^Error: --state-dir a-file\.txt: exists and is not a directory/)
+    expectOneLine(trader('status', '--state-dir', 'a-file.txt'), /^Error: --state-dir a-file\.txt.*: a part of the path is a file, not a directory; check the path$/)
+  })
+
   it('--journal under a missing directory: the directory is created (private), the run succeeds', () => {
     const r = trader('backtest', '--symbols', 'SPY', '--strategy', 'buy-and-hold', '--timeframe', '1d', '--journal', 'new/sub/run.journal')
     expect(r.code, r.stderr).toBe(0)

@@ -52,6 +52,9 @@ Exit code 3: the run completed, but the venue or the risk engine refused more th
     const fee = flags.fee === undefined ? undefined : Number(flags.fee)
     if (fee !== undefined && !(fee >= 0 && fee < 1)) throw new UserInputError(`--fee '${flags.fee}' must be a rate between 0 and 1, e.g. 0.0005 for 5 bps`)
     const plan = await planBacktest({...flags, fee, positionMode: flags['position-mode'] as 'one-way' | 'hedge' | undefined})
+    const {checkOutputDirectory} = await import('../src/ops/output-paths.js')
+    checkOutputDirectory('--out', flags.out)
+    checkOutputDirectory('--audit', flags.audit)
     const progress = process.stderr.isTTY && !flags.json
     const {Journal} = await import('../src/engine/journal.js')
     const {JournalFile} = await import('../src/state/journal-file.js')

@@ -21,6 +21,9 @@ and market data from the DuckDB store is replayed on the emulator's own clock, s
 Admin routes (any venue): GET /__emulator/stats, POST /__emulator/fault (JSON body, e.g.
 {"kind":"drop_response","endpoint":"POST /v2/orders"}; kinds rate_limit, drop_response, server_error, delay),
 POST /__emulator/disconnect (cut every websocket), POST /__emulator/advance?ms=N (with --manual).
+Each needs the admin token printed at start (random, or --admin-token / $EMULATOR_ADMIN_TOKEN) as
+Authorization: Bearer <token>; POSTs need Content-Type: application/json; requests from another origin (a web
+page) are refused.
 
 Credentials: --key / --secret, else $EMULATOR_KEY / $EMULATOR_SECRET, else the emulator-only test pair
 alpaca PKEMULATORTESTKEY001 / emulatorOnlyTestSecretNotARealAlpacaKey1,
@@ -47,6 +50,7 @@ They are public test values that open nothing but this emulator. Stop with Ctrl-
     port: Flags.integer({description: 'port on 127.0.0.1 (default 0: any free port, printed at start)'}),
     key: Flags.string({description: 'API key the emulator accepts (default $EMULATOR_KEY, else the test key in the description)'}),
     secret: Flags.string({description: 'API secret the emulator accepts (default $EMULATOR_SECRET, else the test secret in the description)'}),
+    'admin-token': Flags.string({description: 'token the admin routes require (default $EMULATOR_ADMIN_TOKEN, else a random one, printed at start)'}),
     cash: Flags.integer({description: 'starting cash of the account (default 100000)'}),
     latency: Flags.integer({description: 'simulated venue latency per hop, venue ms (default 0; loopback adds its own)'}),
     participation: Flags.string({description: 'share of a bar\'s volume orders may take (default 0.1): partial fills'}),
@@ -67,14 +71,14 @@ They are public test values that open nothing but this emulator. Stop with Ctrl-
     const venue = createEmulatedVenue({venue: opts.venue, credentials: opts.credentials, instruments: data.instruments, bars: data.bars, funding: data.funding, pacing: opts.pacing, venueStart: opts.venueStart, sim: opts.sim})
     let server
     try {
-      server = await startEmulatorServer({venue, protocol, port: opts.port})
+      server = await startEmulatorServer({venue, protocol, port: opts.port, adminToken: opts.adminToken})
     } catch (err) {
       if (err instanceof EmulatorError) throw new UserInputError(err.message)
       throw err
     }
     const admin = ['GET /__emulator/stats', 'POST /__emulator/fault', 'POST /__emulator/disconnect', ...(opts.pacing.mode === 'manual' ? ['POST /__emulator/advance?ms='] : [])]
     if (flags.json) {
-      this.log(JSON.stringify({venue: opts.venue, url: server.url, wsUrl: server.wsUrl, port: server.port, admin, symbols: venue.symbols, bars: data.rows, venueStart: venue.now(), pacing: opts.pacing, key: opts.credentials.key}))
+      this.log(JSON.stringify({venue: opts.venue, url: server.url, wsUrl: server.wsUrl, port: server.port, admin, symbols: venue.symbols, bars: data.rows, venueStart: venue.now(), pacing: opts.pacing, key: opts.credentials.key, adminToken: server.adminToken}))
     } else {
       const iso = (t: number) => new Date(t).toISOString().slice(0, 16) + 'Z'
       const pace = opts.pacing.mode === 'manual' ? 'manual pacing (POST /__emulator/advance)' : `speed ${opts.pacing.speed}x`
@@ -82,6 +86,7 @@ They are public test values that open nothing but this emulator. Stop with Ctrl-
       this.log(`REST       ${server.url}`)
       this.log(`websocket  ${server.wsUrl}  paths: ${WS_PATHS[opts.venue]}`)
       this.log(`admin      ${admin.map((r) => r.replace(' ', ` ${server.url}`)).join('  ')}`)
+      this.log(`admin token ${server.adminToken} (send Authorization: Bearer <token>; POSTs as application/json)`)
       this.log(`key        ${opts.credentials.key} (${opts.credentialSource}; the secret is not printed)`)
       this.log('Ctrl-C stops it.')
     }

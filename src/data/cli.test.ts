@@ -30,6 +30,6 @@ describe('trader data commands', () => {
   it('exits 2 with the reason on bad input', async () => {
     const missing = await trader('data', 'import', join(dir, 'nope.parquet'), '--db', db)
     expect(missing.code).toBe(2)
-    expect(missing.stderr.split('\n')[0]).toBe(`Error: ${join(dir, 'nope.parquet')}: no such file or directory.`)
+    expect(missing.stderr.split('\n')[0]).toBe(`Error: ${join(dir, 'nope.parquet')}: no such file or directory; check the path`)
   })
 })

@@ -1,6 +1,7 @@
 /** Lazy access to DuckDB and the few SQL helpers the data layer shares. */
 
-import type {DuckDBConnection, DuckDBDataChunk} from '@duckdb/node-api'
+import type {DuckDBConnection, DuckDBDataChunk, DuckDBInstance} from '@duckdb/node-api'
+import {StoreOpenError} from './errors.js'
 
 export type DuckDBModule = typeof import('@duckdb/node-api')
 
@@ -10,6 +11,52 @@ let loaded: Promise<DuckDBModule> | undefined
 export function loadDuckDB(): Promise<DuckDBModule> {
   loaded ??= import('@duckdb/node-api')
   return loaded
+}
+
+/** DuckDB's refusal to open a file another process holds (a writer excludes everyone; readers share). */
+export function lockHolder(err: unknown): {pid?: number} | undefined {
+  const text = err instanceof Error ? err.message : String(err)
+  if (!/Could not set lock on file|Conflicting lock/i.test(text)) return undefined
+  const pid = /\(PID (\d+)\)/.exec(text)
+  return pid ? {pid: Number(pid[1])} : {}
+}
+
+/**
+ * Opens a DuckDB database file, waiting up to `waitMs` while another process holds a conflicting lock (a reader
+ * waits out a writer — the sample import of a concurrent first run — and a writer waits out readers). Other
+ * failures, and a lock still held after the wait, are thrown as DuckDB raised them.
+ */
+export async function createInstance(file: string, options: Record<string, string>, waitMs = 0): Promise<DuckDBInstance> {
+  const duckdb = await loadDuckDB()
+  const deadline = Date.now() + waitMs
+  for (let pause = 50; ; pause = Math.min(pause * 2, 500)) {
+    try {
+      return await duckdb.DuckDBInstance.create(file, options)
+    } catch (err) {
+      if (!lockHolder(err) || Date.now() + pause > deadline) throw err
+      await new Promise((resolve) => setTimeout(resolve, pause))
+    }
+  }
+}
+
+/** How long a reader waits for a writer to release the file (the sample import of a concurrent first run). */
+export const READER_WAIT_MS = 60_000
+
+/** The one-line error for a database file DuckDB would not open: who holds it and what to do, or DuckDB's reason. */
+export function openFailure(file: string, readOnly: boolean, cause: unknown): StoreOpenError {
+  const lock = lockHolder(cause)
+  const by = lock?.pid === undefined ? 'another process' : `another process (pid ${lock.pid})`
+  if (lock && readOnly) {
+    return new StoreOpenError(`The market-data database ${file} is being written by ${by}; wait for that \`trader data import\` to finish and run again`, {cause})
+  }
+  if (lock) {
+    return new StoreOpenError(
+      `The market-data database ${file} is open in ${by} (a backtest, replay or emulator reading it); an import needs it to itself: wait for that to finish, or import into another file with --db`,
+      {cause},
+    )
+  }
+  const why = (cause instanceof Error ? cause.message.split('\n')[0] : String(cause)).replace(/\.$/, '')
+  return new StoreOpenError(`Cannot open the market-data database ${file} (${why}); check that it is a database written by \`trader data import\`, or give another --db`, {cause})
 }
 
 /** A SQL string literal. */

@@ -1,10 +1,12 @@
 /** The real market data shipped with the product (data/sample, a Lean-layout slice; see its PROVENANCE.md). */
 
+import {existsSync} from 'node:fs'
 import {join} from 'node:path'
+import {READER_WAIT_MS} from './duckdb.js'
 import {importPaths} from './import/import-paths.js'
 import type {ImportSummary} from './import/types.js'
 import {packageRoot} from './package-root.js'
-import type {MarketDataStore} from './store.js'
+import {MarketDataStore} from './store.js'
 
 /** The bundled sample folder, resolved from the package, whatever the working directory. */
 export const SAMPLE_DIR = join(packageRoot(), 'data', 'sample')
@@ -35,4 +37,26 @@ export async function ensureSampleData(store: MarketDataStore): Promise<ImportSu
   const summary = await importPaths(store, [SAMPLE_DIR])
   await store.setMeta(META_KEY, SAMPLE_VERSION)
   return summary
+}
+
+/**
+ * The store a run reads, opened read-only so any number of runs (backtests, replays, emulators) read one file at
+ * once. With `sample` (no --db given) the bundled sample is imported first when the store lacks this version of it:
+ * only then is the file opened writable, briefly, and a concurrent first run waits for that import instead of failing.
+ */
+export async function openStoreForReading(path: string, opts: {sample: boolean}): Promise<MarketDataStore> {
+  if (opts.sample && existsSync(path)) {
+    const store = await MarketDataStore.open(path, {readOnly: true})
+    if ((await store.getMeta(META_KEY)) === SAMPLE_VERSION) return store
+    store.close()
+  }
+  if (opts.sample) {
+    const writer = await MarketDataStore.open(path, {waitMs: READER_WAIT_MS})
+    try {
+      await ensureSampleData(writer)
+    } finally {
+      writer.close()
+    }
+  }
+  return MarketDataStore.open(path, {readOnly: true})
 }

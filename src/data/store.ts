@@ -1,14 +1,14 @@
 /** The market-data store: one embedded DuckDB file holding bars and the instruments they belong to. */
 
 import {mkdir} from 'node:fs/promises'
-import {existsSync} from 'node:fs'
-import {dirname, resolve} from 'node:path'
+import {existsSync, statSync} from 'node:fs'
+import {dirname, join, resolve} from 'node:path'
 import type {DuckDBConnection, DuckDBInstance} from '@duckdb/node-api'
 import {z} from 'zod'
 import type {BarStream, Timeframe} from '../core/market-data.js'
 import {TIMEFRAME_MS} from '../core/market-data.js'
 import {createBarStream, DEFAULT_CHUNK_ROWS, DEFAULT_WINDOW_ROWS, planWindows, type StreamPlan} from './bar-stream.js'
-import {appendColumns, connectUtc, loadDuckDB, queryRows, sqlString} from './duckdb.js'
+import {appendColumns, connectUtc, createInstance, openFailure, queryRows, READER_WAIT_MS, sqlString} from './duckdb.js'
 import {DataImportError, NoDataError, StoreOpenError} from './errors.js'
 import type {AssetClass, InstrumentInfo, Venue} from './instruments.js'
 import {AssetClassSchema, VenueSchema, venueFor} from './instruments.js'
@@ -100,21 +100,27 @@ export class MarketDataStore {
     private readonly conn: DuckDBConnection,
   ) {}
 
-  /** Opens (creating if needed, unless read-only) the database file at `path`. */
-  static async open(path: string, opts: {readOnly?: boolean} = {}): Promise<MarketDataStore> {
+  /**
+   * Opens the database file at `path`: read-only for readers — any number of processes may read one file at once —
+   * or writable (created if needed) for imports, which need the file to themselves. `waitMs`: how long to wait for
+   * another process holding a conflicting lock (default: a reader waits out a writer for a minute, a writer does not
+   * wait).
+   */
+  static async open(path: string, opts: {readOnly?: boolean; waitMs?: number} = {}): Promise<MarketDataStore> {
     const file = resolve(path)
     const readOnly = opts.readOnly ?? false
+    if (isDirectory(file)) {
+      throw new StoreOpenError(`The market-data database ${file} is a directory; give the database file itself, e.g. --db ${join(path, 'trader.duckdb')}`)
+    }
     if (readOnly && !existsSync(file)) {
       throw new StoreOpenError(`No market-data database at ${file}. Run \`trader data import <files> --db ${path}\` first.`)
     }
     if (!readOnly) await mkdir(dirname(file), {recursive: true, mode: 0o700})
-    const duckdb = await loadDuckDB()
     let instance: DuckDBInstance
     try {
-      instance = await duckdb.DuckDBInstance.create(file, readOnly ? {access_mode: 'READ_ONLY'} : {})
+      instance = await createInstance(file, readOnly ? {access_mode: 'READ_ONLY'} : {}, opts.waitMs ?? (readOnly ? READER_WAIT_MS : 0))
     } catch (cause) {
-      const why = cause instanceof Error ? cause.message.split('\n')[0] : String(cause)
-      throw new StoreOpenError(`Cannot open market-data database ${file}: ${why}. Is another trader process using it?`, {cause})
+      throw openFailure(file, readOnly, cause)
     }
     const conn = await connectUtc(instance)
     if (!readOnly) await conn.run(SCHEMA_SQL)
@@ -403,6 +409,14 @@ export class MarketDataStore {
     )
     const present = this.tables
     return (names.length > 0 ? names : ['bars', 'instruments']).every((n) => present.has(n))
+  }
+}
+
+function isDirectory(file: string): boolean {
+  try {
+    return statSync(file).isDirectory()
+  } catch {
+    return false
   }
 }
 

@@ -6,7 +6,8 @@ import type {BarStream} from '../core/market-data.js'
 import {importPaths} from './import/import-paths.js'
 import {SAMPLE_DIR} from './sample.js'
 import {MarketDataStore} from './store.js'
-import {threadedBarStream, StreamWorkerError} from './threaded-stream.js'
+import {StoreOpenError} from './errors.js'
+import {threadedBarStream} from './threaded-stream.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'trader-threaded-'))
 const dbPath = join(dir, 'store.duckdb')
@@ -62,6 +63,26 @@ describe('threadedBarStream', () => {
     const store = await MarketDataStore.open(dbPath, {readOnly: true})
     const plan = await store.planStream({timeframe: '1m'})
     store.close()
-    await expect(rows(threadedBarStream(join(dir, 'missing.duckdb'), plan))).rejects.toBeInstanceOf(StreamWorkerError)
+    // A database the reader cannot open is the user's to fix: the one-line StoreOpenError, not a thread failure.
+    const missing = rows(threadedBarStream(join(dir, 'missing.duckdb'), plan))
+    await expect(missing).rejects.toBeInstanceOf(StoreOpenError)
+    await expect(missing).rejects.toThrow(/^Cannot open the market-data database .*missing\.duckdb \(.*database does not exist\); check that/)
+  })
+
+  it('stops while the reader is inside DuckDB, many times, without terminating it (no Napi::Error abort)', async () => {
+    const store = await MarketDataStore.open(dbPath, {readOnly: true})
+    // Tiny windows: when the consumer stops, the reader is most likely running the next window's query.
+    const plan = await store.planStream({timeframe: '1m', chunkRows: 50, windowRows: 500})
+    store.close()
+    for (let round = 0; round < 10; round++) {
+      let seen = 0
+      for await (const c of threadedBarStream(dbPath, plan, {depth: 1})) {
+        seen += c.length
+        if (seen >= 50 * (1 + (round % 3))) break
+      }
+      expect(seen).toBe(50 * (1 + (round % 3)))
+    }
+    const again = await MarketDataStore.open(dbPath)
+    again.close()
   })
 })

@@ -6,12 +6,13 @@
 import {Worker} from 'node:worker_threads'
 import type {BarChunk, BarStream} from '../core/market-data.js'
 import type {StreamPlan} from './bar-stream.js'
+import {StoreOpenError} from './errors.js'
 
 export class StreamWorkerError extends Error {
   override readonly name = 'StreamWorkerError'
 }
 
-type Message = {chunk: BarChunk} | {done: true} | {error: string}
+type Message = {chunk: BarChunk} | {done: true} | {error: string; user?: boolean}
 
 /**
  * Starts the worker module next to this one: compiled JavaScript in dist/, or the TypeScript source (under tests
@@ -39,6 +40,15 @@ async function* read(dbPath: string, plan: StreamPlan, depth: number): AsyncGene
   const inbox: Message[] = []
   let wake: (() => void) | undefined
   let failure: Error | undefined
+  let exited = false
+  const exit = new Promise<void>((resolve) =>
+    worker.once('exit', (code) => {
+      exited = true
+      if (code !== 0) failure ??= new StreamWorkerError(`bar reader thread exited with code ${code}`)
+      resolve()
+      wake?.()
+    }),
+  )
   worker.on('message', (m: Message) => {
     inbox.push(m)
     wake?.()
@@ -47,23 +57,23 @@ async function* read(dbPath: string, plan: StreamPlan, depth: number): AsyncGene
     failure = err
     wake?.()
   })
-  worker.on('exit', (code) => {
-    if (code !== 0) failure ??= new StreamWorkerError(`bar reader thread exited with code ${code}`)
-    wake?.()
-  })
   try {
     for (;;) {
       while (inbox.length === 0) {
         if (failure) throw failure
+        if (exited) throw new StreamWorkerError('bar reader thread ended without finishing its stream')
         await new Promise<void>((resolve) => (wake = resolve))
       }
       const m = inbox.shift()!
-      if ('error' in m) throw new StreamWorkerError(`bar reader thread failed: ${m.error}`)
+      if ('error' in m) throw m.user ? new StoreOpenError(m.error) : new StreamWorkerError(`bar reader thread failed: ${m.error}`)
       if ('done' in m) return
       worker.postMessage(0)
       yield m.chunk
     }
   } finally {
-    await worker.terminate()
+    // Never worker.terminate(): a DuckDB call completing on a terminated thread aborts the process (Napi::Error).
+    // The thread stops at its next chunk, closes DuckDB and exits by itself.
+    if (!exited) worker.postMessage('stop')
+    await exit
   }
 }

@@ -7,10 +7,16 @@
  *   POST /__emulator/disconnect    cut every open websocket (clients see an abnormal close, 1006)
  *   POST /__emulator/advance?ms=N  manual pacing only: run venue time N ms forward
  *
+ * The admin routes are the emulator's remote control, so a web page the user happens to open must not reach them:
+ * each request needs `Authorization: Bearer <admin token>` (the token printed at start, or given), a request with an
+ * Origin header other than the server's own is refused (403), and a POST must declare `Content-Type:
+ * application/json` (415) — a browser sends a cross-origin text/plain POST without asking first, never a JSON one.
+ *
  * The server registers every upgraded socket with `venue.registerSocket` itself; a protocol's own registration
  * is accepted and ignored, so each socket counts once whichever side registers it. A protocol that throws answers
  * 500 with a one-line message; it never takes the server down.
  */
+import {randomBytes, timingSafeEqual} from 'node:crypto'
 import {createServer, type IncomingMessage, type ServerResponse} from 'node:http'
 import type {AddressInfo} from 'node:net'
 import type {Duplex} from 'node:stream'
@@ -25,6 +31,8 @@ export interface RunningEmulator {
   /** ws://127.0.0.1:<port>; sockets open on wsUrl + the protocol's path (e.g. /stream, /v5/private). */
   readonly wsUrl: string
   readonly port: number
+  /** The token the admin routes require (`Authorization: Bearer <token>`). */
+  readonly adminToken: string
   close(): Promise<void>
 }
 
@@ -35,6 +43,8 @@ export interface EmulatorServerOptions {
   port?: number
   /** Largest request body accepted, bytes (default 1 MiB). */
   maxBodyBytes?: number
+  /** The admin routes' token (default: 32 random hex digits, read back from RunningEmulator.adminToken). */
+  adminToken?: string
 }
 
 const ADMIN = '/__emulator/'
@@ -52,6 +62,8 @@ export const RequestFaultSchema: z.ZodType<RequestFault> = z.discriminatedUnion(
 export async function startEmulatorServer(opts: EmulatorServerOptions): Promise<RunningEmulator> {
   const {venue} = opts
   const maxBody = opts.maxBodyBytes ?? 1 << 20
+  const adminToken = opts.adminToken ?? randomBytes(16).toString('hex')
+  let port = 0
   const protocol: EmulatorProtocol = opts.protocol(protocolView(venue))
   const sockets = new Set<WebSocket>()
   const wss = new WebSocketServer({noServer: true})
@@ -73,6 +85,8 @@ export async function startEmulatorServer(opts: EmulatorServerOptions): Promise<
 
   const admin = async (req: IncomingMessage, path: string, body: string, res: ServerResponse): Promise<void> => {
     const route = `${req.method} ${path}`
+    const refused = adminRefusal(req, port, adminToken)
+    if (refused) return fail(res, refused.status, refused.error)
     try {
       switch (route) {
         case `GET ${ADMIN}stats`:
@@ -136,13 +150,14 @@ export async function startEmulatorServer(opts: EmulatorServerOptions): Promise<
     )
     server.listen(opts.port ?? 0, '127.0.0.1', () => resolve())
   })
-  const port = (server.address() as AddressInfo).port
+  port = (server.address() as AddressInfo).port
   let closing: Promise<void> | undefined
 
   return {
     url: `http://127.0.0.1:${port}`,
     wsUrl: `ws://127.0.0.1:${port}`,
     port,
+    adminToken,
     close: () =>
       (closing ??= (async () => {
         for (const ws of sockets) ws.terminate()
@@ -152,6 +167,30 @@ export async function startEmulatorServer(opts: EmulatorServerOptions): Promise<
         await closed
       })()),
   }
+}
+
+/** Why an admin request is refused (cross-origin, no or wrong token, a POST that is not JSON), or undefined. */
+function adminRefusal(req: IncomingMessage, port: number, token: string): {status: number; error: string} | undefined {
+  const origin = req.headers.origin
+  if (origin !== undefined && origin !== `http://127.0.0.1:${port}` && origin !== `http://localhost:${port}`) {
+    return {status: 403, error: `cross-origin admin request from ${origin.slice(0, 100)} refused; call the admin routes from a local client, not a web page`}
+  }
+  const given = /^Bearer (\S+)$/i.exec(req.headers.authorization ?? '')?.[1]
+  if (given === undefined || !sameToken(given, token)) {
+    return {status: 401, error: 'admin routes need the admin token printed at start: send Authorization: Bearer <token> (set it with --admin-token or $EMULATOR_ADMIN_TOKEN)'}
+  }
+  const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase()
+  if (req.method === 'POST' && type !== 'application/json') {
+    return {status: 415, error: `admin POST bodies must be JSON: send Content-Type: application/json${type ? `, not ${type.slice(0, 60)}` : ''}`}
+  }
+  return undefined
+}
+
+/** Constant-time token comparison (the length is not secret). */
+function sameToken(given: string, token: string): boolean {
+  const a = Buffer.from(given)
+  const b = Buffer.from(token)
+  return a.length === b.length && timingSafeEqual(a, b)
 }
 
 /** The venue as the protocol sees it: the same object, except that socket registration is the server's job. */

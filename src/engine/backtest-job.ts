@@ -229,15 +229,14 @@ export interface BacktestData {
  * bars are then read on a worker thread (the reader and the engine use one core each). Replay uses it too.
  */
 export async function openBacktestData(plan: BacktestPlan): Promise<BacktestData> {
-  const {MarketDataStore} = await import('../data/store.js')
-  const {defaultDatabasePath, ensureSampleData} = await import('../data/sample.js')
+  const {defaultDatabasePath, openStoreForReading} = await import('../data/sample.js')
   const {threadedBarStream} = await import('../data/threaded-stream.js')
   const notices: string[] = []
   const dbPath = plan.db ?? defaultDatabasePath()
-  const store = await MarketDataStore.open(dbPath)
+  // Read-only (the sample imported first if needed): concurrent runs share the file.
+  const store = await openStoreForReading(dbPath, {sample: !plan.db})
   let prepared: Awaited<ReturnType<typeof prepareRun>>
   try {
-    if (!plan.db) await ensureSampleData(store)
     prepared = await prepareRun(store, plan, notices)
   } finally {
     store.close()

@@ -231,13 +231,11 @@ export async function scenarioBars(scenario: Scenario): Promise<{stream: BarStre
     const stream = inlineStream(bars, timeframe)
     return {stream, instruments: stream.symbols.map((s) => defaultInstrument(s, assetClass, venue)), venue}
   }
-  const {MarketDataStore} = await import('../data/store.js')
-  const {defaultDatabasePath, ensureSampleData} = await import('../data/sample.js')
+  const {defaultDatabasePath, openStoreForReading} = await import('../data/sample.js')
   const {parseTimeInput} = await import('../ops/time-input.js')
   const q = data.store
-  const store = await MarketDataStore.open(q.db ?? defaultDatabasePath())
+  const store = await openStoreForReading(q.db ?? defaultDatabasePath(), {sample: !q.db})
   try {
-    if (!q.db) await ensureSampleData(store)
     const infos = await store.instrumentsFor(q.symbols)
     const stream = await store.streamBars({
       symbols: q.symbols,

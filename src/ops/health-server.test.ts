@@ -1,5 +1,7 @@
+import {request} from 'node:http'
+import {Registry} from 'prom-client'
 import {afterEach, describe, expect, it} from 'vitest'
-import {type HealthServer, serveHealth} from './health-server.js'
+import {type HealthServer, loopbackHost, serveHealth} from './health-server.js'
 import {createSessionMetrics, type EngineSample} from './session-metrics.js'
 
 /** A strict reading of the Prometheus text format: HELP/TYPE before samples, valid names, labels and values. */
@@ -68,5 +70,44 @@ describe('health and metrics endpoint (OPS-07)', () => {
     const again = parsePrometheus(await (await fetch(`${server.url}/metrics`)).text())
     expect(again.get('trader_open_orders')).toEqual({type: 'gauge', samples: [{labels: '{session="s1"}', value: 9}]})
     expect((await fetch(`${server.url}/nope`)).status).toBe(404)
+  })
+})
+
+/** GET `path` with the Host header `host` (fetch would not let a test choose it). */
+function getWithHost(port: number, path: string, host: string): Promise<{status: number; body: string}> {
+  return new Promise((resolve, reject) => {
+    const req = request({host: '127.0.0.1', port, path, headers: {host}}, (res) => {
+      let body = ''
+      res.on('data', (d: Buffer) => (body += d.toString()))
+      res.on('end', () => resolve({status: res.statusCode ?? 0, body}))
+    })
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+describe('health endpoint: loopback names only', () => {
+  it('answers Host localhost / 127.0.0.1 (bare or with its port), 421 for any other name (DNS rebinding)', async () => {
+    server = await serveHealth({port: 0, registry: new Registry(), readiness: () => ({ready: true}), info: () => ({account: 'a1'})})
+    const port = server.port
+    for (const host of ['localhost', `localhost:${port}`, '127.0.0.1', `127.0.0.1:${port}`, `LOCALHOST:${port}`]) {
+      const r = await getWithHost(port, '/health', host)
+      expect(r.status, host).toBe(200)
+      expect(JSON.parse(r.body)).toEqual({status: 'alive', account: 'a1'})
+    }
+    for (const host of ['evil.example', `evil.example:${port}`, `localhost:${port + 1}`, '127.0.0.2', `[::1]:${port}`, `localhost.evil.example:${port}`]) {
+      for (const path of ['/health', '/ready', '/metrics']) {
+        const r = await getWithHost(port, path, host)
+        expect(r.status, `${host} ${path}`).toBe(421)
+        expect(r.body).not.toContain('alive')
+      }
+    }
+  })
+
+  it('loopbackHost', () => {
+    expect(loopbackHost(undefined, 80)).toBe(false)
+    expect(loopbackHost('127.0.0.1:80', 80)).toBe(true)
+    expect(loopbackHost('127.0.0.1:8080', 80)).toBe(false)
+    expect(loopbackHost('127.0.0.1.nip.io', 80)).toBe(false)
   })
 })

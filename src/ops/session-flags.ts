@@ -21,7 +21,8 @@ export const sessionFlags = {
   seed: Flags.integer({default: 1, description: 'seed of the strategy context randomness (recorded, so replay reproduces it)'}),
   risk: Flags.boolean({default: true, allowNo: true, description: 'pre-trade risk checks; --no-risk turns them off'}),
   duration: Flags.string({description: 'stop after this much session time: 90s, 15m, 2h (default: until SIGINT / SIGTERM)'}),
-  'health-port': Flags.integer({description: 'serve /health, /ready and /metrics on this port (0: any free port)'}),
+  'health-port': Flags.integer({description: 'serve /health, /ready and /metrics on this port of 127.0.0.1 (0: any free port)'}),
+  'health-details': Flags.boolean({description: 'also show the pid and the lock epoch on /health (off by default)'}),
   'env-file': Flags.string({description: '.env file with the API keys (the environment wins)'}),
   'base-url': Flags.string({description: 'REST base URL (e.g. the emulator of `trader exchange serve`)'}),
   'ws-url': Flags.string({description: 'websocket base URL (e.g. the emulator of `trader exchange serve`)'}),
@@ -47,6 +48,7 @@ export interface SessionFlagValues {
   risk: boolean
   duration?: string
   'health-port'?: number
+  'health-details'?: boolean
   'env-file'?: string
   'base-url'?: string
   'ws-url'?: string
@@ -105,7 +107,7 @@ export function sessionOptionsFrom(
     mode, venue: f.venue as 'alpaca' | 'bybit' | 'sim', feed: f.feed as 'alpaca' | 'bybit' | undefined, ...(positionMode !== undefined ? {positionMode} : {}), account: f.account, strategy: f.strategy!, params, symbols, timeframe: f.timeframe as Timeframe,
     riskOverrides: fleet?.riskOverrides,
     seed: f.seed, risk: f.risk, timeScale, durationMs: f.duration === undefined ? undefined : parseDuration(f.duration),
-    stateDir: roots.state, journalDir: roots.journals, healthPort: f['health-port'], envFile: f['env-file'],
+    stateDir: roots.state, journalDir: roots.journals, healthPort: f['health-port'], healthDetails: f['health-details'], envFile: f['env-file'],
     baseUrl: f['base-url'], wsUrl: f['ws-url'], dataUrl: f['data-url'], dataWsUrl: f['data-ws-url'],
     ...rest,
   }

@@ -61,6 +61,8 @@ export interface TradingSessionOptions extends VenueEndpoints {
   readonly stateDir: string
   readonly journalDir: string
   readonly healthPort?: number
+  /** Show the pid and the lock epoch on /health (off: a page that reaches the port learns nothing about the process). */
+  readonly healthDetails?: boolean
   readonly envFile?: string
   readonly env: NodeJS.ProcessEnv
   readonly logger: Logger
@@ -163,7 +165,7 @@ export async function runTradingSession(opts: TradingSessionOptions): Promise<Tr
           },
         } as unknown as Registry,
         readiness: () => (!handle ? {ready: false, reason: 'reconciling'} : !connected ? {ready: false, reason: 'disconnected'} : {ready: true}),
-        info: () => ({account: opts.account, venue: opts.venue, mode: opts.mode, epoch: lock?.info.epoch, pid: process.pid}),
+        info: () => ({account: opts.account, venue: opts.venue, mode: opts.mode, ...(opts.healthDetails ? {epoch: lock?.info.epoch, pid: process.pid} : {})}),
       })
       opts.say(`health: ${health.url}/health, ${health.url}/ready, ${health.url}/metrics`)
     }

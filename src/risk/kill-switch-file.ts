@@ -43,8 +43,11 @@ export function loadKillSwitch(stateDir: string, account: string): KillSwitch | 
   try {
     text = readFileSync(path, 'utf8')
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw new KillSwitchFileError(`cannot read ${path}: ${(err as Error).message}`)
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') return undefined
+    // In words, not Node's text ("ENOTDIR: not a directory, open …").
+    const why = code === 'ENOTDIR' ? 'a part of the path is a file, not a directory' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : 'it cannot be read'
+    throw new KillSwitchFileError(`cannot read ${path}: ${why}; check --state-dir (or $TRADER_STATE_DIR / $TRADER_HOME)`)
   }
   let json: unknown
   try {

@@ -18,7 +18,7 @@ const protocol = opts.venue === 'alpaca' ? alpacaProtocolWith({rateLimit: {limit
 const data = await loadEmulatorData(opts.data)
 const venue = createEmulatedVenue({venue: opts.venue, credentials: opts.credentials, instruments: data.instruments, bars: data.bars, pacing: opts.pacing, venueStart: opts.venueStart, sim: opts.sim})
 const server = await startEmulatorServer({venue, protocol, port: opts.port})
-process.stdout.write(`${JSON.stringify({venue: opts.venue, url: server.url, wsUrl: server.wsUrl, port: server.port, symbols: venue.symbols, venueStart: venue.now(), pacing: opts.pacing})}\n`)
+process.stdout.write(`${JSON.stringify({venue: opts.venue, url: server.url, wsUrl: server.wsUrl, port: server.port, adminToken: server.adminToken, symbols: venue.symbols, venueStart: venue.now(), pacing: opts.pacing})}\n`)
 venue.start()
 const signal = await new Promise<NodeJS.Signals>((resolve) => {
   process.once('SIGINT', () => resolve('SIGINT'))

@@ -130,7 +130,7 @@ export async function runLiveCrash(o: LiveCrashOptions): Promise<LiveCrashReport
     const params = {...c.params, ...o.params, ...(o.withoutStateDir ? {} : {stateDir})}
     const args = (extra: string[]) => [
       '--venue', c.venue, '--strategy', o.strategy, '--symbols', c.symbols.join(','), '--account', account, '--params', JSON.stringify(params),
-      '--base-url', emu!.url, '--ws-url', emu!.wsUrl, '--time-scale', String(speed), '--health-port', '0',
+      '--base-url', emu!.url, '--ws-url', emu!.wsUrl, '--time-scale', String(speed), '--health-port', '0', '--health-details',
       '--state-dir', stateRoot, '--journal-dir', journalDir, ...c.flags, ...extra,
     ]
     const truth = () => readVenueTruth(c.venue, emu!.url, c.symbols)

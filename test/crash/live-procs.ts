@@ -55,11 +55,11 @@ export async function startEmulator(home: string, args: string[], scaledBudget =
     throw e
   }
   if (!out.includes('\n')) throw new Error(`emulator exited: ${err}`)
-  const info = JSON.parse(out.slice(0, out.indexOf('\n'))) as {url: string; wsUrl: string}
+  const info = JSON.parse(out.slice(0, out.indexOf('\n'))) as {url: string; wsUrl: string; adminToken: string}
   return {
     url: info.url,
     wsUrl: info.wsUrl,
-    stats: async () => (await (await fetch(`${info.url}/__emulator/stats`)).json()) as never,
+    stats: async () => (await (await fetch(`${info.url}/__emulator/stats`, {headers: {authorization: `Bearer ${info.adminToken}`}})).json()) as never,
     stop: async () => {
       if (proc.exitCode === null) proc.kill('SIGTERM')
       await Promise.race([exit, sleep(5_000).then(() => proc.kill('SIGKILL'))])

@@ -18,6 +18,7 @@ beforeAll(() => {
   env = {...process.env, NODE_ENV: 'production', TRADER_DATA_DB: join(dir, 'market.duckdb'), NO_COLOR: '1', EMULATOR_KEY: '', EMULATOR_SECRET: ''}
   delete env.EMULATOR_KEY
   delete env.EMULATOR_SECRET
+  delete env.EMULATOR_ADMIN_TOKEN
 })
 
 afterAll(() => rmSync(dir, {recursive: true, force: true}))
@@ -46,6 +47,11 @@ const VENUES = [
   {venue: 'bybit', args: ['--symbols', 'BTCUSDT'], call: (url: string) => fetch(`${url}/v5/market/time`), endpoint: 'GET /v5/market/time'},
 ] as const
 
+/** fetch options for an admin route: the token the emulator printed, and JSON for a POST. */
+function admin(info: {adminToken: string}, method: 'GET' | 'POST' = 'GET'): RequestInit {
+  return {method, headers: {authorization: `Bearer ${info.adminToken}`, ...(method === 'POST' ? {'content-type': 'application/json'} : {})}}
+}
+
 /** Starts the emulator and resolves with the JSON line it prints once it listens. */
 function serve(args: string[]): Promise<{child: ChildProcess; info: any; stderr: () => string; exit: Promise<number | null>}> {
   const child = spawn(process.execPath, [...ENTRY, 'exchange', 'serve', '--json', ...args], {cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe']})
@@ -71,16 +77,16 @@ describe('trader exchange serve', () => {
         expect(info.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
         expect(info.wsUrl).toBe(`ws://127.0.0.1:${info.port}`)
         expect(info.bars).toBeGreaterThan(100)
-        const stats = await (await fetch(`${info.url}/__emulator/stats`)).json()
+        const stats = await (await fetch(`${info.url}/__emulator/stats`, admin(info))).json()
         expect(stats).toMatchObject({venue, mode: 'manual', requests: 0, rateLimitViolations: 0, bars: {replayed: 0, total: info.bars}})
         expect((await call(info.url)).status).toBe(200)
         if (venue === 'alpaca') expect((await call(info.url, 'PKWRONGKEY0000000000')).status).toBe(401)
-        expect(((await (await fetch(`${info.url}/__emulator/stats`)).json()) as any).byEndpoint[endpoint]).toBeGreaterThanOrEqual(1)
-        const adv = await fetch(`${info.url}/__emulator/advance?ms=3600000`, {method: 'POST'})
+        expect(((await (await fetch(`${info.url}/__emulator/stats`, admin(info))).json()) as any).byEndpoint[endpoint]).toBeGreaterThanOrEqual(1)
+        const adv = await fetch(`${info.url}/__emulator/advance?ms=3600000`, admin(info, 'POST'))
         expect(await adv.json()).toEqual({now: info.venueStart + 3_600_000})
-        const after: any = await (await fetch(`${info.url}/__emulator/stats`)).json()
+        const after: any = await (await fetch(`${info.url}/__emulator/stats`, admin(info))).json()
         expect(after.bars.replayed).toBeGreaterThan(0)
-        expect((await fetch(`${info.url}/__emulator/fault`, {method: 'POST', body: '{"kind":"nope"}'})).status).toBe(400)
+        expect((await fetch(`${info.url}/__emulator/fault`, {...admin(info, 'POST'), body: '{"kind":"nope"}'})).status).toBe(400)
       } finally {
         child.kill('SIGTERM')
       }
@@ -91,13 +97,13 @@ describe('trader exchange serve', () => {
     it(`${venue}: paces venue time on the wall clock at --speed`, async () => {
       const {child, info, exit} = await serve(['--venue', venue, ...args, '--speed', '600'])
       try {
-        const a: any = await (await fetch(`${info.url}/__emulator/stats`)).json()
+        const a: any = await (await fetch(`${info.url}/__emulator/stats`, admin(info))).json()
         await new Promise((r) => setTimeout(r, 300))
-        const b: any = await (await fetch(`${info.url}/__emulator/stats`)).json()
+        const b: any = await (await fetch(`${info.url}/__emulator/stats`, admin(info))).json()
         // 300 ms of wall time at 600x = 180 s of venue time (less scheduling slack, never more than elapsed).
         expect(b.now - a.now).toBeGreaterThanOrEqual(150_000)
         expect(b.bars.replayed).toBeGreaterThan(0)
-        expect((await fetch(`${info.url}/__emulator/advance?ms=1`, {method: 'POST'})).status).toBe(409)
+        expect((await fetch(`${info.url}/__emulator/advance?ms=1`, admin(info, 'POST'))).status).toBe(409)
       } finally {
         child.kill('SIGTERM')
       }
@@ -105,6 +111,28 @@ describe('trader exchange serve', () => {
     })
 
   }
+
+  it('admin routes: the token of --admin-token, no other; no web page can arm a fault', async () => {
+    const {child, info, exit} = await serve(['--venue', 'bybit', '--symbols', 'BTCUSDT', '--manual', '--admin-token', 'tok-123456789'])
+    try {
+      expect(info.adminToken).toBe('tok-123456789')
+      const fault = `${info.url}/__emulator/fault`
+      const body = '{"kind":"server_error","endpoint":"GET /v5/market/time"}'
+      expect((await fetch(`${info.url}/__emulator/stats`)).status).toBe(401)
+      expect((await fetch(fault, {method: 'POST', headers: {authorization: 'Bearer tok-wrong-000', 'content-type': 'application/json'}, body})).status).toBe(401)
+      // What a web page can send without a preflight: a text/plain POST, from its own origin.
+      expect((await fetch(fault, {method: 'POST', headers: {...admin(info, 'POST').headers, 'content-type': 'text/plain'}, body})).status).toBe(415)
+      expect((await fetch(fault, {method: 'POST', headers: {...admin(info, 'POST').headers, origin: 'https://evil.example'}, body})).status).toBe(403)
+      // Bybit answers a server error as retCode 10016; nothing was armed by the refused requests.
+      const retCode = async (): Promise<number> => ((await (await fetch(`${info.url}/v5/market/time`)).json()) as {retCode: number}).retCode
+      expect(await retCode()).toBe(0)
+      expect((await fetch(fault, {...admin(info, 'POST'), body})).status).toBe(200)
+      expect(await retCode()).toBe(10016)
+    } finally {
+      child.kill('SIGTERM')
+    }
+    expect(await exit).toBe(0)
+  })
 
   it('refuses bad flags with one clear line and exit 2', () => {
     const both = traderSync('exchange', 'serve', '--venue', 'alpaca', '--manual', '--speed', '5')

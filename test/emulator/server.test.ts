@@ -79,8 +79,10 @@ afterEach(async () => {
   emu = undefined
 })
 
+/** A request; the admin routes get the admin token and a JSON content type unless `headers` says otherwise. */
 async function http(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{status: number; body: any}> {
-  const r = await fetch(`${emu!.url}${path}`, {method, headers, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body)})
+  const admin = path.startsWith('/__emulator/') ? {authorization: `Bearer ${emu!.adminToken}`, ...(method === 'POST' ? {'content-type': 'application/json'} : {})} : {}
+  const r = await fetch(`${emu!.url}${path}`, {method, headers: {...admin, ...headers}, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body)})
   const text = await r.text()
   return {status: r.status, body: text ? JSON.parse(text) : null}
 }
@@ -157,6 +159,32 @@ describe('emulator server', () => {
     for (let i = 0; i < 5; i++) codes.push((await http('GET', '/time', undefined, {'x-key': 'burst'})).status)
     expect(codes).toEqual([200, 200, 200, 429, 429])
     expect((await http('GET', '/__emulator/stats')).body.rateLimitViolations).toBe(2)
+  })
+
+  it('admin routes need the token, refuse other origins and non-JSON POSTs (a web page cannot arm a fault)', async () => {
+    const e = await start()
+    expect(e.adminToken).toMatch(/^[0-9a-f]{32}$/)
+    const fault = {kind: 'server_error', endpoint: 'GET /time'}
+    const json = {'content-type': 'application/json'}
+    expect((await http('GET', '/__emulator/stats', undefined, {authorization: ''})).status).toBe(401)
+    expect((await http('POST', '/__emulator/fault', fault, {authorization: 'Bearer 0123', ...json})).status).toBe(401)
+    expect((await http('POST', '/__emulator/fault', fault, {'content-type': 'text/plain'})).body.error).toMatch(/Content-Type: application\/json, not text\/plain/)
+    expect((await http('POST', '/__emulator/disconnect', undefined, {'content-type': 'application/x-www-form-urlencoded'})).status).toBe(415)
+    const cross = await http('POST', '/__emulator/fault', fault, {origin: 'https://evil.example'})
+    expect(cross.status).toBe(403)
+    expect(cross.body.error).toMatch(/cross-origin/)
+    // Nothing was armed by the refused requests.
+    expect((await http('GET', '/time')).status).toBe(200)
+    // The server's own origin, the token and JSON: accepted.
+    expect((await http('POST', '/__emulator/fault', fault, {origin: `http://127.0.0.1:${e.port}`})).status).toBe(200)
+    expect((await http('GET', '/time')).status).toBe(500)
+  })
+
+  it('takes the admin token it is given', async () => {
+    venue = createEmulatedVenue({venue: 'alpaca', credentials: {key: 'K', secret: 'S'}, instruments: [defaultInstrument('SPY', 'us_equity', 'alpaca')], bars: [], pacing: {mode: 'manual'}})
+    emu = await startEmulatorServer({venue, protocol: testProtocol, port: 0, adminToken: 'given-token-1'})
+    expect(emu.adminToken).toBe('given-token-1')
+    expect((await http('GET', '/__emulator/stats')).status).toBe(200)
   })
 
   it('cuts every stream on POST /__emulator/disconnect and counts each socket once', async () => {

@@ -98,12 +98,14 @@ export async function serveEmulator(args: readonly string[], opts: {cwd: string;
     })
     proc.once('exit', (code) => rej(new Error(`emulator exited ${code}: ${err}`)))
   })
-  const info = JSON.parse(line) as {url: string; wsUrl: string}
+  const info = JSON.parse(line) as {url: string; wsUrl: string; adminToken: string}
+  const auth = {authorization: `Bearer ${info.adminToken}`}
   return {
     url: info.url,
     wsUrl: info.wsUrl,
-    admin: async (route, body) => (await (await fetch(`${info.url}/__emulator/${route}`, {method: 'POST', body: body === undefined ? undefined : JSON.stringify(body)})).json()) as unknown,
-    stats: async () => (await (await fetch(`${info.url}/__emulator/stats`)).json()) as never,
+    admin: async (route, body) =>
+      (await (await fetch(`${info.url}/__emulator/${route}`, {method: 'POST', headers: {...auth, 'content-type': 'application/json'}, body: body === undefined ? undefined : JSON.stringify(body)})).json()) as unknown,
+    stats: async () => (await (await fetch(`${info.url}/__emulator/stats`, {headers: auth})).json()) as never,
     kill: () => void proc.kill('SIGKILL'),
     stop: () =>
       new Promise((res) => {

@@ -58,13 +58,18 @@ async function planPath(path: string, named: boolean, opts: ImportOptions): Prom
   let info
   try {
     info = await stat(path)
-  } catch {
-    throw new DataImportError(`${path}: no such file or directory.`)
+  } catch (err) {
+    // Any other refusal (permission, a file on the path) is described by the command's system-error mapping.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new DataImportError(`${path}: no such file or directory; check the path`)
+    throw err
   }
   if (info.isDirectory()) {
     const entries = (await readdir(path)).filter((e) => !e.startsWith('.')).sort()
     const plans: Plan[] = []
     for (const entry of entries) plans.push(...(await planPath(join(path, entry), false, opts)))
+    if (named && plans.length === 0) {
+      throw new DataImportError(`${path}: the directory holds no files; name the bar files (Lean .zip, .csv, .parquet, .arrow) or the directory that holds them`)
+    }
     return plans
   }
   const plan = planFile(path, named, opts)

@@ -69,11 +69,9 @@ export async function loadEmulatorData(q: EmulatorDataQuery): Promise<EmulatorDa
 
 /** The store's symbols of `venue` in `timeframe` (the sample is imported first when no database is named). */
 async function venueSymbols(q: EmulatorDataQuery): Promise<string[]> {
-  const {MarketDataStore} = await import('../../data/store.js')
-  const {defaultDatabasePath, ensureSampleData} = await import('../../data/sample.js')
-  const store = await MarketDataStore.open(q.db ?? defaultDatabasePath())
+  const {defaultDatabasePath, openStoreForReading} = await import('../../data/sample.js')
+  const store = await openStoreForReading(q.db ?? defaultDatabasePath(), {sample: !q.db})
   try {
-    if (!q.db) await ensureSampleData(store)
     const series = (await store.list()).filter((s) => s.timeframe === q.timeframe && s.venue === q.venue)
     if (series.length === 0) throw new UserInputError(`the store has no ${q.timeframe} bars for ${q.venue}; import some with \`trader data import\` or pass --symbols / --timeframe from \`trader data list\``)
     return series.map((s) => s.symbol)

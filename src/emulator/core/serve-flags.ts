@@ -22,6 +22,7 @@ export interface ServeFlags {
   port?: number
   key?: string
   secret?: string
+  'admin-token'?: string
   cash?: number
   latency?: number
   participation?: string
@@ -38,6 +39,8 @@ export interface ServePlan {
   readonly port: number
   readonly credentials: EmulatorCredentials
   readonly credentialSource: 'flags' | 'environment' | 'emulator test credentials'
+  /** The admin routes' token: --admin-token, $EMULATOR_ADMIN_TOKEN, or undefined (the server draws one). */
+  readonly adminToken: string | undefined
   readonly sim: NonNullable<EmulatorOptions['sim']>
 }
 
@@ -78,6 +81,11 @@ export function parseServeFlags(flags: ServeFlags, env: NodeJS.ProcessEnv): Serv
   const credentials = given.key !== undefined ? {key: given.key, secret: given.secret!} : EMULATOR_TEST_CREDENTIALS[venue.data]
   const credentialSource = given.key === undefined ? 'emulator test credentials' : flags.key !== undefined ? 'flags' : 'environment'
 
+  const adminToken = flags['admin-token'] ?? (env.EMULATOR_ADMIN_TOKEN?.trim() || undefined)
+  if (adminToken !== undefined && !credential.safeParse(adminToken).success) {
+    throw new UserInputError('--admin-token / $EMULATOR_ADMIN_TOKEN must be 8 to 128 printable characters without spaces')
+  }
+
   let participation: number | undefined
   if (flags.participation !== undefined) {
     participation = Number(flags.participation)
@@ -102,6 +110,7 @@ export function parseServeFlags(flags: ServeFlags, env: NodeJS.ProcessEnv): Serv
     port,
     credentials,
     credentialSource,
+    adminToken,
     sim,
   }
 }

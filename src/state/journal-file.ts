@@ -14,7 +14,7 @@ import type {JournalRecord, JournalSink} from '../engine/journal.js'
 import {ensurePrivateDir, FILE_MODE, fsyncDir} from './atomic-file.js'
 import {frameLine, magicLine} from './journal-frame.js'
 import {JournalScanner, type TornTail} from './journal-scan.js'
-import {openJournalStream} from './journal-stream.js'
+import {isSegmentedJournal, openJournalStream} from './journal-stream.js'
 
 export {frameJournal, frameRecord, JournalCorruptError, NotAJournalError} from './journal-frame.js'
 
@@ -101,6 +101,7 @@ export class JournalFile implements JournalSink {
     ensurePrivateDir(dirname(path))
     const existed = existsSync(path) && statSync(path).size > 0
     if (existsSync(path) && statSync(path).isDirectory()) throw new JournalFileError(`journal ${path} is a directory; give a file path`)
+    if (opts.seed === undefined && isSegmentedJournal(path)) throw new JournalFileError(`journal ${path} is the first segment of a segmented journal; append to it with SegmentedJournal`)
     const found = existed ? recoverFile(path, opts.keepRecords ?? true) : undefined
     this.recovered = found?.recovery ?? {records: [], validBytes: 0, count: 0, firstTime: null, lastTime: null}
     this.fd = openSync(path, existed ? 'r+' : 'a+', FILE_MODE)

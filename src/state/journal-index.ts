@@ -1,16 +1,17 @@
 /** The index of a segmented journal (journal-segments.ts): its segments in order, validated on every read. */
 import {readFileSync} from 'node:fs'
-import {join} from 'node:path'
 import {z} from 'zod'
 import {JournalCorruptError} from './journal-frame.js'
 
-export const INDEX_FILE = 'journal.index.json'
+/** The index of the segmented journal whose first segment is `base`. */
+export const indexPathOf = (base: string): string => `${base}.index.json`
 
 const Hex8 = z.string().regex(/^[0-9a-f]{8}$/)
 
 const SegmentEntrySchema = z
   .object({
-    name: z.string().regex(/^\d{6}-\d{8}\.journal$/),
+    /** File name, in the first segment's directory. */
+    name: z.string().regex(/^[^/\\]+$/),
     /** Time of the first and last record (null while it has none). */
     firstTime: z.number().nullable(),
     lastTime: z.number().nullable(),
@@ -35,8 +36,7 @@ export type SegmentEntry = z.infer<typeof SegmentEntrySchema>
 export type JournalIndex = z.infer<typeof IndexSchema>
 
 export const hex8 = (n: number): string => n.toString(16).padStart(8, '0')
-export function readIndex(dir: string): JournalIndex {
-  const file = join(dir, INDEX_FILE)
+export function readIndex(file: string): JournalIndex {
   let raw: unknown
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'))

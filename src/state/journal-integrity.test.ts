@@ -6,7 +6,7 @@ import {afterAll, describe, expect, it} from 'vitest'
 import {VirtualClock} from '../engine/clock/clock.js'
 import {DurableState, JOURNAL_FILE} from './durable-store.js'
 import {frameJournal, frameRecord, JournalCorruptError, JournalFile, NotAJournalError, readJournal} from './journal-file.js'
-import {INDEX_FILE, readIndex} from './journal-index.js'
+import {indexPathOf, readIndex} from './journal-index.js'
 import {SegmentedJournal} from './journal-segments.js'
 import {openJournalStream} from './journal-stream.js'
 import {NS} from './pipeline-state.js'
@@ -133,17 +133,18 @@ describe('journal integrity', () => {
 
 describe('segmented journal', () => {
   it('rolls by size, keeps the index and reads back across segments in order', () => {
-    const dir = join(root, 'seg-size.journal')
+    const dir = join(root, 'size', 's.journal')
     const w = new SegmentedJournal(dir, {maxSegmentBytes: 2000})
     const recs = Array.from({length: 100}, (_, i) => rec(i))
     for (const r of recs) w.append(r)
     w.close()
-    const index = readIndex(dir)
+    const index = readIndex(indexPathOf(dir))
     expect(index.segments.length).toBeGreaterThan(3)
     expect(index.segments.every((s) => s.closed && s.bytes <= 2000 + 100)).toBe(true)
     expect(index.segments.reduce((n, s) => n + s.records, 0)).toBe(100)
     expect(index.segments[1].startChecksum).toBe(index.segments[0].endChecksum)
-    expect(readdirSync(dir).sort()).toEqual([INDEX_FILE, ...index.segments.map((s) => s.name)].sort())
+    expect(readdirSync(join(root, 'size')).sort()).toEqual(['s.journal.index.json', ...index.segments.map((s) => s.name)].sort())
+    expect(index.segments.slice(0, 2).map((s) => s.name)).toEqual(['s.journal', 's.journal.000002'])
     expect(readJournal(dir).records).toEqual(recs)
     const s = openJournalStream(dir)
     let n = 0
@@ -159,8 +160,8 @@ describe('segmented journal', () => {
     const recs = Array.from({length: 30}, (_, i) => rec(i, base + i * 3_600_000))
     for (const r of recs) w.append(r)
     w.close()
-    const index = readIndex(dir)
-    expect(index.segments.map((s) => s.name)).toEqual(['000001-20261206.journal', '000002-20261207.journal', '000003-20261208.journal'])
+    const index = readIndex(indexPathOf(dir))
+    expect(index.segments).toHaveLength(3)
     expect(index.segments.map((s) => s.records)).toEqual([2, 24, 4])
     expect(index.segments[1]).toMatchObject({firstTime: base + 2 * 3_600_000, lastTime: base + 25 * 3_600_000})
     expect(readJournal(dir).records).toEqual(recs)
@@ -173,12 +174,12 @@ describe('segmented journal', () => {
       const w = new SegmentedJournal(dir, {maxSegmentBytes: 600})
       for (let i = 0; i < 40; i++) w.append(rec(i))
       w.close()
-      return {dir, names: readIndex(dir).segments.map((s) => s.name)}
+      return {dir, names: readIndex(indexPathOf(dir)).segments.map((s) => s.name)}
     }
     // The last record of a closed segment rewritten with a checksum the chain accepts: the index's end checksum
     // (and the next segment's seed) tell.
     const a = make('seg-rewrite.journal')
-    const p = join(a.dir, a.names[0])
+    const p = join(root, a.names[0])
     const lines = readFileSync(p, 'latin1').split('\n')
     const last = lines.length - 2
     const prev = parseInt(lines[last - 1].slice(0, 8), 16)
@@ -188,18 +189,18 @@ describe('segmented journal', () => {
     expect(() => readJournal(a.dir)).toThrow(JournalCorruptError)
 
     const b = make('seg-truncate.journal')
-    const q = join(b.dir, b.names[1])
+    const q = join(root, b.names[1])
     writeFileSync(q, readFileSync(q).subarray(0, statSync(q).size - 40))
     expect(() => readJournal(b.dir)).toThrow(/closed segment|truncated or rewritten/)
 
     const c = make('seg-remove.journal')
-    rmSync(join(c.dir, c.names[1]))
+    rmSync(join(root, c.names[1]))
     expect(() => readJournal(c.dir)).toThrow(/missing/)
 
     const d = make('seg-swap.journal')
-    const x = readFileSync(join(d.dir, d.names[1]))
-    writeFileSync(join(d.dir, d.names[1]), readFileSync(join(d.dir, d.names[2])))
-    writeFileSync(join(d.dir, d.names[2]), x)
+    const x = readFileSync(join(root, d.names[1]))
+    writeFileSync(join(root, d.names[1]), readFileSync(join(root, d.names[2])))
+    writeFileSync(join(root, d.names[2]), x)
     expect(() => readJournal(d.dir)).toThrow(/chain/)
   })
 
@@ -208,8 +209,9 @@ describe('segmented journal', () => {
     const w = new SegmentedJournal(dir, {maxSegmentBytes: 800})
     for (let i = 0; i < 20; i++) w.append(rec(i))
     w.sync() // a crash: never closed
-    const names = readIndex(dir).segments.map((s) => s.name)
-    appendFileSync(join(dir, names.at(-1)!), '0123abcd {"t":')
+    const names = readIndex(indexPathOf(dir)).segments.map((s) => s.name)
+    expect(names.length).toBeGreaterThan(1)
+    appendFileSync(join(root, names.at(-1)!), '0123abcd {"t":')
     expect(readJournal(dir).tornTail).toMatchObject({reason: 'incomplete last record (no newline)'})
     const again = new SegmentedJournal(dir, {maxSegmentBytes: 800})
     for (let i = 20; i < 30; i++) again.append(rec(i))
@@ -229,9 +231,10 @@ describe('segmented journal', () => {
     expect(() => readJournal(dir)).toThrow(/end record/)
   })
 
-  it('a directory without an index is not a journal', () => {
+  it('a directory is not a journal; a single-file writer will not append to a segmented journal', () => {
     const dir = join(root, 'plain-dir')
     mkdirSync(dir)
     expect(() => readJournal(dir)).toThrow(NotAJournalError)
+    expect(() => new JournalFile(join(root, 'seg-crash.journal'))).toThrow(/first segment of a segmented journal/)
   })
 })

@@ -199,42 +199,71 @@ export class JournalScanner {
   /** Decodes every complete line in buf into the batch; reads more when none is complete. */
   private decodeLines(): void {
     const b = this.buf
-    let nl = b.indexOf(0x0a, this.pos)
+    const nl = b.indexOf(0x0a, this.pos)
     if (nl < 0 || nl >= this.bufLen) {
       if (!this.more()) return this.tail()
       return
     }
-    // Decoded once per chunk when ASCII (journals usually are: JSON escapes nothing else), each line a slice.
     const lastNl = b.lastIndexOf(0x0a, this.bufLen - 1)
-    const text = isAscii(b.subarray(this.pos, lastNl)) ? b.toString('latin1', this.pos, lastNl) : undefined
-    const textAt = this.pos
+    // Decoded once per chunk when ASCII (journals usually are: JSON escapes nothing else); each line is then a
+    // slice of that string, checksummed and parsed as it is.
+    if (isAscii(b.subarray(this.pos, lastNl))) this.decodeAscii(b.toString('latin1', this.pos, lastNl + 1))
+    else this.decodeBytes(lastNl)
+  }
+
+  /** `text`: the chunk from `pos` through its last newline, one byte per character. */
+  private decodeAscii(text: string): void {
+    const base = this.pos
     const chained = this.version === 2
-    while (nl >= 0 && nl < this.bufLen) {
-      const at = this.pos
-      const sum = frameChecksum(b, at, nl)
-      let bad: string | undefined
-      let rec: JournalRecord | undefined
-      if (sum < 0) bad = 'malformed line (no checksum)'
-      else if (crc32(b.subarray(at + 9, nl), chained ? this.prev : 0) !== sum) {
-        bad = chained ? 'checksum mismatch (this record was changed, or the one before it was rewritten)' : 'checksum mismatch'
-      } else {
-        try {
-          rec = JSON.parse(text === undefined ? b.toString('utf8', at + 9, nl) : text.slice(at + 9 - textAt, nl - textAt)) as JournalRecord
-          if (typeof rec !== 'object' || rec === null || typeof rec.t !== 'number' || typeof rec.type !== 'string') bad = 'not a journal record (needs t and type)'
-        } catch {
-          bad = 'unparseable record'
-        }
-      }
-      const offset = this.bufAt + at
-      if (bad !== undefined) return this.badLine(offset, nl, bad)
-      if (this.endAt !== undefined) throw this.afterEnd(offset)
-      if (END_RECORD_TYPES.has(rec!.type)) this.endAt = offset
-      this.batch.push(rec!)
-      this.count++
-      this.prev = sum
-      this.pos = nl + 1
-      nl = b.indexOf(0x0a, this.pos)
+    let i = 0
+    while (i < text.length) {
+      const nl = text.indexOf('\n', i)
+      const sum = frameChecksum(this.buf, base + i, base + nl)
+      const json = text.slice(i + 9, nl)
+      if (sum < 0) return this.badLine(this.bufAt + base + i, base + nl, 'malformed line (no checksum)')
+      if (crc32(json, chained ? this.prev : 0) !== sum) return this.badLine(this.bufAt + base + i, base + nl, this.mismatch())
+      const bad = this.accept(json, this.bufAt + base + i, sum)
+      if (bad !== undefined) return this.badLine(this.bufAt + base + i, base + nl, bad)
+      i = nl + 1
+      this.pos = base + i
     }
+  }
+
+  /** The chunk has non-ASCII bytes: each line decoded as UTF-8 on its own (the checksum is over the bytes). */
+  private decodeBytes(lastNl: number): void {
+    const b = this.buf
+    const chained = this.version === 2
+    while (this.pos <= lastNl) {
+      const at = this.pos
+      const nl = b.indexOf(0x0a, at)
+      const sum = frameChecksum(b, at, nl)
+      if (sum < 0) return this.badLine(this.bufAt + at, nl, 'malformed line (no checksum)')
+      if (crc32(b.subarray(at + 9, nl), chained ? this.prev : 0) !== sum) return this.badLine(this.bufAt + at, nl, this.mismatch())
+      const bad = this.accept(b.toString('utf8', at + 9, nl), this.bufAt + at, sum)
+      if (bad !== undefined) return this.badLine(this.bufAt + at, nl, bad)
+      this.pos = nl + 1
+    }
+  }
+
+  private mismatch(): string {
+    return this.version === 2 ? 'checksum mismatch (this record was changed, or the one before it was rewritten)' : 'checksum mismatch'
+  }
+
+  /** Parses a line whose checksum holds; returns what is wrong with it, if anything. */
+  private accept(json: string, offset: number, sum: number): string | undefined {
+    let rec: JournalRecord
+    try {
+      rec = JSON.parse(json) as JournalRecord
+    } catch {
+      return 'unparseable record'
+    }
+    if (typeof rec !== 'object' || rec === null || typeof rec.t !== 'number' || typeof rec.type !== 'string') return 'not a journal record (needs t and type)'
+    if (this.endAt !== undefined) throw this.afterEnd(offset)
+    if (END_RECORD_TYPES.has(rec.type)) this.endAt = offset
+    this.batch.push(rec)
+    this.count++
+    this.prev = sum
+    return undefined
   }
 
   /** A bad line: the torn tail when it is the file's last, corruption otherwise. */

@@ -1,27 +1,28 @@
 /**
  * Segmented journals: a session journal that rolls into segment files by size and by UTC day, so no file grows
- * without bound. The journal is a directory:
+ * without bound. The journal is named by its first segment; the others and the index sit beside it:
  *
- *     <name>.journal/
- *       journal.index.json          the segments in order (written atomically at each roll and at close)
- *       000001-20261207.journal     segment files, each a version 2 journal file (journal-frame.ts)
- *       000002-20261208.journal
+ *     <name>.journal              segment 1 (each segment a version 2 journal file, journal-frame.ts)
+ *     <name>.journal.000002       segment 2, ...
+ *     <name>.journal.index.json   the segments in order (written atomically at each roll and at close)
  *
+ * So a path to a paper / live journal works as before wherever a journal is read (the readers find the index),
+ * and a short session's journal is one ordinary journal file plus its index.
  * The checksum chain runs across segments: each segment's first line carries the previous segment's last
  * checksum as its seed, and the index records each closed segment's record count, byte size and end checksum,
  * so a segment removed, reordered, truncated or with its last record rewritten is detected.
  * Readers take a segmented journal's directory wherever a journal file is accepted (`openJournalStream`).
  */
 import {existsSync, statSync} from 'node:fs'
-import {join} from 'node:path'
+import {basename, dirname, join} from 'node:path'
 import type {JournalRecord, JournalSink} from '../engine/journal.js'
 import {ensurePrivateDir, writeFileAtomic} from './atomic-file.js'
 import {JournalFile} from './journal-file.js'
 import {NotAJournalError} from './journal-frame.js'
-import {hex8, INDEX_FILE, type JournalIndex, readIndex, type SegmentEntry} from './journal-index.js'
+import {hex8, indexPathOf, type JournalIndex, readIndex, type SegmentEntry} from './journal-index.js'
 import {openJournalStream} from './journal-stream.js'
 
-export {INDEX_FILE} from './journal-index.js'
+export {indexPathOf} from './journal-index.js'
 export {isSegmentedJournal} from './journal-stream.js'
 
 /** Default segment size: a segment is closed once it reaches this. */
@@ -29,10 +30,6 @@ export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024
 const DAY_MS = 86_400_000
 
 const utcDay = (t: number): number => Math.floor(t / DAY_MS)
-function dayStamp(t: number): string {
-  const d = new Date(utcDay(t) * DAY_MS)
-  return Number.isFinite(d.getTime()) ? d.toISOString().slice(0, 10).replaceAll('-', '') : '00000000'
-}
 
 export interface SegmentedJournalOptions {
   /** Roll to a new segment once one reaches this many bytes (default 64 MiB). */
@@ -43,8 +40,7 @@ export interface SegmentedJournalOptions {
 }
 
 /**
- * The writer of a segmented journal. A segment is created with its first record, named by its sequence number
- * and that record's UTC day. Crash safety: the index names the next segment before its file is created, so a
+ * The writer of a segmented journal. A segment is created with its first record. Crash safety: the index names the next segment before its file is created, so a
  * segment file never exists unlisted; the last segment (open at a crash) is recovered like any journal file.
  */
 export class SegmentedJournal implements JournalSink {
@@ -58,13 +54,19 @@ export class SegmentedJournal implements JournalSink {
   private closed = false
   readonly maxBytes: number
 
-  constructor(readonly dir: string, private readonly opts: SegmentedJournalOptions = {}) {
+  private readonly dir: string
+  private readonly indexPath: string
+
+  /** `path`: the journal's name, which is its first segment's file. */
+  constructor(readonly path: string, private readonly opts: SegmentedJournalOptions = {}) {
     this.maxBytes = opts.maxSegmentBytes ?? DEFAULT_SEGMENT_BYTES
-    if (existsSync(dir) && !statSync(dir).isDirectory()) throw new NotAJournalError(dir, 'a file, where a segmented journal is a directory')
-    ensurePrivateDir(dir)
-    if (existsSync(join(dir, INDEX_FILE))) {
+    this.dir = dirname(path)
+    this.indexPath = indexPathOf(path)
+    ensurePrivateDir(this.dir)
+    if (existsSync(path) && statSync(path).isDirectory()) throw new NotAJournalError(path, 'a directory; give a file name for the journal')
+    if (existsSync(this.indexPath)) {
       // Reopening: the whole chain is checked first (corruption refuses here), then the last segment is reopened.
-      const s = openJournalStream(dir)
+      const s = openJournalStream(path)
       try {
         while (s.nextBatch().length > 0) {
           // checking only
@@ -72,10 +74,11 @@ export class SegmentedJournal implements JournalSink {
       } finally {
         s.close()
       }
-      this.index = {segments: readIndex(dir).segments.filter((e) => e.records > 0 || existsSync(join(dir, e.name)))}
+      this.index = {segments: readIndex(this.indexPath).segments.filter((e) => e.records > 0 || existsSync(join(this.dir, e.name)))}
       const last = this.index.segments.at(-1)
       if (last) this.reopen(last)
     } else {
+      if (existsSync(path)) throw new NotAJournalError(path, 'a file that exists without a segment index; choose a new journal name')
       this.index = {segments: []}
       this.writeIndex()
     }
@@ -88,7 +91,7 @@ export class SegmentedJournal implements JournalSink {
       // JSON length is a close enough estimate of the line (the frame adds 10 bytes).
       if (rollDay || this.current.bytes >= this.maxBytes) this.roll()
     }
-    if (!this.current) this.open(record.t)
+    if (!this.current) this.open()
     this.current!.append(record)
     if (this.records === 0) {
       this.firstTime = record.t
@@ -128,10 +131,10 @@ export class SegmentedJournal implements JournalSink {
 
   private nextSeed = 0
 
-  private open(t: number): void {
+  private open(): void {
     const seq = this.index.segments.length + 1
     const entry: SegmentEntry = {
-      name: `${String(seq).padStart(6, '0')}-${dayStamp(t)}.journal`,
+      name: seq === 1 ? basename(this.path) : `${basename(this.path)}.${String(seq).padStart(6, '0')}`,
       firstTime: null, lastTime: null, records: 0, bytes: 0,
       startChecksum: hex8(this.nextSeed), endChecksum: null, closed: false,
     }
@@ -173,7 +176,7 @@ export class SegmentedJournal implements JournalSink {
 
   private writeIndex(): void {
     const index: JournalIndex = {format: 'trader-journal-index', version: 1, segments: this.index.segments}
-    writeFileAtomic(join(this.dir, INDEX_FILE), JSON.stringify(index, null, 1) + '\n')
+    writeFileAtomic(this.indexPath, JSON.stringify(index, null, 1) + '\n')
   }
 }
 

@@ -1,18 +1,18 @@
 /**
- * Reading a journal as a stream of records, a chunk at a time: a single journal file, or a segmented journal's
- * directory (journal-segments.ts) whose segments are read in order with the checksum chain checked across them
- * and each closed segment checked against its index entry.
+ * Reading a journal as a stream of records, a chunk at a time: a single journal file, or a segmented journal
+ * (journal-segments.ts: named by its first segment) whose segments are read in order with the checksum chain
+ * checked across them and each closed segment checked against its index entry.
  */
 import {existsSync, statSync} from 'node:fs'
-import {join} from 'node:path'
+import {dirname, join} from 'node:path'
 import type {JournalRecord} from '../engine/journal.js'
 import {JournalCorruptError, NotAJournalError} from './journal-frame.js'
-import {hex8, INDEX_FILE, type JournalIndex, readIndex} from './journal-index.js'
+import {hex8, indexPathOf, type JournalIndex, readIndex} from './journal-index.js'
 import {JournalScanner, type TornTail} from './journal-scan.js'
 
-/** True when `path` is a directory holding a journal index. */
+/** True when `path` is the first segment of a segmented journal (its index is beside it). */
 export function isSegmentedJournal(path: string): boolean {
-  return existsSync(join(path, INDEX_FILE)) && statSync(path).isDirectory()
+  return existsSync(indexPathOf(path))
 }
 
 /** The end of a read: totals over every segment, and the torn tail (of the last segment only). */
@@ -35,13 +35,12 @@ export interface JournalStream {
   close(): void
 }
 
-/** Opens a journal file or a segmented journal's directory for reading. */
+/** Opens a journal file, or a segmented journal by its first segment's path, for reading. */
 export function openJournalStream(path: string, opts: {chunkBytes?: number} = {}): JournalStream {
+  const index = indexPathOf(path)
+  if (existsSync(index)) return new SegmentStream(dirname(path), index, readIndex(index), opts.chunkBytes)
   if (!existsSync(path)) throw new NotAJournalError(path, 'it does not exist; check the path')
-  if (statSync(path).isDirectory()) {
-    if (!existsSync(join(path, INDEX_FILE))) throw new NotAJournalError(path, `a directory without ${INDEX_FILE}`)
-    return new SegmentStream(path, readIndex(path), opts.chunkBytes)
-  }
+  if (statSync(path).isDirectory()) throw new NotAJournalError(path, 'a directory; give the journal file in it')
   return new FileStream(path, opts.chunkBytes)
 }
 
@@ -86,7 +85,7 @@ class SegmentStream implements JournalStream {
   private torn: (TornTail & {file: string}) | undefined
   private done = false
 
-  constructor(readonly dir: string, private readonly index: JournalIndex, private readonly chunkBytes?: number) {}
+  constructor(readonly dir: string, private readonly indexPath: string, private readonly index: JournalIndex, private readonly chunkBytes?: number) {}
 
   next(): JournalRecord | undefined {
     for (;;) {
@@ -127,7 +126,7 @@ class SegmentStream implements JournalStream {
     const file = join(this.dir, e.name)
     const expected = this.at === 0 ? parseInt(e.startChecksum, 16) : this.seed
     if (e.startChecksum !== hex8(expected)) {
-      throw new JournalCorruptError(join(this.dir, INDEX_FILE), 0, `segment ${e.name} starts the chain at ${e.startChecksum}, the segment before it ended at ${hex8(expected)}`, 'restore the journal directory from a backup')
+      throw new JournalCorruptError(this.indexPath, 0, `segment ${e.name} starts the chain at ${e.startChecksum}, the segment before it ended at ${hex8(expected)}`, 'restore the journal and its segments from a backup')
     }
     if (!existsSync(file)) {
       // The index names the next segment before its file exists: only the last, open one may be missing.
@@ -135,7 +134,7 @@ class SegmentStream implements JournalStream {
         this.done = true
         return false
       }
-      throw new JournalCorruptError(file, 0, 'the segment listed in the index is missing', 'restore the journal directory from a backup')
+      throw new JournalCorruptError(file, 0, 'the segment listed in the index is missing', 'restore the journal and its segments from a backup')
     }
     if (this.ended) throw new JournalCorruptError(file, 0, "a segment after the one holding the session's end record", 'remove it only if you know where it came from')
     this.scanner = new JournalScanner(file, {seed: expected, chunkBytes: this.chunkBytes})
@@ -150,10 +149,10 @@ class SegmentStream implements JournalStream {
     const end = s.end
     const last = this.at === this.index.segments.length - 1
     if (end.tornTail && (!last || e.closed)) {
-      throw new JournalCorruptError(file, end.tornTail.offset, `${end.tornTail.reason} in a closed segment`, 'restore the journal directory from a backup')
+      throw new JournalCorruptError(file, end.tornTail.offset, `${end.tornTail.reason} in a closed segment`, 'restore the journal and its segments from a backup')
     }
     if (e.closed && (end.records !== e.records || end.validBytes !== e.bytes || hex8(end.endChecksum) !== e.endChecksum)) {
-      throw new JournalCorruptError(file, Math.min(end.validBytes, e.bytes), `the segment holds ${end.records} records, ${end.validBytes} bytes ending in checksum ${hex8(end.endChecksum)}; the index recorded ${e.records}, ${e.bytes} bytes, ${e.endChecksum} (it was truncated or rewritten)`, 'restore the journal directory from a backup')
+      throw new JournalCorruptError(file, Math.min(end.validBytes, e.bytes), `the segment holds ${end.records} records, ${end.validBytes} bytes ending in checksum ${hex8(end.endChecksum)}; the index recorded ${e.records}, ${e.bytes} bytes, ${e.endChecksum} (it was truncated or rewritten)`, 'restore the journal and its segments from a backup')
     }
     if (end.tornTail) this.torn = {...end.tornTail, file}
     this.records += end.records

@@ -30,8 +30,8 @@ export interface JournalReadResult {
   readonly records: JournalRecord[]
   /** Byte length of the valid prefix (over all segments of a segmented journal). */
   readonly validBytes: number
-  /** Present when the journal ends in an incomplete or corrupt last record. */
-  readonly tornTail?: TornTail
+  /** Present when the journal ends in an incomplete or corrupt last record (`file`: a segmented journal's last segment). */
+  readonly tornTail?: TornTail & {readonly file?: string}
 }
 
 /**

@@ -88,7 +88,7 @@ export interface JournalRecovery extends JournalReadResult {
 export class JournalFile implements JournalSink {
   private readonly fd: number
   private pending = ''
-  private pendingRecords = 0
+  private appended = 0
   /** Bytes in the file: the next record is written here. */
   private size: number
   /** The chain's last checksum; version 1 files (no chain) stay version 1. */
@@ -130,9 +130,14 @@ export class JournalFile implements JournalSink {
       this.pending += f.line
       this.prev = f.sum
     } else this.pending += frameLine(json, 0).line
-    this.pendingRecords++
+    this.appended++
     if (SYNC_TYPES.has(record.type)) this.sync()
     else if (this.pending.length >= (this.opts.batchBytes ?? 64 * 1024)) this.flush()
+  }
+
+  /** Records in the file: recovered on open plus appended since. */
+  get records(): number {
+    return this.recovered.count + this.appended
   }
 
   /** Bytes written plus buffered (UTF-8 of the buffered text, counted as written). */
@@ -150,7 +155,6 @@ export class JournalFile implements JournalSink {
     if (this.pending.length === 0) return
     const bytes = Buffer.from(this.pending, 'utf8')
     this.pending = ''
-    this.pendingRecords = 0
     let off = 0
     while (off < bytes.length) off += writeSync(this.fd, bytes, off, bytes.length - off, this.size + off)
     this.size += bytes.length

@@ -77,7 +77,7 @@ Exit code 3: the run completed, but the venue or the risk engine refused more th
       // A run that failed before its first record leaves no empty journal behind to be mistaken for one.
       if (journalFile && flags.journal) {
         const fs = await import('node:fs')
-        if (fs.existsSync(flags.journal) && fs.statSync(flags.journal).size === 0) fs.unlinkSync(flags.journal)
+        if (fs.existsSync(flags.journal) && journalFile.records === 0) fs.unlinkSync(flags.journal)
       }
     }
     if (progress) process.stderr.write('\r\x1b[K')

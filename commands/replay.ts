@@ -40,7 +40,8 @@ backtest and checks its expectations and the general invariants; its journal sta
     const files: string[] = []
     for (const p of argv as string[]) {
       if (!existsSync(p)) throw new UserInputError(`${p} does not exist; give journal files, scenario files or a directory of scenarios`)
-      if (statSync(p).isDirectory()) files.push(...readdirSync(p).filter((f) => f.endsWith('.json') || f.endsWith('.journal')).sort().map((f) => join(p, f)))
+      // A segmented journal's index (X.journal.index.json) is read with its first segment, not as a scenario.
+      if (statSync(p).isDirectory()) files.push(...readdirSync(p).filter((f) => (f.endsWith('.json') && !f.endsWith('.journal.index.json')) || f.endsWith('.journal')).sort().map((f) => join(p, f)))
       else if (statSync(p).size === 0) throw new UserInputError(`${p} is empty: neither a journal nor a scenario; a recording that stopped before its first record leaves nothing to replay`)
       else files.push(p)
     }
@@ -97,9 +98,9 @@ backtest and checks its expectations and the general invariants; its journal sta
       if (journalDir && out.journal.records[0]?.type !== 'session') {
         this.logToStderr(`note: ${scenario.id} runs several accounts in one run; its journals are not replayable on their own, none written`)
       } else if (journalDir) {
-        const {frameRecord} = await import('../src/state/journal-file.js')
+        const {frameJournal} = await import('../src/state/journal-file.js')
         const {writeFileSync} = await import('node:fs')
-        writeFileSync(join(journalDir, `${scenario.id}.journal`), out.journal.records.map((r) => frameRecord(r)).join(''), {mode: 0o600})
+        writeFileSync(join(journalDir, `${scenario.id}.journal`), frameJournal(out.journal.records), {mode: 0o600})
       }
       results.push({file, id: scenario.id, ok: out.failures.length === 0, failures: out.failures, ms: Math.round(performance.now() - started)})
     }

@@ -10,8 +10,10 @@ export function isJournalFile(path: string): boolean {
   try {
     const buf = Buffer.alloc(16)
     const n = readSync(fd, buf, 0, 16, 0)
-    // A journal line starts with 8 hex digits of CRC-32, a space and the record's JSON.
-    return /^[0-9a-f]{8} \{/.test(buf.toString('utf8', 0, n))
+    // A journal starts with its format line (version 2), or straight with a frame: 8 hex digits of CRC-32, a space
+    // and the record's JSON (version 1).
+    const head = buf.toString('utf8', 0, n)
+    return head.startsWith('#trader-journal ') || /^[0-9a-f]{8} \{/.test(head)
   } finally {
     closeSync(fd)
   }

@@ -9,7 +9,7 @@ import {UserInputError} from './errors.js'
 import {describeSystemError} from './system-errors.js'
 
 /** Error classes from src/ whose messages are written for the user (what, where, how to fix). */
-const USER_ERRORS = new Set(['NoDataError', 'StoreOpenError', 'DataImportError', 'InvalidBarError', 'InvalidFundingRowError', 'RunOutputError'])
+const USER_ERRORS = new Set(['NoDataError', 'StoreOpenError', 'DataImportError', 'InvalidBarError', 'InvalidFundingRowError', 'RunOutputError', 'JournalCorruptError', 'NotAJournalError', 'JournalFileError'])
 
 export abstract class TraderCommand extends Command {
   protected override async catch(err: Error & {code?: string; oclif?: {exit?: number}}): Promise<unknown> {

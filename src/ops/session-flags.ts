@@ -31,6 +31,7 @@ export const sessionFlags = {
   'time-scale': Flags.string({default: '1', description: 'session ms per wall ms: only for an emulator replaying history faster (its --speed)'}),
   'state-dir': Flags.string({description: 'state directory (locks, epochs): default $TRADER_STATE_DIR or $TRADER_HOME/state'}),
   'journal-dir': Flags.string({description: 'journal directory: default $TRADER_JOURNAL_DIR or $TRADER_HOME/journals'}),
+  'journal-segment-mb': Flags.integer({min: 1, default: 64, description: 'the session journal rolls to a new segment file at this size (MiB) and at each UTC day'}),
 }
 
 export interface SessionFlagValues {
@@ -57,6 +58,7 @@ export interface SessionFlagValues {
   'time-scale': string
   'state-dir'?: string
   'journal-dir'?: string
+  'journal-segment-mb'?: number
 }
 
 export function parseDuration(text: string): number {
@@ -107,7 +109,7 @@ export function sessionOptionsFrom(
     mode, venue: f.venue as 'alpaca' | 'bybit' | 'sim', feed: f.feed as 'alpaca' | 'bybit' | undefined, ...(positionMode !== undefined ? {positionMode} : {}), account: f.account, strategy: f.strategy!, params, symbols, timeframe: f.timeframe as Timeframe,
     riskOverrides: fleet?.riskOverrides,
     seed: f.seed, risk: f.risk, timeScale, durationMs: f.duration === undefined ? undefined : parseDuration(f.duration),
-    stateDir: roots.state, journalDir: roots.journals, healthPort: f['health-port'], healthDetails: f['health-details'], envFile: f['env-file'],
+    stateDir: roots.state, journalDir: roots.journals, journalSegmentBytes: (f['journal-segment-mb'] ?? 64) * 1024 * 1024, healthPort: f['health-port'], healthDetails: f['health-details'], envFile: f['env-file'],
     baseUrl: f['base-url'], wsUrl: f['ws-url'], dataUrl: f['data-url'], dataWsUrl: f['data-ws-url'],
     ...rest,
   }

@@ -4,7 +4,6 @@
  * the journal opened (intents fsync'd before their request), health and metrics served, signals turned into a
  * recorded stop, and everything closed in order. The session itself is src/engine/live/live-session.ts.
  */
-import {statSync} from 'node:fs'
 import {join} from 'node:path'
 import type {Timeframe} from '../core/market-data.js'
 import {EventLoop} from '../engine/event-loop.js'
@@ -19,7 +18,8 @@ import {captureStartState} from '../engine/start-state.js'
 import {checkRefusals, type RefusalCounts, REJECTED_AFTER_ACCEPT} from '../engine/refusal-check.js'
 import {VirtualClock} from '../engine/clock/clock.js'
 import {findStrategy, STRATEGIES} from '../../strategies/index.js'
-import {frameRecord, JournalFile} from '../state/journal-file.js'
+import {frameRecord} from '../state/journal-file.js'
+import {SegmentedJournal} from '../state/journal-segments.js'
 import {acquireLock, type HeldLock} from '../state/instance-lock.js'
 import {UserInputError} from './errors.js'
 import {type PositionModeSetting, withNeededPositionMode} from '../sim/config.js'
@@ -60,6 +60,8 @@ export interface TradingSessionOptions extends VenueEndpoints {
   readonly graceMs?: number
   readonly stateDir: string
   readonly journalDir: string
+  /** A journal segment is closed once it reaches this many bytes (default 64 MiB); segments also roll at each UTC day. */
+  readonly journalSegmentBytes?: number
   readonly healthPort?: number
   /** Show the pid and the lock epoch on /health (off: a page that reaches the port learns nothing about the process). */
   readonly healthDetails?: boolean
@@ -121,7 +123,7 @@ export async function runTradingSession(opts: TradingSessionOptions): Promise<Tr
   })
   let lock: HeldLock | undefined
   let health: HealthServer | undefined
-  let journalFile: JournalFile | undefined
+  let journalFile: SegmentedJournal | undefined
   try {
     const onDecodeError = (e: {where: string; issue: string}): void => opts.logger.warn({where: e.where, issue: e.issue}, 'venue payload did not decode')
     // Bybit's default is one-way; the session runs in the mode it is given, else the one its strategy needs.
@@ -173,7 +175,8 @@ export async function runTradingSession(opts: TradingSessionOptions): Promise<Tr
     lock = acquireLock(opts.stateDir, opts.account, new Date(), process.pid, {healthPort: health?.port, label: `${opts.mode} ${opts.venue} ${opts.strategy}`})
     const epoch = lock.info.epoch
     const journalPath = join(opts.journalDir, `${opts.account}-${opts.mode}-${new Date().toISOString().replace(/[:.]/g, '-')}.journal`)
-    journalFile = new JournalFile(journalPath)
+    // Rolls into segments by size and UTC day (journal-segments.ts); the path names the first segment.
+    journalFile = new SegmentedJournal(journalPath, {maxSegmentBytes: opts.journalSegmentBytes})
     const journal = new Journal({sinks: [journalFile, counting]})
     // Cooldowns survive a restart: those still running are read from the account's state and recorded in the header.
     const cooldowns = risk && Number(risk.cooldownMs) > 0 ? readCooldowns(opts.stateDir, opts.account, origin) : {}
@@ -237,8 +240,8 @@ export async function runTradingSession(opts: TradingSessionOptions): Promise<Tr
     }
     if (driver.error !== undefined) throw driver.error
     journalFile.close()
+    metrics.journalBytes.set(journalFile.segments.reduce((n, seg) => n + seg.bytes, 0))
     journalFile = undefined
-    metrics.journalBytes.set(statSync(journalPath).size)
     // No silent failure: a session whose orders were mostly refused says why and how to fix it. A warning only:
     // the session has ended by now either way, and a live session must never stop over it mid-way.
     const refusals = checkRefusals(sessionRefusals(counting.counts), 'session')

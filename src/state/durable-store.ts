@@ -3,7 +3,8 @@
  * CRC-framed journal and fsync'd before `set` returns — so whatever the caller does next (send the order whose
  * intent it just wrote) happens after the change is durable. Snapshots keep start-up fast: written with the full
  * atomic recipe, after which the journal restarts empty. Recovery = latest snapshot + the journal records after
- * its sequence number; a torn tail (a crash mid-append) is cut. Files 0600 in a 0700 directory.
+ * its sequence number; a torn tail (a crash mid-append) is cut, while a bad record before the last one refuses to
+ * open (JournalCorruptError, nothing truncated). Files 0600 in a 0700 directory.
  *
  * A crash between writing the snapshot and emptying the journal is harmless: records at or below the snapshot's
  * sequence number are skipped on replay.

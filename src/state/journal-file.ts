@@ -1,156 +1,153 @@
 /**
- * The session journal on disk: append-only, one record per line, each line framed as
+ * The session journal on disk: append-only, one record per line, checksum-chained (format in journal-frame.ts).
+ * A torn tail (a crash mid-write: the last record incomplete or failing its checksum) is cut on reopen, keeping
+ * every complete record before it. A bad record with records after it is corruption: opening refuses with the
+ * byte offset (JournalCorruptError) and the file is left as it is. Records that must be durable before their
+ * effect leaves the process (an order's intent before its request) are written with `sync`; others are batched.
  *
- *     <crc32 of the JSON, 8 hex digits> <JSON of the record>\n
- *
- * so a torn or corrupted tail (a crash mid-write) is detected by a missing newline or a checksum mismatch and cut
- * on recovery, keeping every complete record before it. Records that must be durable before their effect leaves
- * the process (an order's intent before its request) are written with `sync`; others are batched.
+ * A journal path may also name a segmented journal (a directory with an index, journal-segments.ts); the readers
+ * here take either.
  */
-import {closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readFileSync, readSync, writeSync} from 'node:fs'
-import {isAscii} from 'node:buffer'
+import {closeSync, existsSync, fsyncSync, ftruncateSync, openSync, statSync, writeSync} from 'node:fs'
 import {dirname} from 'node:path'
-import {crc32} from 'node:zlib'
 import type {JournalRecord, JournalSink} from '../engine/journal.js'
 import {ensurePrivateDir, FILE_MODE, fsyncDir} from './atomic-file.js'
+import {frameLine, magicLine} from './journal-frame.js'
+import {JournalScanner, type TornTail} from './journal-scan.js'
+import {isSegmentedJournal, openJournalStream} from './journal-stream.js'
+
+export {frameJournal, frameRecord, JournalCorruptError, NotAJournalError} from './journal-frame.js'
 
 export class JournalFileError extends Error {
   override readonly name = 'JournalFileError'
+  readonly exitCode = 2
 }
 
 /** Record types whose line must be on disk before anything else happens (DESIGN property 4). */
 const SYNC_TYPES: ReadonlySet<string> = new Set(['intent', 'cancel_intent', 'state', 'lock'])
 
-export function frameRecord(record: JournalRecord): string {
-  const json = JSON.stringify(record)
-  return `${crc32(json).toString(16).padStart(8, '0')} ${json}\n`
-}
-
 export interface JournalReadResult {
   readonly records: JournalRecord[]
-  /** Byte length of the valid prefix. */
+  /** Byte length of the valid prefix (over all segments of a segmented journal). */
   readonly validBytes: number
-  /** Present when the file ends in an incomplete or corrupt record. */
-  readonly tornTail?: {readonly offset: number; readonly bytes: number; readonly reason: string}
+  /** Present when the journal ends in an incomplete or corrupt last record (`file`: a segmented journal's last segment). */
+  readonly tornTail?: TornTail & {readonly file?: string}
 }
-
-/** Value of each byte as a lowercase hex digit, -1 for any other byte (the frame's checksum is 8 lowercase hex digits). */
-const HEX = new Int8Array(256).fill(-1)
-for (let i = 0; i < 16; i++) HEX['0123456789abcdef'.charCodeAt(i)] = i
-
-/** The checksum written at `at` (8 lowercase hex digits, then a space), or -1 when the frame is malformed. */
-function frameChecksum(buf: Buffer, at: number, end: number): number {
-  if (end - at < 9 || buf[at + 8] !== 0x20) return -1
-  let v = 0
-  for (let i = at; i < at + 8; i++) {
-    const d = HEX[buf[i]]
-    if (d < 0) return -1
-    v = v * 16 + d
-  }
-  return v
-}
-
-/** Largest file decoded as one string (V8 strings stop short of 2^29 characters). */
-const MAX_ONE_STRING = 256 * 1024 * 1024
 
 /**
- * Reads every complete, checksum-valid record; stops at the first bad one (everything after it is the torn tail).
- * The checksum is taken over the line's bytes as they are on disk (the UTF-8 of the JSON the writer framed), so a
- * line is decoded to a string once, for JSON.parse.
+ * Every record of a journal (a file or a segmented journal's directory) in memory. Throws JournalCorruptError
+ * on corruption, NotAJournalError for anything else. Large journals: use `openJournalStream`.
  */
 export function readJournal(path: string): JournalReadResult {
-  const buf = readFileSync(path)
+  const s = openJournalStream(path)
   const records: JournalRecord[] = []
-  // An ASCII file (journals usually are: JSON escapes nothing else) is decoded once, and each line is a slice of
-  // that string, where decoding line by line would allocate and copy every line again.
-  const text = buf.length <= MAX_ONE_STRING && isAscii(buf) ? buf.toString('latin1') : undefined
-  let offset = 0
-  while (offset < buf.length) {
-    const nl = buf.indexOf(0x0a, offset)
-    if (nl < 0) return {records, validBytes: offset, tornTail: {offset, bytes: buf.length - offset, reason: 'incomplete last record (no newline)'}}
-    const sum = frameChecksum(buf, offset, nl)
-    if (sum < 0 || crc32(buf.subarray(offset + 9, nl)) !== sum) {
-      return {records, validBytes: offset, tornTail: {offset, bytes: buf.length - offset, reason: 'checksum mismatch'}}
-    }
-    let rec: JournalRecord
-    try {
-      rec = JSON.parse(text === undefined ? buf.toString('utf8', offset + 9, nl) : text.slice(offset + 9, nl)) as JournalRecord
-    } catch {
-      return {records, validBytes: offset, tornTail: {offset, bytes: buf.length - offset, reason: 'unparseable record'}}
-    }
-    records.push(rec)
-    offset = nl + 1
+  try {
+    for (let b = s.nextBatch(); b.length > 0; b = s.nextBatch()) for (let i = 0; i < b.length; i++) records.push(b[i])
+  } finally {
+    s.close()
   }
-  return {records, validBytes: offset}
+  const end = s.end
+  return {records, validBytes: end.validBytes, ...(end.tornTail ? {tornTail: end.tornTail} : {})}
 }
 
-/**
- * The first `count` complete, checksum-valid records, reading only as much of the file as they take (telling a
- * journal's kind by its header without loading the whole file).
- */
+/** The first `count` records, reading only as much as they take (telling a journal's kind by its header). */
 export function readJournalHead(path: string, count = 1): JournalRecord[] {
-  const fd = openSync(path, 'r')
+  const s = openJournalStream(path, {chunkBytes: 64 * 1024})
   try {
     const records: JournalRecord[] = []
-    let buf = Buffer.alloc(0)
-    let chunk = 64 * 1024
-    let pos = 0
-    let offset = 0
-    while (records.length < count) {
-      const nl = buf.indexOf(0x0a, offset)
-      if (nl < 0) {
-        const more = Buffer.allocUnsafe(chunk)
-        const n = readSync(fd, more, 0, chunk, pos)
-        if (n === 0) break
-        pos += n
-        buf = Buffer.concat([buf.subarray(offset), more.subarray(0, n)])
-        offset = 0
-        chunk *= 2
-        continue
-      }
-      const sum = frameChecksum(buf, offset, nl)
-      if (sum < 0 || crc32(buf.subarray(offset + 9, nl)) !== sum) break
-      try {
-        records.push(JSON.parse(buf.toString('utf8', offset + 9, nl)) as JournalRecord)
-      } catch {
-        break
-      }
-      offset = nl + 1
-    }
+    for (let r = s.next(); r !== undefined && records.length < count; r = s.next()) records.push(r)
     return records
+  } catch {
+    // A header is asked for to tell kinds apart: whatever fails later fails in full where the whole file is read.
+    return []
   } finally {
-    closeSync(fd)
+    s.close()
   }
+}
+
+export interface JournalFileOptions {
+  /** Bytes buffered before a write (default 64 KiB). */
+  readonly batchBytes?: number
+  /** The chain's starting value for a new file (a later segment continues the previous one's). */
+  readonly seed?: number
+  /** Keep the recovered records in `recovered.records` (default true; a segment reopened for appending: false). */
+  readonly keepRecords?: boolean
+}
+
+/** What reopening found, with the first and last record times (a segment's index entry needs them). */
+export interface JournalRecovery extends JournalReadResult {
+  readonly count: number
+  readonly firstTime: number | null
+  readonly lastTime: number | null
 }
 
 /**
  * An open journal file. Opening recovers it first: a torn tail is cut (truncate + fsync) and reported, so the
- * writer always appends after the last good record.
+ * writer always appends after the last good record; corruption refuses to open.
  */
 export class JournalFile implements JournalSink {
   private readonly fd: number
   private pending = ''
+  private appended = 0
   /** Bytes in the file: the next record is written here. */
   private size: number
-  readonly recovered: JournalReadResult
+  /** The chain's last checksum; version 1 files (no chain) stay version 1. */
+  private prev: number
+  private readonly chained: boolean
+  private closed = false
+  readonly recovered: JournalRecovery
 
-  constructor(readonly path: string, private readonly opts: {batchBytes?: number} = {}) {
+  constructor(readonly path: string, private readonly opts: JournalFileOptions = {}) {
     ensurePrivateDir(dirname(path))
-    const existed = existsSync(path)
-    this.recovered = existed ? readJournal(path) : {records: [], validBytes: 0}
+    const existed = existsSync(path) && statSync(path).size > 0
+    if (existsSync(path) && statSync(path).isDirectory()) throw new JournalFileError(`journal ${path} is a directory; give a file path`)
+    if (opts.seed === undefined && isSegmentedJournal(path)) throw new JournalFileError(`journal ${path} is the first segment of a segmented journal; append to it with SegmentedJournal`)
+    const found = existed ? recoverFile(path, opts.keepRecords ?? true) : undefined
+    this.recovered = found?.recovery ?? {records: [], validBytes: 0, count: 0, firstTime: null, lastTime: null}
     this.fd = openSync(path, existed ? 'r+' : 'a+', FILE_MODE)
+    this.size = this.recovered.validBytes
+    this.chained = found === undefined || found.version === 2 || this.size === 0
+    this.prev = found !== undefined && this.size > 0 ? found.endChecksum : (opts.seed ?? 0)
     if (this.recovered.tornTail) {
-      ftruncateSync(this.fd, this.recovered.validBytes)
+      ftruncateSync(this.fd, this.size)
       fsyncSync(this.fd)
     }
+    if (this.size === 0) {
+      // A new file (or one whose first line was torn): its first line carries the chain's seed.
+      const magic = Buffer.from(magicLine(this.prev))
+      ftruncateSync(this.fd, 0)
+      writeSync(this.fd, magic, 0, magic.length, 0)
+      fsyncSync(this.fd)
+      this.size = magic.length
+    }
     if (!existed) fsyncDir(dirname(path))
-    this.size = this.recovered.validBytes
   }
 
   append(record: JournalRecord): void {
-    this.pending += frameRecord(record)
+    const json = JSON.stringify(record)
+    if (this.chained) {
+      const f = frameLine(json, this.prev)
+      this.pending += f.line
+      this.prev = f.sum
+    } else this.pending += frameLine(json, 0).line
+    this.appended++
     if (SYNC_TYPES.has(record.type)) this.sync()
     else if (this.pending.length >= (this.opts.batchBytes ?? 64 * 1024)) this.flush()
+  }
+
+  /** Records in the file: recovered on open plus appended since. */
+  get records(): number {
+    return this.recovered.count + this.appended
+  }
+
+  /** Bytes written plus buffered (UTF-8 of the buffered text, counted as written). */
+  get bytes(): number {
+    return this.size + Buffer.byteLength(this.pending, 'utf8')
+  }
+
+  /** The checksum of the last record appended: where the chain goes on (a next segment's seed). */
+  get checksum(): number {
+    return this.prev
   }
 
   /** Writes buffered records (without fsync). */
@@ -170,8 +167,32 @@ export class JournalFile implements JournalSink {
   }
 
   close(): void {
+    if (this.closed) return
+    this.closed = true
     this.sync()
     closeSync(this.fd)
+  }
+}
+
+function recoverFile(path: string, keep: boolean): {recovery: JournalRecovery; version: 1 | 2; endChecksum: number} {
+  const s = new JournalScanner(path)
+  const records: JournalRecord[] = []
+  let first: number | null = null
+  let last: number | null = null
+  try {
+    for (let b = s.nextBatch(); b.length > 0; b = s.nextBatch()) {
+      first ??= b[0].t
+      last = b[b.length - 1].t
+      if (keep) for (let i = 0; i < b.length; i++) records.push(b[i])
+    }
+  } finally {
+    s.close()
+  }
+  const end = s.end
+  return {
+    recovery: {records, validBytes: end.validBytes, count: end.records, firstTime: first, lastTime: last, ...(end.tornTail ? {tornTail: end.tornTail} : {})},
+    version: end.version,
+    endChecksum: end.endChecksum,
   }
 }
 

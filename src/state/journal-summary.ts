@@ -1,11 +1,18 @@
-/** What `trader journal inspect` reports about a journal file. */
+/**
+ * What `trader journal inspect` reports about a journal (a file or a segmented journal), read as a stream: memory
+ * holds the counters and the distinct order / execution ids, never the records.
+ */
 import type {JournalRecord} from '../engine/journal.js'
-import type {JournalReadResult} from './journal-file.js'
+import type {JournalStream, JournalStreamEnd} from './journal-stream.js'
 
 export interface JournalSummary {
   readonly path: string
   readonly records: number
   readonly validBytes: number
+  /** Segment files (1 for a single-file journal). */
+  readonly segments: number
+  /** The session's end record was read (a paper / live session that ended cleanly). */
+  readonly ended: boolean
   readonly firstTime: number | null
   readonly lastTime: number | null
   readonly byType: Record<string, number>
@@ -19,10 +26,11 @@ export interface JournalSummary {
   readonly distinctExecutions: number
   /** The longest stretch without any record, and where it starts. */
   readonly longestGap: {readonly ms: number; readonly from: number} | null
-  readonly tornTail: JournalReadResult['tornTail'] | null
+  readonly tornTail: JournalStreamEnd['tornTail'] | null
 }
 
-export function summarizeJournal(path: string, read: JournalReadResult): JournalSummary {
+/** Reads `stream` to its end (corruption throws JournalCorruptError from the stream). */
+export function summarizeJournal(path: string, stream: JournalStream): JournalSummary {
   const byType: Record<string, number> = {}
   const eventsByKind: Record<string, number> = {}
   const orders = new Set<string>()
@@ -32,10 +40,11 @@ export function summarizeJournal(path: string, read: JournalReadResult): Journal
   let first: number | null = null
   let last: number | null = null
   let gap: {ms: number; from: number} | null = null
-  for (const r of read.records as JournalRecord[]) {
+  for (let batch = stream.nextBatch(); batch.length > 0; batch = stream.nextBatch()) for (const r of batch) see(r)
+  function see(r: JournalRecord): void {
     byType[r.type] = (byType[r.type] ?? 0) + 1
     // A backtest's header is written before its clock starts (t = 0): it is not a point of the session's time.
-    if (r.type === 'session') continue
+    if (r.type === 'session') return
     if (last !== null && r.t - last > (gap?.ms ?? 0)) gap = {ms: r.t - last, from: last}
     first ??= r.t
     last = r.t
@@ -53,10 +62,13 @@ export function summarizeJournal(path: string, read: JournalReadResult): Journal
       }
     }
   }
+  const end = stream.end
   return {
     path,
-    records: read.records.length,
-    validBytes: read.validBytes,
+    records: end.records,
+    validBytes: end.validBytes,
+    segments: end.segments,
+    ended: end.ended,
     firstTime: first,
     lastTime: last,
     byType: sortKeys(byType),
@@ -66,7 +78,7 @@ export function summarizeJournal(path: string, read: JournalReadResult): Journal
     executions,
     distinctExecutions: execs.size,
     longestGap: gap,
-    tornTail: read.tornTail ?? null,
+    tornTail: end.tornTail ?? null,
   }
 }
 

@@ -11,6 +11,7 @@ import {mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync}
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {readJournalHead} from '../../src/state/journal-file.js'
 
 const ROOT = resolve(import.meta.dirname, '../..')
 const BIN = join(ROOT, 'bin/run.js')
@@ -201,7 +202,7 @@ describe('trader paper against the exchange emulator, then trader replay', () =>
       expect(r.code, r.stderr).toBe(0)
       const journal = journalLine(r.stdout)
       expect(journal.startsWith(join(dir, 'fleet-journals', 'alp-paper-paper-'))).toBe(true)
-      const header = JSON.parse(readFileSync(journal, 'utf8').split('\n')[0].slice(9)) as {data: {strategy: string; symbols: string[]; account: string; params: unknown; risk: Record<string, unknown>}}
+      const header = readJournalHead(journal)[0] as {data: {strategy: string; symbols: string[]; account: string; params: unknown; risk: Record<string, unknown>}}
       expect(header.data).toMatchObject({strategy: 'sma-cross', symbols: ['IBM', 'SPY'], account: 'alp-paper', params: {fast: 2, slow: 5}})
       expect(header.data.risk).toMatchObject({maxOpenOrders: 7, minOrderSpacingMs: 0})
       // A key variable the account names but the environment lacks: one line naming it.

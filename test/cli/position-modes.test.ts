@@ -9,6 +9,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {ROOT, traderIn} from '../support/cli.js'
+import {readJournalHead} from '../../src/state/journal-file.js'
 
 let dir: string
 
@@ -54,7 +55,7 @@ describe('the grid and the position mode', () => {
     const r = trader('backtest', '--symbols', 'BTCUSDT', '--strategy', 'grid', '--json', '--journal', 'grid.journal')
     expect(r.code, r.stderr).toBe(0)
     expect((JSON.parse(r.stdout) as {trades: number}).trades).toBeGreaterThan(0)
-    const header = JSON.parse(readFileSync(join(dir, 'grid.journal'), 'utf8').split('\n')[0].replace(/^\S+ /, '')) as {data: {sim: {positionMode?: string}}}
+    const header = readJournalHead(join(dir, 'grid.journal'))[0] as {data: {sim: {positionMode?: string}}}
     expect(header.data.sim.positionMode).toBe('hedge')
     const replay = trader('replay', 'grid.journal')
     expect(replay.code, replay.stdout + replay.stderr).toBe(0)
@@ -64,7 +65,7 @@ describe('the grid and the position mode', () => {
   it('a one-way run records one-way in its header', () => {
     const r = trader('backtest', '--symbols', 'BTCUSDT', '--json', '--journal', 'sma.journal')
     expect(r.code, r.stderr).toBe(0)
-    expect(readFileSync(join(dir, 'sma.journal'), 'utf8').split('\n')[0]).toContain('"positionMode":"one-way"')
+    expect(JSON.stringify(readJournalHead(join(dir, 'sma.journal'))[0])).toContain('"positionMode":"one-way"')
   }, 120_000)
 
   it('refuses an explicit one-way in one line naming the setting and its fix, exit 2', () => {
@@ -98,7 +99,7 @@ describe('crypto spot data runs on the spot venue', () => {
       base += f.side === 'buy' ? Number(f.qty) : -Number(f.qty)
       expect(base).toBeGreaterThan(-1e-9)
     }
-    const header = readFileSync(join(dir, 'spot.journal'), 'utf8').split('\n')[0]
+    const header = JSON.stringify(readJournalHead(join(dir, 'spot.journal'))[0])
     expect(header).toContain('"fees":{"makerRate":0.001,"takerRate":0.001')
     expect(header).not.toContain('positionMode')
     // A fee given by the user wins over the venue's schedule.

@@ -89,11 +89,13 @@ export function scanJournal(path: string): JournalScan {
   const violations: string[] = []
   let tornTail: string | undefined
   if (r.tornTail) {
-    const size = statSync(path).size
-    const torn = readFileSync(path).subarray(r.tornTail.offset)
+    // A segmented journal's torn tail is in its last segment.
+    const file = r.tornTail.file ?? path
+    const size = statSync(file).size
+    const torn = readFileSync(file).subarray(r.tornTail.offset)
     const inner = torn.subarray(0, Math.max(0, torn.length - 1)).includes(10)
     tornTail = `${r.tornTail.bytes} bytes (${r.tornTail.reason})`
-    if (r.tornTail.offset + r.tornTail.bytes !== size || inner) violations.push(`${path}: a damaged record is followed by more data (${tornTail}): more than one torn tail`)
+    if (r.tornTail.offset + r.tornTail.bytes !== size || inner) violations.push(`${file}: a damaged record is followed by more data (${tornTail}): more than one torn tail`)
   }
   return {path, records: r.records, ...(tornTail ? {tornTail} : {}), violations}
 }

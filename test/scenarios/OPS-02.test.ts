@@ -59,6 +59,7 @@ function placed(files: readonly string[]): {state: string[]; journals: string[];
     const name = basename(f)
     if (name === 'acc.epoch' || name === 'acc.lock') out.state.push(dirname(f))
     else if (/^acc-paper-.*\.journal$/.test(name)) out.journals.push(dirname(f))
+    else if (/^acc-paper-.*\.journal\.(index\.json|\d{6})$/.test(name)) continue // the journal's segment index (and later segments), beside it
     else if (/^acc-paper(\.\d+)?\.log$/.test(name)) out.logs.push(dirname(f))
     else out.other.push(f)
   }

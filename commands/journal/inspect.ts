@@ -16,7 +16,7 @@ before the last one, a broken chain, data after the session's end record) or is 
     '<%= config.bin %> <%= command.id %> ~/.trader/journals/default-paper-2026-12-07T09-00-00-000Z.journal',
   ]
 
-  static override args = {file: Args.string({description: "journal file, or a segmented journal's directory", required: true})}
+  static override args = {file: Args.string({description: "journal file (a segmented journal: its first segment)", required: true})}
 
   static override flags = {json: Flags.boolean({description: 'print the summary as JSON'})}
 

@@ -35,7 +35,7 @@ export interface JournalReadResult {
 }
 
 /**
- * Every record of a journal (a file or a segmented journal's directory) in memory. Throws JournalCorruptError
+ * Every record of a journal (a file, or a segmented journal by its first segment) in memory. Throws JournalCorruptError
  * on corruption, NotAJournalError for anything else. Large journals: use `openJournalStream`.
  */
 export function readJournal(path: string): JournalReadResult {

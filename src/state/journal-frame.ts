@@ -110,6 +110,6 @@ export class NotAJournalError extends Error {
   readonly exitCode = 2
 
   constructor(readonly file: string, why: string) {
-    super(`${file} is not a trader journal (${why}); give a file written by --journal / --journal-dir, or a segmented journal's directory`)
+    super(`${file} is not a trader journal (${why}); give a file written by --journal / --journal-dir (a segmented journal by its first segment)`)
   }
 }

@@ -11,7 +11,7 @@
  * The checksum chain runs across segments: each segment's first line carries the previous segment's last
  * checksum as its seed, and the index records each closed segment's record count, byte size and end checksum,
  * so a segment removed, reordered, truncated or with its last record rewritten is detected.
- * Readers take a segmented journal's directory wherever a journal file is accepted (`openJournalStream`).
+ * Readers take a segmented journal by its first segment's path wherever a journal file is accepted (`openJournalStream`).
  */
 import {existsSync, statSync} from 'node:fs'
 import {basename, dirname, join} from 'node:path'

@@ -58,7 +58,7 @@ afterAll(() => rmSync(dir, {recursive: true, force: true}))
 
 describe('bad paths and ports: one line, exit 2', () => {
   it('journal inspect of a directory', () => {
-    expectOneLine(trader('journal', 'inspect', 'a-dir'), /^Error: a-dir: is a directory, where a file is expected; give the path of a file$/)
+    expectOneLine(trader('journal', 'inspect', 'a-dir'), /^Error: a-dir is not a trader journal \(a directory; give the journal file in it\); give a file written by --journal/)
   })
 
   it('backtest --out / --audit naming a file: refused before the run', () => {

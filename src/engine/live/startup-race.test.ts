@@ -188,13 +188,15 @@ describe('start-up reconcile while executions arrive', () => {
     expect(run.wiring.view.position('BTCUSDT', 'long')).toBeCloseTo(1.3, 9)
   })
 
-  it('the naive order (apply each event as it comes, then add the snapshot) throws on the reduce, or double counts', () => {
+  it('events applied as they come: a reduction before its opening fill is owed (no throw), and the opening fill pays it', () => {
     const view = new AccountView(10_000)
     const reduce: BrokerEvent = {kind: 'execution', ts: ORIGIN, fill: {execId: 'x1', clientOrderId: 'tp', venueOrderId: 'v', symbol: 'BTCUSDT', side: 'sell', positionSide: 'long', qty: 0.4, price: 101, fee: 0, liquidity: 'maker', ts: ORIGIN}}
-    expect(() => view.apply(reduce, ORIGIN)).toThrow(PositionError)
+    expect(() => view.apply(reduce, ORIGIN)).not.toThrow()
+    expect(view.positionGaps).toBe(1)
+    expect(view.position('BTCUSDT', 'long')).toBe(0)
     const open = {...reduce, fill: {...reduce.fill, execId: 'o1', side: 'buy' as const}}
     view.apply(open, ORIGIN)
-    view.positions.get('BTCUSDT', 'long').apply('buy', 1.5, 100, ORIGIN)
-    expect(view.position('BTCUSDT', 'long')).toBeCloseTo(1.9, 9)
+    expect(view.position('BTCUSDT', 'long')).toBe(0)
+    expect(view.positionGaps).toBe(1)
   })
 })

@@ -105,6 +105,8 @@ export class GridStrategy implements Strategy {
   protected readonly notes: GridNote[] | undefined
   private readonly timers: TimerHandle[] = []
   private readonly confirming = new Set<Leg>()
+  /** Legs whose position is being asked for because the venue refused what the model expected it to take. */
+  private readonly rechecking = new Set<Leg>()
   /**
    * Executions received that no applied position report of their leg covers yet (the report travels on its own
    * channel and may come later). The persisted record includes them, so a stop — or a restore holding the queue —
@@ -193,9 +195,17 @@ export class GridStrategy implements Strategy {
     return {offered: this.writer?.offered ?? 0, written: this.writer?.writes ?? 0, failed: this.writer?.failures ?? 0}
   }
 
-  /** The last state record written: what a restarted instance starts from (the live state may be newer). */
+  /**
+   * What a restarted instance starts from: the whole current state, written first like any change. Not the last
+   * record written: a submission since then would be missing, and the next instance would reuse its order number
+   * under the new epoch — two venue orders for one decision (simtest seed 50584).
+   */
   snapshot(): GridStateRecord | undefined {
-    return this.writer?.lastWritten
+    if (!this.writer) return undefined
+    if (this.dead) return this.writer.lastWritten
+    const record = this.stateRecord()
+    this.writer.save(record)
+    return record
   }
 
   /** Ends this instance as a crash would (tests of a restart in one process): no further input, timer or write. */
@@ -272,6 +282,7 @@ export class GridStrategy implements Strategy {
       finished: this.finished.size,
       timers: this.timers.length,
       confirming: this.confirming.size,
+      rechecking: this.rechecking.size,
       orphanCancels: this.orphanCancels.size,
       unreported: [...this.unreported.values()].reduce((n, l) => n + l.length, 0),
       inbox: this.inbox?.waiting ?? 0,
@@ -655,7 +666,7 @@ export class GridStrategy implements Strategy {
     const tp = leg.tp
     if (!tp) {
       // The last take-profit filled and the position report saying what is left has not arrived yet.
-      if (now < leg.tpBlockedUntil || leg.version < leg.tpFilledAt) return
+      if (now < leg.tpBlockedUntil || leg.version < leg.tpFilledAt || this.rechecking.has(leg)) return
       const slot = this.newSlot(g, leg, 't', Math.max(0, leg.level), leg.size, price, 'sending')
       slot.forVersion = leg.version
       leg.tp = slot
@@ -840,6 +851,9 @@ export class GridStrategy implements Strategy {
       }
       leg.tpBlockedUntil = now + waitMs
       this.wake(leg.tpBlockedUntil)
+      // Refused by the venue itself (reduce-only on a flat or smaller leg, usually): the model of the leg is wrong.
+      // Sending it again would be refused again, every retry (simtest seed 50789): ask the venue first.
+      if (out.final && !rateLimited) this.recheckLeg(g, leg, `${out.code}: ${out.message}`)
     } else {
       this.block(leg, now + waitMs)
     }
@@ -884,8 +898,11 @@ export class GridStrategy implements Strategy {
           slot.filledQty = snap.filledQty
           slot.avgFillPrice = snap.avgFillPrice
         }
-        if (isTerminal(snap.status)) this.slotEnded(g, leg, slot, snap.status)
-        else if (slot.status !== 'amending') slot.status = 'open'
+        if (isTerminal(snap.status)) {
+          // As for an order report: no new take-profit until the position report covers this fill.
+          if (slot.role === 't' && slot.filledQty > EPS) leg.tpFilledAt = Math.max(leg.tpFilledAt, snap.updatedAt)
+          this.slotEnded(g, leg, slot, snap.status)
+        } else if (slot.status !== 'amending') slot.status = 'open'
       },
       (err) => {
         if (slot.status === 'cancelling') slot.status = 'open'
@@ -1004,6 +1021,40 @@ export class GridStrategy implements Strategy {
   }
 
   /**
+   * The venue refused what the model says it must accept: re-sync the leg's position with the venue instead of
+   * repeating the request. The answer is adopted unless a newer report arrived meanwhile; a rate limit is waited
+   * out to its reset time. One query per leg at a time.
+   */
+  protected recheckLeg(g: SymbolGrid, leg: Leg, why: string): void {
+    if (this.rechecking.has(leg) || this.dead) return
+    this.rechecking.add(leg)
+    this.ctx.log.warn(`grid: ${g.symbol} ${leg.side} leg: the venue refused an order the model expected it to take (${why}); asking the venue for the position before anything else is sent for this leg`)
+    this.note('recheck', {symbol: g.symbol, side: leg.side, why})
+    const ask = (): void => {
+      const sentAt = this.ctx.clock.now()
+      this.call(
+        'recheck-answer',
+        this.ctx.broker.positions(),
+        (positions) => {
+          this.rechecking.delete(leg)
+          const snap = positions.find((p) => p.symbol === g.symbol && p.side === leg.side && p.qty > 0)
+          if (snap) {
+            if (snap.ts >= leg.version && (Math.abs(snap.qty - leg.size) > EPS || snap.avgPrice !== leg.avg)) this.adopt(g, leg, snap.qty, snap.avgPrice, snap.ts)
+          } else if (leg.size > 0 && leg.version < sentAt) {
+            this.adopt(g, leg, 0, 0, leg.version)
+          }
+        },
+        (err) => {
+          const at = this.retryAfter(err)
+          this.ctx.log.warn(`grid: asking for the ${g.symbol} ${leg.side} position failed (${errorText(err)}); asking again at ${at}`)
+          if (!this.dead) this.timers.push(this.ctx.scheduler.at(at, () => this.post('recheck', ask)))
+        },
+      )
+    }
+    ask()
+  }
+
+  /**
    * Rebuilds the model from the venue (at start and after a reconnect). The queue is paused meanwhile: inputs
    * that arrive wait, and are applied in order once the venue's answer is in (GRID-05). Never loops.
    */
@@ -1111,12 +1162,23 @@ export class GridStrategy implements Strategy {
     for (const g of this.grids) {
       for (const s of SIDES) {
         const leg = g.legs[s]
+        // Flat but still holding a level: the previous instance received the closing execution (its persisted size
+        // includes it) and stopped before the position report that starts the cycle. Start it now, or the leg's
+        // averaging entry stays open on a flat leg and the leg is never reopened (simtest seeds 1309, 50789).
+        if (leg.size === 0 && leg.level >= 0 && !leg.opening) this.legClosed(g, leg, this.closedAtOf(g, leg, fills, sentAt), false)
         if (leg.size > 0 && leg.level < 0) leg.level = levelForSize(leg.size, g.refs)
         if (leg.size > 0 && !(leg.lastEntryPrice > 0)) leg.lastEntryPrice = leg.avg
       }
       if (g.phase === 'idle' && (g.legs.long.size > 0 || g.legs.short.size > 0)) g.phase = 'running'
     }
     this.dirty = true
+  }
+
+  /** Venue time a leg went flat: its last execution among those fetched, else just before the restore's query. */
+  private closedAtOf(g: SymbolGrid, leg: Leg, fills: readonly Fill[], sentAt: number): number {
+    let at = -Infinity
+    for (const f of fills) if (f.symbol === g.symbol && f.positionSide === leg.side && f.ts > at) at = f.ts
+    return at > -Infinity ? at : Math.max(leg.version, sentAt - 1)
   }
 
   // ---------------------------------------------------------------- persistence (GRID-02)

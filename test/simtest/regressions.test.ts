@@ -6,6 +6,12 @@
  * - DST-restore-rejection-225: the same throw inside the grid's restore `.then`: an unhandled rejection;
  * - DST-fill-exceeds-qty-4554: a take-profit amended 0.05 → 0.15 whose order event was lost filled 0.15 and was
  *   flagged fill_exceeds_qty.
+ * - DST-orphan-entry-restart-1309: a restart between a take-profit's execution and its position report left the
+ *   restarted grid with a flat leg still at its level: the cycle never started, the averaging entry stayed open;
+ * - DST-tp-reduce-only-loop-50789: a take-profit refused as reduce-only on a flat leg was sent again every second
+ *   (~170 refusals) instead of asking the venue for the position;
+ * - DST-order-number-reuse-50584: a restart handed over a state record older than a submission: the order number
+ *   was reused under the new epoch (two venue orders for one decision).
  */
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
@@ -38,5 +44,32 @@ describe('simulation tester regressions (DST-* scenario files)', () => {
     // The take-profit was amended upward (the amend the lost order event would have reported).
     const amends = r.records.filter((x) => x.type === 'request' && (x.data as {op: string}).op === 'amend')
     expect(amends.length).toBeGreaterThan(0)
+  })
+
+  it('DST-orphan-entry-restart-1309: the restarted grid starts the cycle of a leg that closed before the stop', async () => {
+    const r = await run('DST-orphan-entry-restart-1309')
+    expect(r.violations).toEqual([])
+    // The long leg's close is processed by the restarted instance (after the restart record) and the leg reopens.
+    const restartAt = r.records.findIndex((x) => x.type === 'restart')
+    const closes = r.records.slice(restartAt).filter((x) => x.type === 'grid_close' && (x.data as {side: string}).side === 'long')
+    expect(closes.length).toBeGreaterThan(0)
+    const reopens = r.records.slice(restartAt).filter((x) => x.type === 'intent' && (x.data as {reason: string}).reason === 'grid_reopen')
+    expect(reopens.length).toBeGreaterThan(0)
+  })
+
+  it('DST-tp-reduce-only-loop-50789: a refused take-profit makes the grid ask for the position, not send it again', async () => {
+    const r = await run('DST-tp-reduce-only-loop-50789')
+    expect(r.violations).toEqual([])
+    const refused = r.records.filter((x) => x.type === 'rejected' && (x.data as {code: string}).code === 'reduce_only_flat')
+    expect(refused.length).toBeLessThanOrEqual(2)
+  })
+
+  it('DST-order-number-reuse-50584: a restart never reuses an order number, whatever was written before it', async () => {
+    const r = await run('DST-order-number-reuse-50584')
+    expect(r.violations).toEqual([])
+    // Every grid order number is sent at most once across the epochs.
+    const numbers = r.records.filter((x) => x.type === 'intent').map((x) => /^grid-\w+?_(\d+)-/.exec((x.data as {request: {clientOrderId: string}}).request.clientOrderId)?.[1])
+    expect(numbers.length).toBeGreaterThan(5)
+    expect(new Set(numbers).size).toBe(numbers.length)
   })
 })

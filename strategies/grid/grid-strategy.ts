@@ -863,13 +863,20 @@ export class GridStrategy implements Strategy {
     if (slot.status !== 'open' || this.ctx.clock.now() < slot.notBefore) return
     slot.status = 'cancelling'
     slot.cancelReason = reason
-    this.call('cancel', this.ctx.orders.cancel({clientOrderId: slot.cid}), (ok) => {
+    this.call('cancel', this.ctx.orders.cancelWithCause({clientOrderId: slot.cid}), (out) => {
       if (slot.status !== 'cancelling') return
-      if (ok) {
+      if (out.ok) {
         this.slotEnded(g, leg, slot, 'canceled')
         return
       }
-      // Refused (already ended, or rate-limited): ask the venue, and do not cancel it again straight away.
+      if (out.cause instanceof RateLimitError) {
+        // The budget said wait; nothing says the order changed: cancel again after the reset.
+        slot.status = 'open'
+        this.backOff(slot, out.cause)
+        return
+      }
+      // Refused (already ended, usually) or failed: ask the venue, and cancel nothing again before its answer —
+      // repeating the cancel at each reset spent the budget the query needed (simtest seed 136).
       this.backOff(slot)
       this.resolveSlot(g, leg, slot)
     })
@@ -905,7 +912,13 @@ export class GridStrategy implements Strategy {
         } else if (slot.status !== 'amending') slot.status = 'open'
       },
       (err) => {
-        if (slot.status === 'cancelling') slot.status = 'open'
+        if (slot.status === 'cancelling') {
+          // A refused cancel waits for this answer: ask again (at the rate limit's reset), never cancel blindly.
+          const at = this.retryAfter(err)
+          this.ctx.log.warn(`grid: querying order ${slot.cid} after a refused cancel failed (${errorText(err)}); asking again at ${at}`)
+          if (!this.dead) this.timers.push(this.ctx.scheduler.at(at, () => this.post('get-order', () => slot.status === 'cancelling' && this.resolveSlot(g, leg, slot))))
+          return
+        }
         this.backOff(slot, err)
         this.ctx.log.warn(`grid: querying order ${slot.cid} failed (${errorText(err)}); trying again from ${slot.notBefore}`)
       },
@@ -1064,13 +1077,33 @@ export class GridStrategy implements Strategy {
     this.inbox.pause()
     this.metrics.restores.inc()
     this.note('restore_start', {reason})
-    const sentAt = this.ctx.clock.now()
     // Reports lost while the stream was down are recovered from the executions the venue kept.
     const since = reason === 'reconnect' && this.disconnectedAt !== undefined ? this.disconnectedAt - this.params.syncIntervalMs : undefined
     const b = this.ctx.broker
-    Promise.all([b.positions(), b.openOrders(), since === undefined ? Promise.resolve([] as Fill[]) : b.executionsSince(since)]).then(
-      ([positions, open, fills]) => {
+    let sentAt = this.ctx.clock.now()
+    const queries: {what: string; ask: () => Promise<unknown>}[] = [
+      {what: 'positions', ask: () => ((sentAt = this.ctx.clock.now()), b.positions())},
+      {what: 'open orders', ask: () => b.openOrders()},
+      {what: 'executions', ask: () => (since === undefined ? Promise.resolve([] as Fill[]) : b.executionsSince(since))},
+    ]
+    // All three at once (one round trip when nothing fails). A failed one is asked again on its own, one at a time
+    // and not before its rate limit's reset: retried together they spent the whole budget at each reset and, under
+    // a budget below three per window, the restore never finished with the queue paused for good.
+    Promise.all(queries.map((q) => settled(q.ask)))
+      .then(async (first) => {
+        const answers: unknown[] = []
+        for (let i = 0; i < queries.length; i++) {
+          let r = first[i]
+          while (!r.ok) {
+            const at = this.retryAfter(r.err)
+            this.ctx.log.warn(`grid: restore (${reason}): the ${queries[i].what} query failed (${errorText(r.err)}); asking again at ${at}, events wait meanwhile`)
+            await this.until(at)
+            r = await settled(queries[i].ask)
+          }
+          answers[i] = r.value
+        }
         if (this.dead) return
+        const [positions, open, fills] = answers as [PositionSnapshot[], OrderSnapshot[], Fill[]]
         // Nothing catches a throw in this callback (issue 12: an unhandled rejection ended the process and left the
         // queue paused for good): applying the answer fails like the query would, and the restore runs again.
         try {
@@ -1081,12 +1114,19 @@ export class GridStrategy implements Strategy {
           return
         }
         this.finishRestore(reason)
-      },
-      (err: unknown) => {
+      })
+      .catch((err: unknown) => {
         if (this.dead) return
+        this.handlerError(err, {label: `restore (${reason})`})
         this.retryRestore(reason, err)
-      },
-    )
+      })
+  }
+
+  /** Resolves at engine time `at`; never, once this instance is dead (its timers are cancelled). */
+  private until(at: number): Promise<void> {
+    return new Promise((resolve) => {
+      if (!this.dead) this.timers.push(this.ctx.scheduler.at(at, resolve))
+    })
   }
 
   private retryRestore(reason: 'start' | 'reconnect', err: unknown): void {
@@ -1284,6 +1324,15 @@ export class GridStrategy implements Strategy {
 function emergencyRecord(m: EmergencyMonitor): GridStateRecord['emergency'] {
   const r = m.toRecord()
   return {...r, stops: [...r.stops], disconnects: [...r.disconnects]}
+}
+
+/** A request's outcome as a value (a synchronous throw included), so a failed one can be asked again alone. */
+async function settled<T>(ask: () => Promise<T>): Promise<{ok: true; value: T} | {ok: false; err: unknown}> {
+  try {
+    return {ok: true, value: await ask()}
+  } catch (err) {
+    return {ok: false, err}
+  }
 }
 
 function errorText(err: unknown): string {

@@ -11,13 +11,16 @@
  * - DST-tp-reduce-only-loop-50789: a take-profit refused as reduce-only on a flat leg was sent again every second
  *   (~170 refusals) instead of asking the venue for the position;
  * - DST-order-number-reuse-50584: a restart handed over a state record older than a submission: the order number
- *   was reused under the new epoch (two venue orders for one decision).
+ *   was reused under the new epoch (two venue orders for one decision);
+ * - DST-restore-budget-1676: under a budget of 2 requests per window the restore retried its 3 queries together;
+ * - DST-cancel-starves-query-136 (crash-restart, durable state): a cancel refused as "already filled" was repeated
+ *   at every reset and starved the order query and the syncs of the budget.
  */
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {loadScenario} from '../../src/engine/scenario.js'
 import {SCENARIO_DIR} from '../../src/simtest/bases.js'
-import {checkedRun} from '../../src/simtest/run-seed.js'
+import {checkedRun, runPlan} from '../../src/simtest/run-seed.js'
 
 const run = async (id: string) => checkedRun(await loadScenario(join(SCENARIO_DIR, `${id}.json`)))
 const types = (records: readonly {type: string}[], type: string): number => records.filter((r) => r.type === type).length
@@ -71,5 +74,25 @@ describe('simulation tester regressions (DST-* scenario files)', () => {
     const numbers = r.records.filter((x) => x.type === 'intent').map((x) => /^grid-\w+?_(\d+)-/.exec((x.data as {request: {clientOrderId: string}}).request.clientOrderId)?.[1])
     expect(numbers.length).toBeGreaterThan(5)
     expect(new Set(numbers).size).toBe(numbers.length)
+  })
+
+  it('DST-restore-budget-1676: under 2 requests per window every restore finishes and the grid ends on the venue', async () => {
+    const r = await run('DST-restore-budget-1676')
+    expect(r.violations).toEqual([])
+    // The start restore of each instance finished (one per instance: the first and the restarted one).
+    expect(types(r.records, 'grid_restored')).toBeGreaterThanOrEqual(types(r.records, 'restart') + 1)
+    // The budget was hit on the way: the scenario does test the rate limit.
+    expect(r.records.some((x) => x.type === 'response' && (x.data as {error?: {code?: string}}).error?.code === '10006')).toBe(true)
+  })
+
+  it('DST-cancel-starves-query-136: a refused cancel is settled by querying the order, not by cancelling again', async () => {
+    // A crash-restart plan: its state directory is a placeholder the runner fills in.
+    const scenario = await loadScenario(join(SCENARIO_DIR, 'DST-cancel-starves-query-136.json'))
+    const o = await runPlan({seed: 136, base: 'DST-cancel-starves-query-136', strategy: 'grid', faults: {} as never, scenario}, {twice: false})
+    expect(o.violations).toEqual([])
+    // No cancel is sent again for an order the venue already said was not open.
+    const refused = new Set(o.records.filter((x) => x.type === 'cancel_failed' && (x.data as {code: string}).code === 'order_not_open').map((x) => (x.data as {ref: {clientOrderId: string}}).ref.clientOrderId))
+    const again = o.records.filter((x, i) => x.type === 'cancel_intent' && refused.has((x.data as {clientOrderId: string}).clientOrderId) && o.records.slice(0, i).some((y) => y.type === 'cancel_failed' && (y.data as {code: string}).code === 'order_not_open' && (y.data as {ref: {clientOrderId: string}}).ref.clientOrderId === (x.data as {clientOrderId: string}).clientOrderId))
+    expect(again).toEqual([])
   })
 })

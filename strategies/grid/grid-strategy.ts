@@ -97,6 +97,7 @@ export class GridStrategy implements Strategy {
   protected restoring = false
   /** True from sending the periodic sync's queries to applying their answer (only naive variants look at it). */
   protected syncing = false
+  private syncInFlight = false
   protected streamDown = false
   protected disconnectedAt: number | undefined
   protected stopped = false
@@ -956,25 +957,54 @@ export class GridStrategy implements Strategy {
 
   /** The periodic sync: REST queries while events keep being applied; the answer is merged by venue time. */
   protected sync(): void {
-    if (this.restoring || this.streamDown || this.dead || this.stopped) return
+    if (this.restoring || this.streamDown || this.dead || this.stopped || this.syncInFlight) return
     this.metrics.syncs.inc()
-    const sentAt = this.ctx.clock.now()
-    this.syncing = true
-    this.call(
-      'sync-answer',
-      Promise.all([this.ctx.broker.positions(), this.ctx.broker.openOrders()]),
-      ([positions, open]) => {
-        this.syncing = false
-        this.applySync(positions, open, sentAt)
-      },
-      (err) => {
-        this.syncing = false
-        this.ctx.log.warn(`grid: sync failed (${errorText(err)}); the next one tries again`)
-      },
+    let sentAt = this.ctx.clock.now()
+    let ordersAt = sentAt
+    this.syncing = this.syncInFlight = true
+    const b = this.ctx.broker
+    // Like the restore: a query the budget refused is asked again alone at the reset. Failing the whole sync
+    // instead threw away the answer that did come, and under one request per window no sync ever completed
+    // (simtest seed 9653: a reopen whose position report was delayed stayed unknown to the end).
+    this.askEach('sync', [
+      {what: 'positions', ask: () => ((sentAt = this.ctx.clock.now()), b.positions())},
+      {what: 'open orders', ask: () => ((ordersAt = this.ctx.clock.now()), b.openOrders())},
+    ]).then(
+      ([positions, open]) =>
+        this.post('sync-answer', () => {
+          this.syncing = this.syncInFlight = false
+          this.applySync(positions as PositionSnapshot[], open as OrderSnapshot[], sentAt, ordersAt)
+        }),
+      (err: unknown) =>
+        this.post('sync-answer', () => {
+          this.syncing = this.syncInFlight = false
+          this.handlerError(err, {label: 'sync'})
+        }),
     )
   }
 
-  protected applySync(positions: readonly PositionSnapshot[], open: readonly OrderSnapshot[], sentAt: number): void {
+  /**
+   * Asks every query at once (one round trip when nothing fails); a failed one is asked again alone, one at a time
+   * and not before its rate limit's reset, until each has answered. Never settles once this instance has ended.
+   */
+  private async askEach(label: string, queries: readonly {what: string; ask: () => Promise<unknown>}[]): Promise<unknown[]> {
+    const first = await Promise.all(queries.map((q) => settled(q.ask)))
+    const answers: unknown[] = []
+    for (let i = 0; i < queries.length; i++) {
+      let r = first[i]
+      while (!r.ok) {
+        const at = this.retryAfter(r.err)
+        this.ctx.log.warn(`grid: ${label}: the ${queries[i].what} query failed (${errorText(r.err)}); asking again at ${at}`)
+        await this.until(at)
+        r = await settled(queries[i].ask)
+      }
+      answers[i] = r.value
+    }
+    return answers
+  }
+
+  /** `ordersAt`: when the open-orders query was sent, if not with the positions one (`sentAt`). */
+  protected applySync(positions: readonly PositionSnapshot[], open: readonly OrderSnapshot[], sentAt: number, ordersAt = sentAt): void {
     for (const g of this.grids) {
       for (const s of SIDES) {
         const leg = g.legs[s]
@@ -996,7 +1026,7 @@ export class GridStrategy implements Strategy {
     }
     for (const {g, leg, slot} of [...this.slots.values()]) {
       const live = slot.status === 'open' || slot.status === 'cancelling' || slot.status === 'amending' || slot.status === 'unknown'
-      if (live && !openIds.has(slot.cid) && slot.createdAt < sentAt) this.resolveSlot(g, leg, slot)
+      if (live && !openIds.has(slot.cid) && slot.createdAt < ordersAt) this.resolveSlot(g, leg, slot)
     }
   }
 
@@ -1086,22 +1116,10 @@ export class GridStrategy implements Strategy {
       {what: 'open orders', ask: () => b.openOrders()},
       {what: 'executions', ask: () => (since === undefined ? Promise.resolve([] as Fill[]) : b.executionsSince(since))},
     ]
-    // All three at once (one round trip when nothing fails). A failed one is asked again on its own, one at a time
-    // and not before its rate limit's reset: retried together they spent the whole budget at each reset and, under
-    // a budget below three per window, the restore never finished with the queue paused for good.
-    Promise.all(queries.map((q) => settled(q.ask)))
-      .then(async (first) => {
-        const answers: unknown[] = []
-        for (let i = 0; i < queries.length; i++) {
-          let r = first[i]
-          while (!r.ok) {
-            const at = this.retryAfter(r.err)
-            this.ctx.log.warn(`grid: restore (${reason}): the ${queries[i].what} query failed (${errorText(r.err)}); asking again at ${at}, events wait meanwhile`)
-            await this.until(at)
-            r = await settled(queries[i].ask)
-          }
-          answers[i] = r.value
-        }
+    // Retried together, the three queries spent the whole budget at each reset and, under a budget below three
+    // per window, the restore never finished with the queue paused for good: each is asked again alone.
+    this.askEach(`restore (${reason})`, queries)
+      .then((answers) => {
         if (this.dead) return
         const [positions, open, fills] = answers as [PositionSnapshot[], OrderSnapshot[], Fill[]]
         // Nothing catches a throw in this callback (issue 12: an unhandled rejection ended the process and left the

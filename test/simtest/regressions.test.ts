@@ -14,7 +14,9 @@
  *   was reused under the new epoch (two venue orders for one decision);
  * - DST-restore-budget-1676: under a budget of 2 requests per window the restore retried its 3 queries together;
  * - DST-cancel-starves-query-136 (crash-restart, durable state): a cancel refused as "already filled" was repeated
- *   at every reset and starved the order query and the syncs of the budget.
+ *   at every reset and starved the order query and the syncs of the budget;
+ * - DST-sync-budget-9653 (crash-restart): under 1 request per window the periodic sync (2 queries at once) never
+ *   completed, and a reopen whose position report was delayed stayed unknown to the grid.
  */
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
@@ -94,5 +96,14 @@ describe('simulation tester regressions (DST-* scenario files)', () => {
     const refused = new Set(o.records.filter((x) => x.type === 'cancel_failed' && (x.data as {code: string}).code === 'order_not_open').map((x) => (x.data as {ref: {clientOrderId: string}}).ref.clientOrderId))
     const again = o.records.filter((x, i) => x.type === 'cancel_intent' && refused.has((x.data as {clientOrderId: string}).clientOrderId) && o.records.slice(0, i).some((y) => y.type === 'cancel_failed' && (y.data as {code: string}).code === 'order_not_open' && (y.data as {ref: {clientOrderId: string}}).ref.clientOrderId === (x.data as {clientOrderId: string}).clientOrderId))
     expect(again).toEqual([])
+  })
+
+  it('DST-sync-budget-9653: under one request per window the periodic sync still completes and finds the reopened leg', async () => {
+    const scenario = await loadScenario(join(SCENARIO_DIR, 'DST-sync-budget-9653.json'))
+    const o = await runPlan({seed: 9653, base: 'DST-sync-budget-9653', strategy: 'grid', faults: {} as never, scenario}, {twice: false})
+    expect(o.violations).toEqual([])
+    // A sync's positions answer arrived and its open-orders query, refused by the budget, was asked again alone.
+    const answered = o.records.filter((x) => x.type === 'response' && (x.data as {op: string; error?: unknown}).op === 'openOrders' && !(x.data as {error?: unknown}).error)
+    expect(answered.length).toBeGreaterThan(0)
   })
 })

@@ -109,6 +109,12 @@ export class GridStrategy implements Strategy {
   /** Legs whose position is being asked for because the venue refused what the model expected it to take. */
   private readonly rechecking = new Set<Leg>()
   /**
+   * A placement whose balance check passed and whose order the budget then refused: its retry is the same
+   * operation (GRID-06: one check per operation) and goes out without a second check until `until`. Checking
+   * again at every reset spent the budget the order (and the sync) needed (simtest seeds 38062, 38989).
+   */
+  private readonly marginChecked = new Map<Leg, {readonly key: string; readonly until: number}>()
+  /**
    * Executions received that no applied position report of their leg covers yet (the report travels on its own
    * channel and may come later). The persisted record includes them, so a stop — or a restore holding the queue —
    * between an execution and its position report does not leave a received fill out of the state.
@@ -284,6 +290,7 @@ export class GridStrategy implements Strategy {
       timers: this.timers.length,
       confirming: this.confirming.size,
       rechecking: this.rechecking.size,
+      marginChecked: this.marginChecked.size,
       orphanCancels: this.orphanCancels.size,
       unreported: [...this.unreported.values()].reduce((n, l) => n + l.length, 0),
       inbox: this.inbox?.waiting ?? 0,
@@ -646,7 +653,9 @@ export class GridStrategy implements Strategy {
       leg.opening = slot
       return slot
     })
-    this.balanceCheck(context, g, `${legs.map((l) => l.side).join(' + ')} ${qty} at ~${g.mark}`, required, (ok, retryAt) => {
+    const checked = legs.map((l) => this.checkedBefore(l, role, 0)).every(Boolean)
+    const check = (then: (ok: boolean, retryAt?: number) => void): void => (checked ? then(true) : this.balanceCheck(context, g, `${legs.map((l) => l.side).join(' + ')} ${qty} at ~${g.mark}`, required, then))
+    check((ok, retryAt) => {
       const now = this.ctx.clock.now()
       legs.forEach((leg, i) => {
         const slot = slots[i]
@@ -722,7 +731,9 @@ export class GridStrategy implements Strategy {
     const qty = this.refQty(g, level)
     const slot = this.newSlot(g, leg, 'e', level, qty, price, 'checking')
     leg.entry = slot
-    this.balanceCheck('averaging', g, `${leg.side} level ${level}: ${qty} at ${price}`, (qty * price) / g.inst.leverage, (ok, retryAt) => {
+    const checked = this.checkedBefore(leg, 'e', level)
+    const check = (then: (ok: boolean, retryAt?: number) => void): void => (checked ? then(true) : this.balanceCheck('averaging', g, `${leg.side} level ${level}: ${qty} at ${price}`, (qty * price) / g.inst.leverage, then))
+    check((ok, retryAt) => {
       if (slot.status !== 'checking') return
       if (!ok) {
         this.slotEnded(g, leg, slot, 'abandoned')
@@ -796,6 +807,14 @@ export class GridStrategy implements Strategy {
     )
   }
 
+  /** Whether a passed balance check of this placement (role and level) still stands for its retry; used once. */
+  private checkedBefore(leg: Leg, role: Role, level: number): boolean {
+    const c = this.marginChecked.get(leg)
+    if (!c) return false
+    this.marginChecked.delete(leg)
+    return c.key === `${role}${level}` && this.ctx.clock.now() <= c.until
+  }
+
   protected newSlot(g: SymbolGrid, leg: Leg, role: Role, level: number, qty: number, price: number, status: SlotStatus): Slot {
     const cid = this.ctx.clientOrderId(idKey(g.symbol, this.nextOrderNo++), idLeg(leg.side, role, level))
     const slot: Slot = {cid, role, side: leg.side, level, qty, price, status, filledQty: 0, avgFillPrice: 0, createdAt: this.ctx.clock.now(), placedAtMarket: g.mark, cycle: g.cycle, forVersion: -Infinity, venueOrderId: undefined, cancelReason: undefined, notBefore: -Infinity}
@@ -857,6 +876,7 @@ export class GridStrategy implements Strategy {
       if (out.final && !rateLimited) this.recheckLeg(g, leg, `${out.code}: ${out.message}`)
     } else {
       this.block(leg, now + waitMs)
+      if (rateLimited) this.marginChecked.set(leg, {key: `${slot.role}${slot.level}`, until: now + waitMs + this.params.syncIntervalMs})
     }
   }
 

@@ -16,7 +16,9 @@
  * - DST-cancel-starves-query-136 (crash-restart, durable state): a cancel refused as "already filled" was repeated
  *   at every reset and starved the order query and the syncs of the budget;
  * - DST-sync-budget-9653 (crash-restart): under 1 request per window the periodic sync (2 queries at once) never
- *   completed, and a reopen whose position report was delayed stayed unknown to the grid.
+ *   completed, and a reopen whose position report was delayed stayed unknown to the grid;
+ * - DST-margin-recheck-starves-38062 (crash-restart): entries refused by the budget were retried each with a new
+ *   balance check, which took the whole budget at every reset (the entries and the sync never got through).
  */
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
@@ -105,5 +107,16 @@ describe('simulation tester regressions (DST-* scenario files)', () => {
     // A sync's positions answer arrived and its open-orders query, refused by the budget, was asked again alone.
     const answered = o.records.filter((x) => x.type === 'response' && (x.data as {op: string; error?: unknown}).op === 'openOrders' && !(x.data as {error?: unknown}).error)
     expect(answered.length).toBeGreaterThan(0)
+  })
+
+  it('DST-margin-recheck-starves-38062: a placement refused by the budget is retried without a second balance check', async () => {
+    const scenario = await loadScenario(join(SCENARIO_DIR, 'DST-margin-recheck-starves-38062.json'))
+    const o = await runPlan({seed: 38062, base: 'DST-margin-recheck-starves-38062', strategy: 'grid', faults: {} as never, scenario}, {twice: false})
+    expect(o.violations).toEqual([])
+    // GRID-06: one balance check per operation; retries of a refused placement do not add any.
+    const checks = o.records.filter((x) => x.type === 'grid_balance_check').length
+    const refused = o.records.filter((x) => x.type === 'retryable_error' && (x.data as {code: string}).code === '10006').length
+    expect(refused).toBeGreaterThan(0)
+    expect(checks).toBeLessThan(40)
   })
 })

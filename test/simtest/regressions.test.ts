@@ -18,7 +18,9 @@
  * - DST-sync-budget-9653 (crash-restart): under 1 request per window the periodic sync (2 queries at once) never
  *   completed, and a reopen whose position report was delayed stayed unknown to the grid;
  * - DST-margin-recheck-starves-38062 (crash-restart): entries refused by the budget were retried each with a new
- *   balance check, which took the whole budget at every reset (the entries and the sync never got through).
+ *   balance check, which took the whole budget at every reset (the entries and the sync never got through);
+ * - DST-amend-undone-117115 (crash-restart): a late order report older than an accepted amend rolled the order
+ *   tracker's quantity back, and the amended quantity's fill was flagged fill_exceeds_qty.
  */
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
@@ -118,5 +120,12 @@ describe('simulation tester regressions (DST-* scenario files)', () => {
     const refused = o.records.filter((x) => x.type === 'retryable_error' && (x.data as {code: string}).code === '10006').length
     expect(refused).toBeGreaterThan(0)
     expect(checks).toBeLessThan(40)
+  })
+
+  it('DST-amend-undone-117115: a late report older than an accepted amend does not undo it in the tracker', async () => {
+    const scenario = await loadScenario(join(SCENARIO_DIR, 'DST-amend-undone-117115.json'))
+    const o = await runPlan({seed: 117115, base: 'DST-amend-undone-117115', strategy: 'grid', faults: {} as never, scenario}, {twice: false})
+    expect(o.violations).toEqual([])
+    expect(o.records.filter((x) => x.type === 'request' && (x.data as {op: string}).op === 'amend').length).toBeGreaterThan(1)
   })
 })

@@ -109,9 +109,10 @@ export class GridStrategy implements Strategy {
   /** Legs whose position is being asked for because the venue refused what the model expected it to take. */
   private readonly rechecking = new Set<Leg>()
   /**
-   * A placement whose balance check passed and whose order the budget then refused: its retry is the same
+   * An averaging entry whose balance check passed and whose order the budget then refused: its retry is the same
    * operation (GRID-06: one check per operation) and goes out without a second check until `until`. Checking
-   * again at every reset spent the budget the order (and the sync) needed (simtest seeds 38062, 38989).
+   * again at every reset spent the budget the order (and the sync) needed (simtest seeds 38062, 38989). Openings
+   * and reopens keep their check: skipping it there broke other seeds (23193, 28375, 37926; not yet understood).
    */
   private readonly marginChecked = new Map<Leg, {readonly key: string; readonly until: number}>()
   /**
@@ -876,7 +877,7 @@ export class GridStrategy implements Strategy {
       if (out.final && !rateLimited) this.recheckLeg(g, leg, `${out.code}: ${out.message}`)
     } else {
       this.block(leg, now + waitMs)
-      if (rateLimited) this.marginChecked.set(leg, {key: `${slot.role}${slot.level}`, until: now + waitMs + this.params.syncIntervalMs})
+      if (rateLimited && slot.role === 'e') this.marginChecked.set(leg, {key: `${slot.role}${slot.level}`, until: now + waitMs + this.params.syncIntervalMs})
     }
   }
 

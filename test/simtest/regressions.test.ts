@@ -20,7 +20,8 @@
  * - DST-margin-recheck-starves-38062 (crash-restart): entries refused by the budget were retried each with a new
  *   balance check, which took the whole budget at every reset (the entries and the sync never got through);
  * - DST-amend-undone-117115 (crash-restart): a late order report older than an accepted amend rolled the order
- *   tracker's quantity back, and the amended quantity's fill was flagged fill_exceeds_qty.
+ *   tracker's quantity back, and the amended quantity's fill was flagged fill_exceeds_qty;
+ * - DST-confirm-flat-budget-1018834: the confirmation of a leg found flat was dropped when rate-limited, every time.
  */
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
@@ -127,5 +128,10 @@ describe('simulation tester regressions (DST-* scenario files)', () => {
     const o = await runPlan({seed: 117115, base: 'DST-amend-undone-117115', strategy: 'grid', faults: {} as never, scenario}, {twice: false})
     expect(o.violations).toEqual([])
     expect(o.records.filter((x) => x.type === 'request' && (x.data as {op: string}).op === 'amend').length).toBeGreaterThan(1)
+  })
+
+  it('DST-confirm-flat-budget-1018834: a rate-limited confirmation of a flat leg is asked again, and the close adopted', async () => {
+    const r = await run('DST-confirm-flat-budget-1018834')
+    expect(r.violations).toEqual([])
   })
 })

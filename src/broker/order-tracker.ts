@@ -45,6 +45,10 @@ export interface TrackedOrder {
    * 0.15 whose order event was dropped filled 0.15, flagged as `fill_exceeds_qty`).
    */
   amendQty?: number
+  /** Engine time the last amend the venue accepted was sent: an order report of before then cannot undo it. */
+  amendedSince?: number
+  /** Engine time the amend in flight was sent. */
+  amendSentAt?: number
 }
 
 /** How much of a long session the tracker remembers (ALP-08). */
@@ -169,8 +173,9 @@ export class OrderTracker {
   }
 
   /** An amend is on its way: until its answer, the order may be as large as it asks. */
-  amendSent(ref: {clientOrderId?: string; venueOrderId?: string}, changes: {qty?: number}): void {
+  amendSent(ref: {clientOrderId?: string; venueOrderId?: string}, changes: {qty?: number}, ts?: number): void {
     const o = this.find(ref)
+    if (o && ts !== undefined) o.amendSentAt = ts
     if (!o || changes.qty === undefined || changes.qty <= o.request.qty) return
     o.amendQty = Math.max(o.amendQty ?? 0, changes.qty)
   }
@@ -179,6 +184,7 @@ export class OrderTracker {
   amended(ref: {clientOrderId?: string; venueOrderId?: string}, changes: {qty?: number; limitPrice?: number; stopPrice?: number}): void {
     const o = this.find(ref)
     if (!o) return
+    if (o.amendSentAt !== undefined) o.amendedSince = Math.max(o.amendedSince ?? -Infinity, o.amendSentAt)
     if (!isTerminal(o.status)) o.request = {...o.request, ...(changes.qty !== undefined ? {qty: changes.qty} : {}), ...(changes.limitPrice !== undefined ? {limitPrice: changes.limitPrice} : {}), ...(changes.stopPrice !== undefined ? {stopPrice: changes.stopPrice} : {})}
     if (o.amendQty !== undefined && o.amendQty <= o.request.qty) o.amendQty = undefined
   }
@@ -212,7 +218,10 @@ export class OrderTracker {
     if (s.updatedAt >= o.venueUpdatedAt) {
       o.venueUpdatedAt = s.updatedAt
       const r = o.request
-      if (!isTerminal(o.status) && (s.qty !== r.qty || s.limitPrice !== r.limitPrice || s.stopPrice !== r.stopPrice)) {
+      // A report the venue made before an amend it accepted was sent (reordered, late) does not undo the amend:
+      // the tracker would measure the amended quantity's fills against the old one (simtest seed 117115).
+      const predatesAmend = o.amendedSince !== undefined && s.updatedAt < o.amendedSince
+      if (!isTerminal(o.status) && !predatesAmend && (s.qty !== r.qty || s.limitPrice !== r.limitPrice || s.stopPrice !== r.stopPrice)) {
         o.request = {...r, qty: s.qty, limitPrice: s.limitPrice, stopPrice: s.stopPrice}
         changed = true
       }

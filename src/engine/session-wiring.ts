@@ -91,7 +91,7 @@ export function wireSession(opts: WiringOptions): SessionWiring {
   // Amends sent straight on the port (the grid's take-profits) still reach the tracker: an amended order's fills
   // are measured against its new quantity, also when the venue's report of the amend is lost.
   broker.onAmend = (ref, changes, stage) => {
-    if (stage === 'sent') view.orders.amendSent(ref, changes)
+    if (stage === 'sent') view.orders.amendSent(ref, changes, loop.clock.now())
     else if (stage === 'ok') view.orders.amended(ref, changes)
     else if (stage === 'refused') view.orders.amendRefused(ref)
   }

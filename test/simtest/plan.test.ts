@@ -1,5 +1,6 @@
 /** Seed → plan: the same seed always draws the same plan; different seeds explore different ones, swarm style. */
 import {describe, expect, it} from 'vitest'
+import {TIMEFRAME_MS} from '../../src/core/market-data.js'
 import {loadBases} from '../../src/simtest/bases.js'
 import {drawPlan, FAULT_KINDS} from '../../src/simtest/plan.js'
 import {ScenarioSchema} from '../../src/engine/scenario.js'
@@ -33,5 +34,25 @@ describe('simtest plan drawing', () => {
     // Swarm: seeds differ in which kinds are on, not only in how often they fire.
     expect(Math.min(...onPerSeed)).toBe(0)
     expect(Math.max(...onPerSeed)).toBeGreaterThanOrEqual(6)
+  })
+
+  it('budgets go down to one request per window, and refusal bursts and outages end by the last bar', async () => {
+    const bases = await loadBases()
+    const budgets = new Set<number>()
+    let checked = 0
+    for (let seed = 1; seed <= 500; seed++) {
+      const p = drawPlan(seed, bases)
+      const sim = p.scenario.sim as {rateLimit?: {requests: number}; faults?: {action: string; probability: number; to?: number}[]}
+      if (sim.rateLimit) budgets.add(sim.rateLimit.requests)
+      if (!('inline' in p.scenario.data)) continue
+      const {bars, timeframe} = p.scenario.data.inline
+      const last = Math.max(...bars.map((b) => b[1])) + TIMEFRAME_MS[timeframe]
+      checked++
+      // Drawn bursts (rate limits with probability 1) and outages: the base scenarios' own rules are kept as they are.
+      for (const f of sim.faults ?? []) if ((f.action === 'rate_limit' || f.action === 'disconnect') && f.probability === 1 && f.to !== undefined) expect(f.to).toBeLessThanOrEqual(last)
+    }
+    expect(checked).toBeGreaterThan(400)
+    expect(Math.min(...budgets)).toBe(1)
+    expect(budgets.has(2)).toBe(true)
   })
 })

@@ -63,6 +63,16 @@ describe('journal file', () => {
     j.close()
   })
 
+  it('a reconciliation outcome is on disk as soon as it is appended (a kill right after it keeps it)', () => {
+    const p = join(root, 'j2b', 'session.journal')
+    const j = new JournalFile(p)
+    j.append(rec(1))
+    expect(readJournal(p).records).toEqual([])
+    j.append({t: 2, type: 'reconciled', data: {kind: 'startup', differences: 1}})
+    expect(readJournal(p).records.map((r) => r.type)).toEqual([rec(1).type, 'reconciled'])
+    j.close()
+  })
+
   it('detects a torn tail (half a record) and a corrupt record, cuts them on reopen and appends after', () => {
     const p = join(root, 'j3', 'session.journal')
     const j = new JournalFile(p)

@@ -53,7 +53,7 @@ describe.concurrent('real sessions killed with SIGKILL and restarted against the
   }, TIMEOUT)
 
   it('bites: the grid without its stateDir forgets its reference quantities or its order numbers', async () => {
-    const r = await runLiveCrash({strategy: 'grid', kills: KILLS, seed: 7, withoutStateDir: true, holdingShare: 1, replay: false})
+    const r = await runLiveCrash({strategy: 'grid', kills: KILLS, seed: 7, withoutStateDir: true, holdingShare: 1, holdingWaitMs: 30_000, replay: false})
     console.log(summary(r))
     // Which of the two shows first depends on where the wall-clock kills land: a level re-sized within a cycle, or
     // an order number used again by the next life (both lost with the state).
@@ -61,7 +61,7 @@ describe.concurrent('real sessions killed with SIGKILL and restarted against the
   }, TIMEOUT)
 
   it('bites: momentum without its stateDir meets positions it does not know at start-up (a fill missing from its state)', async () => {
-    const r = await runLiveCrash({strategy: 'momentum', kills: KILLS, seed: 7, withoutStateDir: true, holdingShare: 1, replay: false})
+    const r = await runLiveCrash({strategy: 'momentum', kills: KILLS, seed: 7, withoutStateDir: true, holdingShare: 1, holdingWaitMs: 30_000, replay: false})
     console.log(summary(r))
     expect(r.violations.join('\n')).toMatch(/start-up reconciliation found .*difference/)
   }, TIMEOUT)

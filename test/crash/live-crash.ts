@@ -33,6 +33,8 @@ export interface LiveCrashOptions {
   readonly startupKillShare?: number
   /** Share of trading kills that first wait (bounded) until the venue shows a position: a crash while holding. */
   readonly holdingShare?: number
+  /** How long a holding kill waits for a position before it comes anyway (default 8 s). */
+  readonly holdingWaitMs?: number
   /** Session time of the last, clean run. */
   readonly finalDuration?: string
   /** Naive variant: the same strategy WITHOUT its stateDir (state in memory only). */
@@ -215,8 +217,8 @@ export async function runLiveCrash(o: LiveCrashOptions): Promise<LiveCrashReport
       const holding = rng.next() < (o.holdingShare ?? 0.5)
       const afterMs = Math.round(rng.uniform(0, maxDelayMs))
       if (holding) {
-        // Bounded: when nothing is held within 8 s, the kill comes anyway.
-        await until(async () => Object.keys(await readVenuePositions(c.venue, emu!.url, c.symbols)).length > 0, 'a position', 8_000, 300).catch(() => undefined)
+        // Bounded: when nothing is held in time, the kill comes anyway.
+        await until(async () => Object.keys(await readVenuePositions(c.venue, emu!.url, c.symbols)).length > 0, 'a position', o.holdingWaitMs ?? 8_000, 300).catch(() => undefined)
       }
       const deadline = new Promise((r) => setTimeout(r, afterMs))
       await Promise.all([comparePositions(s, deadline), deadline])

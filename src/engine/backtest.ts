@@ -44,6 +44,7 @@ export interface BacktestOptions
     | 'outside'
     | 'header'
     | 'startState'
+    | 'stateDir'
     | 'risk'
     | 'audit'
   > {
@@ -157,6 +158,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
     journal: opts.journal,
     header: opts.header,
     startState: opts.startState,
+    stateDir: opts.stateDir,
     log: opts.log,
     onProgress: opts.onProgress,
     progressEvery: opts.progressEvery,

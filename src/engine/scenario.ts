@@ -16,7 +16,7 @@ import {profileFor} from '../sim/venue-profile.js'
 import {findStrategy} from '../../strategies/index.js'
 import {type BacktestOptions, type BacktestResult, runBacktest} from './backtest.js'
 import {Journal} from './journal.js'
-import {captureStartState} from './start-state.js'
+import {captureStartState, ReplayScratch} from './start-state.js'
 import type {EngineLog} from './engine-log.js'
 import type {MetricsRegistry} from './metrics.js'
 import type {Strategy} from './strategy.js'
@@ -150,6 +150,9 @@ export interface ScenarioOutcome {
   readonly strategy: Strategy
 }
 
+/** A scenario's `params.stateDir` meaning "a fresh empty directory for each run" (crash-restart scenarios). */
+export const FRESH_STATE_DIR = '<simtest-state>'
+
 export interface RunScenarioOptions {
   /** Runs this strategy instead of the registry's (tests: a deliberately naive variant must fail the same checks). */
   readonly strategy?: Strategy
@@ -161,6 +164,8 @@ export interface RunScenarioOptions {
   readonly journal?: Journal
   /** Sees the wiring and the simulated venue at every bar instant (the simulation tester's invariant checks). */
   readonly observe?: BacktestOptions['observe']
+  /** Where a FRESH_STATE_DIR scenario's private state directory is made (default: the system's temp directory). */
+  readonly stateRoot?: string
 }
 
 /** Runs a scenario through the same backtest wiring as `trader backtest`, then checks its expectations. */
@@ -189,8 +194,16 @@ export async function runScenario(scenario: Scenario, opts: RunScenarioOptions =
   }))
   // The registry's strategy can be rebuilt by replay from the header; an injected one (a test's variant) cannot.
   const header = opts.strategy || opts.rebuild ? undefined : scenarioHeader(scenario, params.data, stream, venue)
-  const result = await runBacktest({stream, instruments, profile: profileFor(venue), strategy, sim: withNeededPositionMode(scenario.sim, factory.positionMode), journal, header, log: opts.log, metrics: opts.metrics, restartAt: scenario.restartAt, crashAt: scenario.crashAt, rebuild, outside, risk: scenario.risk ? {limits: scenario.risk} : undefined, observe: opts.observe, startState: header ? captureStartState(factory.stateFiles?.(params.data)) : undefined})
-  return {scenario, result, journal, failures: checkExpectations(scenario, result, journal), strategy: last}
+  // A scenario whose state directory is FRESH_STATE_DIR runs in a private empty one (as its replay does), so no run
+  // reads what an earlier one left and nothing is written where the command was started.
+  const spec = factory.stateFiles?.(params.data)
+  const fresh = spec?.dir === FRESH_STATE_DIR ? new ReplayScratch(undefined, opts.stateRoot) : undefined
+  try {
+    const result = await runBacktest({stream, instruments, profile: profileFor(venue), strategy, sim: withNeededPositionMode(scenario.sim, factory.positionMode), journal, header, log: opts.log, metrics: opts.metrics, restartAt: scenario.restartAt, crashAt: scenario.crashAt, rebuild, outside, risk: scenario.risk ? {limits: scenario.risk} : undefined, observe: opts.observe, startState: header ? captureStartState(spec, {where: fresh?.stateDir}) : undefined, stateDir: fresh?.stateDir})
+    return {scenario, result, journal, failures: checkExpectations(scenario, result, journal), strategy: last}
+  } finally {
+    fresh?.dispose()
+  }
 }
 
 /** The journal label of an outside action (the same in the recording and its replay). */

@@ -70,8 +70,8 @@ export class ReplayScratch {
   readonly root: string
   private readonly dirs = new Map<string, string>()
 
-  constructor(start: StartState | undefined) {
-    this.root = mkdtempSync(join(tmpdir(), 'trader-replay-'))
+  constructor(start: StartState | undefined, under: string = tmpdir()) {
+    this.root = mkdtempSync(join(under, 'trader-replay-'))
     if (start?.state) {
       const dir = this.stateDir(start.state.dir)
       writeStateFiles(dir, start.state.files)

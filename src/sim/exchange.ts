@@ -1057,9 +1057,13 @@ export class SimulatedExchange implements BrokerPort {
     return undefined
   }
 
-  /** Releases reordered events still held back (when no later event came to pass them). */
+  /**
+   * Releases reordered events still held back (when no later event came to pass them). Called after the strategies
+   * stopped; delivered a millisecond later so a replay, which holds nothing and delivers them at their recorded
+   * time, also delivers them after its stop (at the stop's own time they would reach a strategy still running).
+   */
   flushHeld(): void {
-    for (const ev of this.faults.drainHeld()) this.deliverAt(this.loop.clock.now(), ev)
+    for (const ev of this.faults.drainHeld()) this.deliverAt(this.loop.clock.now() + 1, ev)
   }
 }
 

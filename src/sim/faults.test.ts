@@ -104,6 +104,9 @@ describe('event faults', () => {
     expect(s.statuses(id)).toEqual([])
     s.ex.flushHeld()
     await s.run(0)
+    // A millisecond after the flush (after the strategies stopped, in a run).
+    expect(s.statuses(id)).toEqual([])
+    await s.run(1)
     expect(s.statuses(id)).toEqual(['accepted'])
   })
 })

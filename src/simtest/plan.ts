@@ -7,7 +7,7 @@
  */
 import {Rng} from '../core/rng.js'
 import type {FaultRule} from '../sim/config.js'
-import type {Scenario} from '../engine/scenario.js'
+import {FRESH_STATE_DIR, type Scenario} from '../engine/scenario.js'
 import {TIMEFRAME_MS} from '../core/market-data.js'
 import type {InlineBar, SampleSeries} from './sample-pool.js'
 
@@ -49,8 +49,8 @@ export interface SeedPlan {
   readonly scenario: Scenario
 }
 
-/** The placeholder a crash-restart plan carries for its state directory (the runner fills in a real one). */
-export const STATE_DIR_PLACEHOLDER = '<simtest-state>'
+/** What a crash-restart plan carries for its state directory: a fresh empty one for each run (runScenario). */
+export const STATE_DIR_PLACEHOLDER = FRESH_STATE_DIR
 
 /** Chance of each fault kind being on in a seed (swarm testing: about three kinds per seed). */
 const ON = 0.25

@@ -4,9 +4,8 @@
  * throw or unhandled rejection inside the run into a violation instead of letting it end the tester. A share of
  * the seeds runs twice and must give the same journal hash.
  */
-import {existsSync, mkdtempSync, rmSync} from 'node:fs'
+import {existsSync} from 'node:fs'
 import {tmpdir} from 'node:os'
-import {join} from 'node:path'
 import type {Fill} from '../core/fill.js'
 import type {Instrument} from '../core/instrument.js'
 import {Journal, type JournalRecord} from '../engine/journal.js'
@@ -15,7 +14,7 @@ import type {SessionWiring} from '../engine/session-wiring.js'
 import type {SimulatedExchange} from '../sim/exchange.js'
 import {TIMEFRAME_MS} from '../core/market-data.js'
 import {executionsOnce, FilledMonotonic, gridNoOrphans, ledgerConserved, onePerSignalLeg, positionsMatch, type SimViolation, staleDecisions, trackerViolations} from './checks.js'
-import {type Base, drawPlan, type SeedPlan, STATE_DIR_PLACEHOLDER} from './plan.js'
+import {type Base, drawPlan, type SeedPlan} from './plan.js'
 
 export interface SeedOutcome {
   readonly plan: SeedPlan
@@ -33,7 +32,7 @@ export interface RunSeedOptions {
   /** Run twice and compare the journal hashes (default: one seed in `determinismEvery`). */
   readonly twice?: boolean
   readonly determinismEvery?: number
-  /** Where crash-restart seeds keep their durable state (default: a fresh temporary directory, removed after). */
+  /** Under which directory crash-restart seeds get their fresh state directories (default: /dev/shm where there is one). */
   readonly stateRoot?: string
 }
 
@@ -50,22 +49,16 @@ export async function runSeed(seed: number, bases: readonly Base[], opts: RunSee
 export async function runPlan(plan: SeedPlan, opts: RunSeedOptions = {}): Promise<SeedOutcome> {
   const started = performance.now()
   const twice = opts.twice ?? plan.seed % (opts.determinismEvery ?? DETERMINISM_EVERY) === 0
-  const durable = plan.scenario.params.stateDir === STATE_DIR_PLACEHOLDER
-  // One directory for both runs of a seed: the path is part of the journal header, so it must not differ.
-  const dir = durable ? mkdtempSync(join(opts.stateRoot ?? defaultStateRoot(), `trader-simtest-${plan.seed}-`)) : undefined
-  const scenario: Scenario = dir ? {...plan.scenario, params: {...plan.scenario.params, stateDir: join(dir, 'state')}} : plan.scenario
-  try {
-    const first = await checkedRun(scenario)
-    const violations = [...first.violations]
-    if (twice && first.hash !== undefined) {
-      if (dir) rmSync(join(dir, 'state'), {recursive: true, force: true})
-      const again = await checkedRun(scenario)
-      if (again.hash !== first.hash) violations.push({rule: 'nondeterministic', t: 0, detail: `two runs of seed ${plan.seed} gave journal hashes ${first.hash.slice(0, 12)} and ${again.hash?.slice(0, 12)}`})
-    }
-    return {plan, scenario, violations, journalHash: first.hash, records: first.records, determinismChecked: twice, ms: performance.now() - started}
-  } finally {
-    if (dir) rmSync(dir, {recursive: true, force: true})
+  // A crash-restart plan's stateDir is FRESH_STATE_DIR: runScenario gives each run its own empty directory.
+  const scenario = plan.scenario
+  const root = opts.stateRoot ?? defaultStateRoot()
+  const first = await checkedRun(scenario, root)
+  const violations = [...first.violations]
+  if (twice && first.hash !== undefined) {
+    const again = await checkedRun(scenario, root)
+    if (again.hash !== first.hash) violations.push({rule: 'nondeterministic', t: 0, detail: `two runs of seed ${plan.seed} gave journal hashes ${first.hash.slice(0, 12)} and ${again.hash?.slice(0, 12)}`})
   }
+  return {plan, scenario, violations, journalHash: first.hash, records: first.records, determinismChecked: twice, ms: performance.now() - started}
 }
 
 interface CheckedRun {
@@ -75,7 +68,7 @@ interface CheckedRun {
 }
 
 /** One run with the invariant checks; a throw or an unhandled rejection inside it is a violation. */
-export async function checkedRun(scenario: Scenario): Promise<CheckedRun> {
+export async function checkedRun(scenario: Scenario, stateRoot?: string): Promise<CheckedRun> {
   const out: SimViolation[] = []
   const filled = new FilledMonotonic()
   let wiring: SessionWiring | undefined
@@ -97,7 +90,7 @@ export async function checkedRun(scenario: Scenario): Promise<CheckedRun> {
   const journal = new Journal({keep: true})
   let hash: string | undefined
   try {
-    const run = await runScenario(scenario, {observe, journal})
+    const run = await runScenario(scenario, {observe, journal, stateRoot})
     hash = run.journal.digest()
     const r = run.result
     const end = r.to

@@ -4,12 +4,12 @@
  * DST-fill-exceeds-qty-4554.json; later plan changes draw another plan for that number), with its fix switched off
  * (the order tracker no longer hears of amends): the fill_exceeds_qty the tester found.
  */
-import {mkdtempSync, rmSync} from 'node:fs'
+import {existsSync, mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, afterEach, describe, expect, it, vi} from 'vitest'
 import {OrderTracker} from '../../src/broker/order-tracker.js'
-import {loadScenario, runScenario} from '../../src/engine/scenario.js'
+import {FRESH_STATE_DIR, loadScenario, runScenario} from '../../src/engine/scenario.js'
 import {replayJournal} from '../../src/engine/replay.js'
 import {SCENARIO_DIR} from '../../src/simtest/bases.js'
 import {FAULT_KINDS, type SeedPlan} from '../../src/simtest/plan.js'
@@ -17,7 +17,6 @@ import {reproLine, writeRepro} from '../../src/simtest/repro.js'
 import {runPlan} from '../../src/simtest/run-seed.js'
 import {drawPlan} from '../../src/simtest/plan.js'
 import {loadBases} from '../../src/simtest/bases.js'
-import {dirname} from 'node:path'
 
 const dir = mkdtempSync(join(tmpdir(), 'trader-simtest-repro-'))
 afterAll(() => rmSync(dir, {recursive: true, force: true}))
@@ -72,9 +71,10 @@ describe('simtest repro path', () => {
     expect(restarts.some((r) => r.crash === true)).toBe(true)
     // Each instance after a crash read the state file (no snapshot handed over).
     expect(o.records.filter((r) => r.type === 'grid_state_recovered').length).toBe(restarts.length + 1)
+    // The header names the placeholder, not a path: the run had a private directory, removed after it.
+    expect((o.records[0].data as {params: {stateDir?: string}}).params.stateDir).toBe(FRESH_STATE_DIR)
+    expect(existsSync(FRESH_STATE_DIR)).toBe(false)
     const r = await replayJournal(o.records)
-    // The replay ran on its own scratch copy; the run's state directory is this test's to remove.
-    rmSync(dirname(String(o.scenario.params.stateDir)), {recursive: true, force: true})
     expect(r.divergenceCount).toBe(0)
     expect(r.replayedHash).toBe(o.journalHash)
   }, 60_000)

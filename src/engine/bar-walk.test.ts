@@ -96,6 +96,14 @@ describe('walkBars', () => {
     expect(state).toMatchObject({bars: 4, chunks: 2, first: T0, instant: T0 + 2 * MIN, prevInstant: T0 + MIN, instantStart: 2})
   })
 
+  it('runs work queued before the first bar at its own time, before the start (a run that begins inside a funding day)', async () => {
+    const loop = new EventLoop(0)
+    const log: string[] = []
+    loop.schedule(T0 - 6 * 60 * MIN, () => log.push(`early task @${loop.clock.now() - T0}`))
+    await walkBars(streamOf(chunks(1, 1, 10), ['AAA']), loop, logging(loop, log, 1))
+    expect(log.slice(0, 2)).toEqual([`early task @${-6 * 60 * MIN}`, 'start 0 @0'])
+  })
+
   it('stops at the drain\'s end whatever task ran last; the second drain runs after flushHeld', async () => {
     const loop = new EventLoop(0)
     const log: string[] = []

@@ -167,7 +167,11 @@ export async function walkBars(stream: BarStream, loop: EventLoop, hooks: BarWal
         if (!started) {
           started = true
           state.first = open
-          loop.clock.advanceTo(Math.min(ts, open))
+          const start = Math.min(ts, open)
+          // Work queued for before the first bar (a venue's funding time earlier that day, when a run starts inside
+          // it) runs first, at its own time: the clock never moves back past a queued task.
+          if (loop.nextTime < start) await loop.runUntil(start - 1)
+          loop.clock.advanceTo(start)
           for (let k = 0; k < accounts; k++) await hooks.start(k)
           await loop.runUntil(loop.clock.now())
         }

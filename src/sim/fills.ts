@@ -19,7 +19,7 @@ export class Fills {
   /** Every execution, in venue order: the venue's own record, for reconciliation and the report. */
   readonly executions: Fill[] = []
   /** Cash or margin held for open orders, in all. */
-  reservedCash = 0
+  private held = 0
   /** Open perpetual positions (legs apart): while there are none, nothing can be liquidated. */
   perpPositions = 0
   private execSeq = 0
@@ -70,7 +70,7 @@ export class Fills {
     // Release the share of the hold this fill used before the ledger spends it.
     const share = o.req.qty - o.filledQty > 0 ? (o.reserved * qty) / (o.req.qty - o.filledQty) : o.reserved
     o.reserved -= share
-    this.reservedCash -= share
+    this.held -= share
     this.ledger.applyFill(fill)
     this.executions.push(fill)
     if (inst.contract === 'linear_perpetual') {
@@ -105,9 +105,19 @@ export class Fills {
     if (Number.isFinite(o.expiresAt)) this.loop.at(o.expiresAt, () => this.expire(o))
   }
 
+  /** Cash or margin held for open orders, in all. */
+  get reservedCash(): number {
+    return this.held
+  }
+
+  /** Holds `amount` of cash or margin for an open order (margin.ts checks that it is free). */
+  hold(amount: number): void {
+    this.held += amount
+  }
+
   /** Releases what is still held for `o`. */
   release(o: SimOrder): void {
-    this.reservedCash -= o.reserved
+    this.held -= o.reserved
     o.reserved = 0
   }
 
@@ -116,7 +126,7 @@ export class Fills {
   }
 
   accountSnapshot(): AccountSnapshot {
-    return this.ledger.snapshotAtMarks(this.loop.clock.now(), this.reservedCash)
+    return this.ledger.snapshotAtMarks(this.loop.clock.now(), this.held)
   }
 
   /**

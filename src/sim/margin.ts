@@ -64,7 +64,7 @@ export class Margin {
       if (margin > free + 1e-9) {
         throw new InsufficientFundsError(`${req.clientOrderId}: needs margin ${margin.toFixed(2)}, free ${free.toFixed(2)}`, venue, 'insufficient_margin')
       }
-      this.fills.reservedCash += margin
+      this.fills.hold(margin)
       return margin
     }
     const position = this.ledger.positions.qty(req.symbol)
@@ -92,7 +92,7 @@ export class Margin {
     if (cost > free + 1e-9) {
       throw new InsufficientFundsError(`${req.clientOrderId}: insufficient buying power: needs ${cost.toFixed(2)}, has ${free.toFixed(2)}`, venue, 'insufficient_buying_power')
     }
-    this.fills.reservedCash += cost
+    this.fills.hold(cost)
     return cost
   }
 

@@ -105,7 +105,7 @@ export class OrderEntry {
       o.reserved = this.margin.reserve({...next, qty: next.qty - o.filledQty}, this.instruments[o.sym], o.sym, o)
     } catch (err) {
       o.reserved = held
-      this.fills.reservedCash += held
+      this.fills.hold(held)
       throw err
     }
     // A new price re-enters the book: it takes liquidity if it is marketable now.

@@ -1,7 +1,8 @@
 /**
  * What the venue knows of each symbol's market, by symbol index: the last price (the mark, kept in the ledger too),
  * the latest bar or print and how much of its volume orders have taken. Typed arrays, shared by the parts of the
- * simulated exchange that read or move the market; written only by the price feed (price-feed.ts) and the matcher.
+ * simulated exchange that read or move the market; written by the price feed (price-feed.ts; start-up marks too)
+ * and the matcher (the volume taken).
  */
 import type {Ledger} from '../core/ledger.js'
 import type {Instrument} from '../core/instrument.js'

@@ -1,5 +1,6 @@
 /**
- * Price paths inside a bar, and where an order's trigger or limit is first reached on them.
+ * Price paths inside a bar, where an order's trigger or limit is first reached on them, and the price rules of a
+ * trade there (slippage; whether an order is marketable). The matcher (matcher.ts) trades the book with these.
  *
  * Convention: a bar that closes at or above its open went open → low → high → close; one that closes below
  * went open → high → low → close (the extreme farthest from the close is visited first). A trade print is a

@@ -4,7 +4,7 @@
  */
 import {describe, expect, it} from 'vitest'
 import {MINUTE, Sim, T0} from '../../test/sim/sim-harness.js'
-import {firstTouch, PricePath, type Touch} from './matching.js'
+import {firstTouch, marketable, PricePath, slipped, type Touch} from './matching.js'
 
 describe('PricePath and firstTouch', () => {
   it('orders the extremes by bar direction', () => {
@@ -151,5 +151,26 @@ describe('trade prints', () => {
     expect(s.fills(stop)).toHaveLength(0)
     await s.print(102.3, 100)
     expect(s.fillsOf(stop)).toEqual([[1, 102.3]])
+  })
+})
+
+describe('slipped and marketable', () => {
+  it('moves the price against the taker and rounds adversely onto the tick grid', () => {
+    expect(slipped(100, true, 0.01, {ticks: 0, bps: 0})).toBe(100)
+    expect(slipped(100, true, 0.01, {ticks: 2, bps: 0})).toBe(100.02)
+    expect(slipped(100, false, 0.01, {ticks: 2, bps: 0})).toBe(99.98)
+    // 1.5 bps of 100 is 0.015: a buy rounds up to 100.02, a sell down to 99.98.
+    expect(slipped(100, true, 0.01, {ticks: 0, bps: 1.5})).toBe(100.02)
+    expect(slipped(100, false, 0.01, {ticks: 0, bps: 1.5})).toBe(99.98)
+  })
+
+  it('calls market orders and limits at or through the last price marketable, nothing without a price', () => {
+    const order = {clientOrderId: 'x', symbol: 'X', qty: 1, tif: 'gtc'} as const
+    expect(marketable({...order, side: 'buy', type: 'market'}, 0)).toBe(true)
+    expect(marketable({...order, side: 'buy', type: 'limit', limitPrice: 100}, 100)).toBe(true)
+    expect(marketable({...order, side: 'buy', type: 'limit', limitPrice: 100}, 100.5)).toBe(false)
+    expect(marketable({...order, side: 'sell', type: 'limit', limitPrice: 100}, 100.5)).toBe(true)
+    expect(marketable({...order, side: 'sell', type: 'limit', limitPrice: 100}, 0)).toBe(false)
+    expect(marketable({...order, side: 'buy', type: 'stop', stopPrice: 100}, 101)).toBe(false)
   })
 })

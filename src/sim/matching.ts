@@ -1,11 +1,14 @@
 /**
- * Price paths inside a bar, and where an order's trigger or limit is first reached on them.
+ * Price paths inside a bar, where an order's trigger or limit is first reached on them, and the price rules of a
+ * trade there (slippage; whether an order is marketable). The matcher (matcher.ts) trades the book with these.
  *
  * Convention: a bar that closes at or above its open went open → low → high → close; one that closes below
  * went open → high → low → close (the extreme farthest from the close is visited first). A trade print is a
  * one-point path. Prices between path points move continuously, so a level between two points is reached
  * exactly at that level; a level already passed at the first point (a gap) is reached at that point's price.
  */
+import {roundToStep} from '../core/instrument.js'
+import type {OrderRequest} from '../core/order.js'
 
 /** Up to four path points, reused to avoid allocation on the hot path. */
 export class PricePath {
@@ -70,4 +73,22 @@ export function firstTouch(path: PricePath, level: number, direction: 'up' | 'do
   }
   out.index = -1
   return false
+}
+
+/**
+ * `price` moved against the taker by the slippage setting (ticks plus basis points), rounded adversely onto the
+ * tick grid, as venues print on it.
+ */
+export function slipped(price: number, buy: boolean, tickSize: number, s: {readonly ticks: number; readonly bps: number}): number {
+  if (s.ticks === 0 && s.bps === 0) return price
+  const d = s.ticks * tickSize + (price * s.bps) / 10_000
+  const k = buy ? Math.ceil((price + d) / tickSize - 1e-9) : Math.floor((price - d) / tickSize + 1e-9)
+  return roundToStep(Math.max(1, k) * tickSize, tickSize)
+}
+
+/** Whether an order could take liquidity at the last price `last` (0: none known yet). */
+export function marketable(req: OrderRequest, last: number): boolean {
+  if (req.type === 'market') return true
+  if (req.type !== 'limit' || !(last > 0)) return false
+  return req.side === 'buy' ? last <= req.limitPrice! : last >= req.limitPrice!
 }

@@ -17,37 +17,16 @@ import {EventLoop} from './event-loop.js'
 import type {MetricSample} from './metrics.js'
 import type {OrderGateway} from './order-gateway.js'
 import type {KillSwitch} from '../risk/risk-engine.js'
-import {runSession, type SessionOptions, type SessionOutsideAction} from './session-runner.js'
+import {type BarRunOptions, runSession, type SessionOutsideAction} from './session-runner.js'
 import type {SessionWiring} from './session-wiring.js'
 import type {StrategyFigure} from './strategy.js'
 import {TradeRecorder} from './trade-recorder.js'
 
 /**
- * A backtest is a session on the simulated exchange: the session's options (documented in session-runner.ts),
- * minus what the backtest builds itself (the venue, the loop, cash and seed, which come from `sim`).
+ * A backtest is a session on the simulated exchange: the bar run's options (session-runner.ts), passed through as
+ * they are, plus what the backtest builds the venue from (the loop, cash and seed come from `sim`).
  */
-export interface BacktestOptions
-  extends Pick<
-    SessionOptions,
-    | 'stream'
-    | 'instruments'
-    | 'strategy'
-    | 'epoch'
-    | 'journal'
-    | 'log'
-    | 'onProgress'
-    | 'progressEvery'
-    | 'metrics'
-    | 'restartAt'
-    | 'crashAt'
-    | 'rebuild'
-    | 'outside'
-    | 'header'
-    | 'startState'
-    | 'stateDir'
-    | 'risk'
-    | 'audit'
-  > {
+export interface BacktestOptions extends BarRunOptions {
   readonly profile: VenueProfile
   readonly sim?: SimConfigInput
   /** Funding rates of the run's perpetuals; each is settled at its time (none: no funding is charged, and the report says so). */
@@ -108,9 +87,11 @@ export interface BacktestResult {
 }
 
 export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult> {
-  const {stream, instruments} = opts
+  // What the backtest builds the venue from; everything else goes to the session as it is.
+  const {profile, sim, funding, observe, ...session} = opts
+  const {stream, instruments} = session
   const loop = new EventLoop(0)
-  const exchange = new SimulatedExchange({loop, profile: opts.profile, instruments, config: opts.sim, funding: opts.funding})
+  const exchange = new SimulatedExchange({loop, profile, instruments, config: sim, funding})
 
   // Equity is sampled once per bar instant, after every bar of that instant has been processed.
   let cap = 1024
@@ -141,35 +122,18 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
     eqVal[samples] = totals.equity
     eqExp[samples] = totals.equity > 0 ? totals.gross / totals.equity : 0
     samples++
-    opts.observe?.(t, w as SessionWiring, exchange)
+    observe?.(t, w, exchange)
   }
 
   // The bar loop, the wiring and the strategy context are shared with replay (session-runner.ts).
   const run = await runSession({
-    stream,
-    instruments,
+    ...session,
     venue: exchange,
-    barClock: barClockFor(opts.profile.marketHours, stream.timeframe),
+    barClock: barClockFor(profile.marketHours, stream.timeframe),
     loop,
-    strategy: opts.strategy,
     initialCash: exchange.config.initialCash,
     seed: exchange.config.seed,
-    epoch: opts.epoch,
-    journal: opts.journal,
-    header: opts.header,
-    startState: opts.startState,
-    stateDir: opts.stateDir,
-    log: opts.log,
-    onProgress: opts.onProgress,
-    progressEvery: opts.progressEvery,
-    metrics: opts.metrics,
-    restartAt: opts.restartAt,
-    crashAt: opts.crashAt,
-    rebuild: opts.rebuild,
-    outside: opts.outside,
     onInstant: sample,
-    risk: opts.risk,
-    audit: opts.audit,
   })
   const {view, journal, metrics, lastInstant} = run
   gateway = run.gateway
@@ -198,7 +162,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
     metrics: metrics.samples(),
     killSwitch: run.risk?.kill.engaged ? {...run.risk.kill} : undefined,
     audit: run.audit ? {dir: run.audit.dir, outages: run.audit.outages.length, retries: run.audit.retries, unwritten: run.auditUnwritten} : undefined,
-    funding: fundingOf(exchange, instruments, opts.funding ?? [], run.first, lastInstant),
+    funding: fundingOf(exchange, instruments, funding ?? [], run.first, lastInstant),
   }
 }
 

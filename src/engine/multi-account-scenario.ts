@@ -1,7 +1,7 @@
 /**
  * Scenario files with several accounts (`accounts`, GRID-09): the bars are read once and shared; each account
- * gets the scenario's strategy with its own parameter and simulator overrides, its own journal, and the
- * scenario's expectations checked on its own results.
+ * gets the scenario's strategy with its own parameter and simulator overrides, its own journal, the scenario's
+ * risk limits (each account its own risk engine), and the scenario's expectations checked on its own results.
  */
 import type {BarStream} from '../core/market-data.js'
 import {ConfigError} from '../ops/errors.js'
@@ -55,7 +55,8 @@ export async function runMultiAccountScenario(scenario: Scenario, opts: MultiAcc
     // The account's overrides are raw (no defaults filled in), so they replace only what they name.
     const sim = SimConfigSchema.safeParse(withNeededPositionMode({...scenario.sim, ...a.sim}, factory.positionMode))
     if (!sim.success) throw new ConfigError(zodOneLine(sim.error, `scenario ${scenario.id} account ${a.id} sim`))
-    return {id: a.id, strategy, sim: sim.data, journal: new Journal({keep: true}), log: opts.logFor?.(a.id)}
+    // The scenario's risk limits hold for every account, as in a single-account scenario run.
+    return {id: a.id, strategy, sim: sim.data, journal: new Journal({keep: true}), log: opts.logFor?.(a.id), risk: scenario.risk ? {limits: scenario.risk} : undefined}
   })
   const result = await runMultiAccount({
     stream: opts.wrapStream ? opts.wrapStream(stream) : stream,

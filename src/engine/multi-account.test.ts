@@ -4,6 +4,8 @@ import {defaultInstrument} from '../core/instrument.js'
 import type {Bar} from '../core/market-data.js'
 import {BYBIT_HEDGE_PROFILE} from '../sim/venue-profile.js'
 import {memoryStream, zigzag} from '../../test/support/memory-stream.js'
+import {AuditTrail} from '../risk/audit-trail.js'
+import {Journal} from './journal.js'
 import {MetricsRegistry} from './metrics.js'
 import {MultiAccountError, runMultiAccount} from './multi-account.js'
 import type {Strategy, StrategyContext} from './strategy.js'
@@ -61,6 +63,34 @@ describe('multi-account wiring', () => {
     expect(metrics.value('probe_bars_total{account="a"}')).toBe(30)
     expect(metrics.value('probe_bars_total{account="d"}')).toBe(4)
     expect(by.a.result.metrics.map((m) => m.key)).toEqual(['probe_bars_total'])
+  })
+
+  it('gives each account the risk engine and the audit trail of a single-account run', async () => {
+    const stream = memoryStream(zigzag('BTCUSDT', T0, 30, {base: 20_000, amp: 50}))
+    const lines: string[] = []
+    const audit = new AuditTrail({dir: 'memory', writer: {append: (_file, text) => void lines.push(text)}})
+    const journal = new Journal({keep: true})
+    const probes = {a: new Probe(), b: new Probe()}
+    // A's limit: 10 of position per symbol; its one buy (0.01 × 20,000 = 200) is over it. B runs without risk.
+    const out = await runMultiAccount({
+      stream, instruments, profile: BYBIT_HEDGE_PROFILE,
+      accounts: [
+        {id: 'a', strategy: probes.a, journal, risk: {limits: {maxPositionPerSymbol: 10, minDataPoints: 0}}, audit},
+        {id: 'b', strategy: probes.b},
+      ],
+    })
+    const [a, b] = out.accounts
+    expect(a.result.rejections).toEqual({'risk:symbol_position_limit': 1})
+    expect(a.result.fills).toHaveLength(0)
+    expect(journal.records.filter((r) => r.type === 'risk_rejected').map((r) => r.data)).toEqual([
+      expect.objectContaining({clientOrderId: probes.a.ctx.clientOrderId('b', 'l'), code: 'symbol_position_limit'}),
+    ])
+    expect(journal.records.some((r) => r.type === 'intent')).toBe(false)
+    // The audit trail has the refused order, and is complete at the end.
+    expect(lines).toEqual([expect.stringMatching(/,refused,probe-b-l-1,.*,symbol_position_limit\n$/)])
+    expect(a.result.audit).toEqual({dir: 'memory', outages: 0, retries: 0, unwritten: 0})
+    expect(b.result.fills).toHaveLength(1)
+    expect(b.result.audit).toBeUndefined()
   })
 
   it('refuses a bad or repeated account id with a clear error', async () => {

@@ -1,20 +1,19 @@
 /**
  * Several simulated accounts in one run (GRID-09): the public bar stream is read once and every account's venue
  * and strategy see each bar; each account keeps its own simulated exchange (so its own orders, positions, ledger,
- * fault script and request budget), its own engine view, gateway, journal, metrics labels and error record.
+ * fault script and request budget), journal, metrics labels and error record, and is wired as a single-account
+ * session is (session-wiring.ts): engine view, pre-trade pipeline with its risk engine and audit trail, gateway,
+ * strategy context.
  * Everything an account's strategy runs — bars, events, timers — is guarded: an exception halts that account
  * only (recorded in its errors), never the run or the other accounts.
  */
 import type {Instrument} from '../core/instrument.js'
 import {type BarStream, TIMEFRAME_MS} from '../core/market-data.js'
-import {clientOrderId} from '../core/ids.js'
-import {Rng} from '../core/rng.js'
 import {RateLimitError} from '../broker/errors.js'
 import type {BrokerPort} from '../broker/port.js'
 import {SimulatedExchange} from '../sim/exchange.js'
 import type {SimConfigInput} from '../sim/config.js'
 import type {VenueProfile} from '../sim/venue-profile.js'
-import {AccountView} from './account-view.js'
 import {barClockFor} from './bar-clock.js'
 import {fillBar, reusedBar, walkBars} from './bar-walk.js'
 import type {BacktestResult} from './backtest.js'
@@ -22,10 +21,11 @@ import {type EngineLog, silentLog} from './engine-log.js'
 import {EventLoop} from './event-loop.js'
 import {Journal} from './journal.js'
 import {keyOf, type MetricSample, MetricsRegistry} from './metrics.js'
-import {OrderGateway} from './order-gateway.js'
-import {RecordingBroker} from './recording-broker.js'
+import type {KernelOptions} from './kernel-options.js'
 import type {Scheduler, TimerHandle} from './scheduler.js'
-import type {Strategy, StrategyContext} from './strategy.js'
+import {type SessionWiring, wireSession} from './session-wiring.js'
+import type {Strategy} from './strategy.js'
+import type {AuditTrail} from '../risk/audit-trail.js'
 import {TradeRecorder} from './trade-recorder.js'
 
 export interface AccountSpec {
@@ -36,6 +36,10 @@ export interface AccountSpec {
   readonly sim?: SimConfigInput
   readonly log?: EngineLog
   readonly journal?: Journal
+  /** The account's pre-trade risk (limits, kill switch), as in a single-account run; off when absent. */
+  readonly risk?: KernelOptions['risk']
+  /** The account's audit trail (RISK-04), as in a single-account run. */
+  readonly audit?: AuditTrail
 }
 
 export interface MultiAccountOptions {
@@ -83,9 +87,8 @@ const ACCOUNT_ID = /^[A-Za-z0-9_-]{1,16}$/
 interface Account {
   readonly spec: AccountSpec
   readonly exchange: SimulatedExchange
-  readonly broker: RecordingBroker
-  readonly view: AccountView
-  readonly gateway: OrderGateway
+  /** The account's session wiring (session-wiring.ts): broker, view, pre-trade pipeline, gateway, context. */
+  readonly wiring: SessionWiring
   readonly journal: Journal
   readonly log: EngineLog
   readonly errors: AccountError[]
@@ -113,34 +116,6 @@ export async function runMultiAccount(opts: MultiAccountOptions): Promise<MultiA
   const loop = new EventLoop(0)
   const metrics = opts.metrics ?? new MetricsRegistry()
   const epoch = opts.epoch ?? 1
-  const bySymbol = new Map(instruments.map((i) => [i.symbol, i]))
-
-  const accounts: Account[] = opts.accounts.map((spec) => {
-    const exchange = new SimulatedExchange({loop, profile: opts.profile, instruments, config: spec.sim, account: spec.id})
-    const journal = spec.journal ?? new Journal()
-    const account: Account = {
-      spec,
-      exchange,
-      broker: undefined!,
-      view: new AccountView(exchange.config.initialCash),
-      gateway: undefined!,
-      journal,
-      log: spec.log ?? silentLog,
-      errors: [],
-      halted: false,
-      barsSeen: 0,
-      rateLimited: 0,
-      eqTs: [],
-      eqVal: [],
-      eqExp: [],
-      recorder: new TradeRecorder((id) => account.gateway.reasonOf(id)),
-      recorded: 0,
-    }
-    const counted = countRateLimits(exchange, () => account.rateLimited++)
-    const broker = new RecordingBroker(counted, journal, loop.clock)
-    Object.assign(account, {broker, gateway: new OrderGateway(broker, account.view, loop.clock, journal)})
-    return account
-  })
 
   const fail = (a: Account, where: string, err: unknown): void => {
     const message = err instanceof Error ? err.message : String(err)
@@ -170,41 +145,60 @@ export async function runMultiAccount(opts: MultiAccountOptions): Promise<MultiA
     every: (intervalMs: number, fn: () => void, firstAt?: number): TimerHandle => loop.every(intervalMs, () => void guard(a, 'timer', fn), firstAt),
   })
 
-  const contexts = accounts.map((a): StrategyContext => {
-    a.broker.subscribe((event) => {
-      a.view.apply(event, loop.clock.now())
-      void guard(a, 'onEvent', () => a.spec.strategy.onEvent?.(event))
-    })
-    return {
-      clock: loop.clock,
-      scheduler: schedulerFor(a),
-      rng: new Rng(a.exchange.config.seed).fork(7),
-      broker: a.broker,
-      orders: a.gateway,
-      account: a.view,
-      symbols: stream.symbols,
-      log: a.log,
-      instrument: (s) => {
-        const i = bySymbol.get(s)
-        if (!i) throw new MultiAccountError(`symbol ${s} is not part of this run`)
-        return i
-      },
-      clientOrderId: (key, leg) => clientOrderId({scope: a.spec.strategy.name, key, leg, epoch}),
-      record: (type, data) => a.journal.append({t: loop.clock.now(), type, data}),
-      metrics: metrics.scoped({account: a.spec.id}),
-    }
-  })
-
-  const sample = (t: number): void => {
-    for (const a of accounts) {
-      const executions = a.exchange.executions
-      while (a.recorded < executions.length) a.recorder.apply(executions[a.recorded++])
-      const totals = a.exchange.ledger.atMarks()
-      a.eqTs.push(t)
-      a.eqVal.push(totals.equity)
-      a.eqExp.push(totals.equity > 0 ? totals.gross / totals.equity : 0)
-    }
+  /** Once per bar instant (and after the drain): the account's trades so far and its equity. */
+  const sample = (a: Account, t: number): void => {
+    const executions = a.exchange.executions
+    while (a.recorded < executions.length) a.recorder.apply(executions[a.recorded++])
+    const totals = a.exchange.ledger.atMarks()
+    a.eqTs.push(t)
+    a.eqVal.push(totals.equity)
+    a.eqExp.push(totals.equity > 0 ? totals.gross / totals.equity : 0)
   }
+
+  // Every account is wired as a single-account session is (session-wiring.ts): the same strategy context, the
+  // same pre-trade pipeline (risk, audit trail), its own venue, journal and metric labels; what its strategy runs
+  // (events, timers) is guarded.
+  const accounts: Account[] = opts.accounts.map((spec) => {
+    const exchange = new SimulatedExchange({loop, profile: opts.profile, instruments, config: spec.sim, account: spec.id})
+    const journal = spec.journal ?? new Journal()
+    const account: Account = {
+      spec,
+      exchange,
+      wiring: undefined!,
+      journal,
+      log: spec.log ?? silentLog,
+      errors: [],
+      halted: false,
+      barsSeen: 0,
+      rateLimited: 0,
+      eqTs: [],
+      eqVal: [],
+      eqExp: [],
+      recorder: new TradeRecorder((id) => account.wiring.gateway.reasonOf(id)),
+      recorded: 0,
+    }
+    const wiring = wireSession({
+      strategy: spec.strategy,
+      log: account.log,
+      risk: spec.risk,
+      audit: spec.audit,
+      venue: countRateLimits(exchange, () => account.rateLimited++),
+      loop,
+      journal,
+      symbols: stream.symbols,
+      instruments,
+      initialCash: exchange.config.initialCash,
+      seed: exchange.config.seed,
+      epoch,
+      metrics,
+      metricLabels: {account: spec.id},
+      scheduler: schedulerFor(account),
+      isolate: (where, fn) => void guard(account, where, fn),
+      onInstant: (t) => sample(account, t),
+    })
+    Object.assign(account, {wiring})
+    return account
+  })
 
   const symbols = stream.symbols
   const bar = reusedBar()
@@ -214,10 +208,13 @@ export async function runMultiAccount(opts: MultiAccountOptions): Promise<MultiA
     accounts: accounts.length,
     start: (k) => {
       const a = accounts[k]
-      return guard(a, 'start', () => a.spec.strategy.start?.(contexts[k]))
+      return guard(a, 'start', () => a.spec.strategy.start?.(a.wiring.ctx))
     },
-    endInstant: sample,
-    calls: (k) => accounts[k].gateway.calls + accounts[k].broker.requestCount,
+    // Per account: the kill switch watches equity, the audit trail retries, then the sample.
+    endInstant: (t) => {
+      for (const a of accounts) a.wiring.endInstant(t)
+    },
+    calls: (k) => accounts[k].wiring.gateway.calls + accounts[k].wiring.broker.requestCount,
     clock: barClockFor(opts.profile.marketHours, stream.timeframe),
     // Each account's venue sees the bars time-true, at their own times, before its strategy (bar-walk.ts).
     venue: {
@@ -227,6 +224,8 @@ export async function runMultiAccount(opts: MultiAccountOptions): Promise<MultiA
     },
     bar: (chunk, i, end, k) => {
       const a = accounts[k]
+      // The risk engine's view of the data, as in a single-account run.
+      a.wiring.market?.onBar(chunk.symbol[i], end, chunk.close[i])
       if (a.halted) return
       a.barsSeen++
       const onBar = a.spec.strategy.onBar
@@ -248,12 +247,17 @@ export async function runMultiAccount(opts: MultiAccountOptions): Promise<MultiA
       return guard(a, 'stop', () => a.spec.strategy.stop?.())
     },
     flushHeld: (k) => accounts[k].exchange.flushHeld(),
-    drained: sample,
+    drained: (t) => {
+      for (const a of accounts) sample(a, t)
+    },
   })
   const {bars, chunks, first} = walk
   const lastInstant = walk.instant
 
-  const outcomes = accounts.map((a): AccountOutcome => {
+  const outcomes: AccountOutcome[] = []
+  for (const a of accounts) {
+    const {gateway, view, guard: risk, audit} = a.wiring
+    const auditUnwritten = audit ? await audit.close(loop.clock.now()) : 0
     const recorder = a.recorder
     for (const executions = a.exchange.executions; a.recorded < executions.length; ) recorder.apply(executions[a.recorded++])
     recorder.closeOpen(lastInstant, a.exchange.priceOf)
@@ -268,11 +272,11 @@ export async function runMultiAccount(opts: MultiAccountOptions): Promise<MultiA
       trades: recorder.trades,
       equity: {ts: Float64Array.from(a.eqTs), equity: Float64Array.from(a.eqVal), exposure: Float64Array.from(a.eqExp)},
       orders: a.exchange.orderSnapshots(),
-      refused: a.gateway.refused,
+      refused: gateway.refused,
       fills: a.exchange.executions,
       fees: a.exchange.ledger.fees,
-      rejections: Object.fromEntries([...a.gateway.rejections.entries()].sort()),
-      violations: a.view.orders.violations,
+      rejections: Object.fromEntries([...gateway.rejections.entries()].sort()),
+      violations: view.orders.violations,
       journalHash: a.journal.digest(),
       journalRecords: a.journal.size,
       figures: a.halted ? [] : (a.spec.strategy.figures?.() ?? []),
@@ -284,9 +288,11 @@ export async function runMultiAccount(opts: MultiAccountOptions): Promise<MultiA
           const labels = Object.fromEntries(Object.entries(m.labels).filter(([k]) => k !== 'account'))
           return {...m, labels, key: keyOf(m.name, labels)}
         }),
+      killSwitch: risk?.engine.kill.engaged ? {...risk.engine.kill} : undefined,
+      audit: audit ? {dir: audit.dir, outages: audit.outages.length, retries: audit.retries, unwritten: auditUnwritten} : undefined,
     }
-    return {id: a.spec.id, result, errors: a.errors, halted: a.halted, barsSeen: a.barsSeen, rateLimited: a.rateLimited}
-  })
+    outcomes.push({id: a.spec.id, result, errors: a.errors, halted: a.halted, barsSeen: a.barsSeen, rateLimited: a.rateLimited})
+  }
   return {bars, chunks, accounts: outcomes, metrics: metrics.samples()}
 }
 

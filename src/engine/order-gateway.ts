@@ -1,19 +1,29 @@
 /**
- * The one way orders leave the engine. The order is tracked and its intent journaled BEFORE the request goes
- * out (GRID-04), the venue's answer is applied to the tracker, and a request whose outcome is unknown is
- * resolved by querying its client order id, never by sending a new order.
+ * The one way orders leave the engine: submit, cancel and amend. Each passes the session's pre-trade pipeline
+ * (pre-trade.ts, given at construction) and has its intent journaled BEFORE the request goes out (GRID-04:
+ * `intent`, `cancel_intent`, `amend_intent`); the venue's answer is applied to the tracker, and a submission
+ * whose outcome is unknown is resolved by querying its client order id, never by sending a new order.
  */
 import type {OrderRequest, OrderSnapshot} from '../core/order.js'
 
 /** Queries spent resolving a submission whose answer was lost, before giving up (order stays 'submitted'). */
 const UNKNOWN_OUTCOME_QUERIES = 3
 import {BrokerError, DuplicateClientOrderIdError, FinalError, isRetryable, RequestTimeoutError} from '../broker/errors.js'
-import type {OrderRef, SubmitReceipt, BrokerPort} from '../broker/port.js'
+import type {AmendRequest, OrderRef, SubmitReceipt, BrokerPort} from '../broker/port.js'
 import type {AccountView} from './account-view.js'
 import type {Clock} from './clock/clock.js'
 import type {JournalSink} from './journal.js'
+import {PreTradePipeline} from './pre-trade.js'
 
-export type PreTradeDecision = {readonly ok: true} | {readonly ok: false; readonly code: string; readonly reason: string}
+export type {PreTradeDecision} from './pre-trade.js'
+
+/** Journal record of an amend about to be sent (written before the request, like `intent` and `cancel_intent`). */
+export const AMEND_INTENT = 'amend_intent'
+
+/** An amend the pre-trade pipeline refused: never sent. `code` is `risk:<stage's code>`, as for a refused submit. */
+export class PreTradeRefusedError extends FinalError {
+  override name = 'PreTradeRefusedError'
+}
 
 export interface OrderMeta {
   /** Why the order was sent: 'entry', 'signal', 'stop_loss', ... (kept for the trade list). */
@@ -30,17 +40,16 @@ export class OrderGateway {
   /** Orders the venue refused outright (they never existed there), most recent last, bounded. */
   readonly refused: {readonly request: OrderRequest; readonly ts: number; readonly code: string; readonly message: string}[] = []
   submitted = 0
-  /** Calls that return a promise (submit, resend, cancel): the bar loop settles their quick continuations. */
+  /** Calls that return a promise (submit, resend, cancel, amend): the bar loop settles their quick continuations. */
   calls = 0
 
-  /** The pre-trade check every order passes before the port (the risk engine); none by default. */
-  preTrade: ((req: OrderRequest) => PreTradeDecision) | undefined
-
+  /** `preTrade`: the session's checks, composed once by the wiring (pre-trade-stages.ts); none by default. */
   constructor(
     private readonly broker: BrokerPort,
     private readonly view: AccountView,
     private readonly clock: Clock,
     private readonly journal: JournalSink,
+    private readonly preTrade: PreTradePipeline = PreTradePipeline.none,
   ) {}
 
   async submit(req: OrderRequest, meta: OrderMeta = {}): Promise<SubmitOutcome> {
@@ -50,8 +59,8 @@ export class OrderGateway {
     if (this.view.orders.knows(req.clientOrderId)) {
       return {ok: false, final: true, code: 'duplicate_intent', message: `order ${req.clientOrderId} was already sent`}
     }
-    const check = this.preTrade?.(req)
-    if (check && !check.ok) {
+    const check = this.preTrade.check({kind: 'submit', request: req}, t)
+    if (!check.ok) {
       // Refused before the venue: journaled and counted with its reason, never sent.
       this.journal.append({t, type: 'risk_rejected', data: {clientOrderId: req.clientOrderId, symbol: req.symbol, code: check.code, reason: check.reason}})
       this.rejections.set(`risk:${check.code}`, (this.rejections.get(`risk:${check.code}`) ?? 0) + 1)
@@ -121,6 +130,28 @@ export class OrderGateway {
       this.journal.append({t: this.clock.now(), type: 'cancel_failed', data: {ref, code}})
       return {ok: false, code, cause: err}
     }
+  }
+
+  /**
+   * Changes a working order (quantity, limit or stop price). Passes the pre-trade pipeline (an amend that adds
+   * exposure is checked like an entry; see pre-trade-stages.ts); refused, it is journaled (`risk_rejected`) and the
+   * promise rejects with a PreTradeRefusedError, nothing sent. Passed, its `amend_intent` is journaled, then the
+   * request goes out on the port; the promise is the port's own (it resolves when the venue took the amend and
+   * rejects with the venue's error), so a caller switching from the port keeps its timing.
+   */
+  amend(ref: OrderRef, changes: AmendRequest): Promise<void> {
+    this.calls++
+    const t = this.clock.now()
+    const tracked = 'clientOrderId' in ref ? this.view.orders.get(ref.clientOrderId) : this.view.orders.byVenueId(ref.venueOrderId)
+    const check = this.preTrade.check({kind: 'amend', ref, changes, order: tracked}, t)
+    if (!check.ok) {
+      const order = tracked ? {clientOrderId: tracked.request.clientOrderId, symbol: tracked.request.symbol} : {ref}
+      this.journal.append({t, type: 'risk_rejected', data: {...order, code: check.code, reason: check.reason, amend: changes}})
+      this.rejections.set(`risk:${check.code}`, (this.rejections.get(`risk:${check.code}`) ?? 0) + 1)
+      return Promise.reject(new PreTradeRefusedError(check.reason, this.broker.venue, `risk:${check.code}`))
+    }
+    this.journal.append({t, type: AMEND_INTENT, data: {ref, changes}})
+    return this.broker.amendOrder(ref, changes)
   }
 
   /** Why an order was sent, while the tracker keeps it (open, or among the recently ended: see `TrackerLimits`). */

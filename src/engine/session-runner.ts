@@ -9,18 +9,19 @@ import type {Instrument} from '../core/instrument.js'
 import {type BarStream, TIMEFRAME_MS} from '../core/market-data.js'
 import type {BrokerPort} from '../broker/port.js'
 import {type BarClock, type BarWalkVenue, barWalkState, fillBar, reusedBar, walkBars} from './bar-walk.js'
-import {type EngineLog, silentLog} from './engine-log.js'
+import {silentLog} from './engine-log.js'
 import type {EventLoop} from './event-loop.js'
 import {Journal} from './journal.js'
 import {MetricsRegistry} from './metrics.js'
 import {RecordingBroker} from './recording-broker.js'
 import type {Strategy} from './strategy.js'
-import {type SessionRisk, type SessionWiring, wireSession} from './session-wiring.js'
+import type {KernelOptions} from './kernel-options.js'
+import {type SessionWiring, wireSession} from './session-wiring.js'
 import type {AccountView} from './account-view.js'
 import type {OrderGateway} from './order-gateway.js'
 import type {RiskEngine} from '../risk/risk-engine.js'
 import type {AuditTrail} from '../risk/audit-trail.js'
-import {START_STATE_RECORD, type StartState} from './start-state.js'
+import {START_STATE_RECORD} from './start-state.js'
 
 /** The venue behind the port, plus the hooks the bar loop drives when the venue needs them. */
 export interface SessionVenue extends BrokerPort {
@@ -41,35 +42,21 @@ export interface SessionOutsideAction {
   readonly run: (venue: BrokerPort) => Promise<unknown>
 }
 
-export interface SessionOptions {
+/**
+ * What a bar-driven run takes from its caller (a backtest, a scenario, a replay): the kernel's options plus the
+ * bars and what happens to the run over time. backtest.ts passes it through as it is.
+ */
+export interface BarRunOptions extends KernelOptions {
   readonly stream: BarStream
   /** One per stream symbol, in the stream's order. */
   readonly instruments: readonly Instrument[]
-  readonly venue: SessionVenue
-  /** When bars happen (default: uniform bars of the stream's timeframe; bar-clock.ts for venues with sessions). */
-  readonly barClock?: BarClock
-  /** The loop the venue schedules on; its clock is the session's clock. */
-  readonly loop: EventLoop
-  readonly strategy: Strategy
-  /** Cash the engine's account view starts from (the venue's reports take over from there). */
-  readonly initialCash: number
-  /** The session seed; the strategy's `ctx.rng` is derived from it. */
-  readonly seed: number
   /** Fencing epoch put into client order ids. */
   readonly epoch?: number
   readonly journal?: Journal
   /** Written as the journal's first record (type `session`): what replay needs to rebuild the run. */
   readonly header?: unknown
-  /** Written right after the header (type `start_state`): the state files and kill switch the run starts from. */
-  readonly startState?: StartState
-  /** Where the strategy's state directories are on disk (a replay: its scratch copy). */
-  readonly stateDir?: (dir: string) => string
-  readonly log?: EngineLog
   readonly onProgress?: (bars: number, ts: number) => void
   readonly progressEvery?: number
-  readonly metrics?: MetricsRegistry
-  /** Write bar marks (default). A replay does not: its venue writes the recorded ones where they fall. */
-  readonly barMarks?: boolean
   /** In-process restarts at these engine times (see BacktestOptions.restartAt). */
   readonly restartAt?: readonly number[]
   /**
@@ -80,18 +67,23 @@ export interface SessionOptions {
   readonly crashAt?: readonly number[]
   readonly rebuild?: (snapshot: unknown) => Strategy
   readonly outside?: readonly SessionOutsideAction[]
+}
+
+/** A bar-driven run on a venue the caller built (the simulator, or the recording in a replay). */
+export interface SessionOptions extends BarRunOptions {
+  readonly venue: SessionVenue
+  /** When bars happen (default: uniform bars of the stream's timeframe; bar-clock.ts for venues with sessions). */
+  readonly barClock?: BarClock
+  /** The loop the venue schedules on; its clock is the session's clock. */
+  readonly loop: EventLoop
+  /** Cash the engine's account view starts from (the venue's reports take over from there). */
+  readonly initialCash: number
+  /** The session seed; the strategy's `ctx.rng` is derived from it. */
+  readonly seed: number
+  /** Write bar marks (default). A replay does not: its venue writes the recorded ones where they fall. */
+  readonly barMarks?: boolean
   /** Called once per bar instant after every bar of that instant (and once more after the drain). */
   readonly onInstant?: (t: number, w: SessionWiring) => void
-  /**
-   * Pre-trade risk: every order passes the risk engine before the port, and the kill switch watches equity at
-   * every bar instant. Off when absent. `kill` is the persisted kill-switch state to start from.
-   */
-  readonly risk?: SessionRisk
-  /**
-   * The audit trail (RISK-04): every order and fill written as it happens; while it cannot be written, new entries
-   * are refused before the port (`audit_unavailable`), exits still go out, and the write is retried each instant.
-   */
-  readonly audit?: AuditTrail
 }
 
 export interface SessionRun {
@@ -125,16 +117,13 @@ export const OUTSIDE_FAILED = 'outside_failed'
 export {DRAIN_MS} from './bar-walk.js'
 
 export async function runSession(opts: SessionOptions): Promise<SessionRun> {
-  const {stream, instruments, strategy, loop, venue} = opts
+  const {stream, strategy, loop, venue} = opts
   const tfMs = TIMEFRAME_MS[stream.timeframe]
   const journal = opts.journal ?? new Journal()
   const log = opts.log ?? silentLog
   if (opts.header !== undefined) journal.append({t: loop.clock.now(), type: 'session', data: opts.header})
   if (opts.startState !== undefined) journal.append({t: loop.clock.now(), type: START_STATE_RECORD, data: opts.startState})
-  const w = wireSession({
-    venue, loop, journal, strategy, log, symbols: stream.symbols, instruments, initialCash: opts.initialCash, seed: opts.seed,
-    epoch: opts.epoch, metrics: opts.metrics, risk: opts.risk, audit: opts.audit, onInstant: opts.onInstant, stateDir: opts.stateDir,
-  })
+  const w = wireSession({...opts, journal, log, symbols: stream.symbols})
   const {broker, view, gateway, metrics, market, audit, ctx} = w
   // Hand-overs and crashes in one time line: both move the client-order-id epoch on.
   const restarts = [...(opts.restartAt ?? []).map((at) => ({at, crash: false})), ...(opts.crashAt ?? []).map((at) => ({at, crash: true}))].sort((a, b) => a.at - b.at || Number(a.crash) - Number(b.crash))

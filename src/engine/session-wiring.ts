@@ -1,54 +1,44 @@
 /**
  * The pieces every session wires around its venue, whatever drives it: the recording broker, the engine's account
- * view, the order gateway with pre-trade risk and the audit trail in front of it, the kill switch, and the strategy
- * context. The backtest/replay bar loop (session-runner.ts) and the live session (live/live-session.ts) both build
- * their sessions here, so a strategy meets the same context in every mode.
+ * view, the pre-trade pipeline (shutdown, audit trail, risk: composed once, pre-trade-stages.ts) and the order
+ * gateway it is given to, the kill switch, and the strategy context (strategy-context.ts). Every mode builds its
+ * sessions here — the backtest/replay bar loop (session-runner.ts), the live session (live/live-session.ts) and
+ * each account of the multi-account run (multi-account.ts) — so a strategy meets the same context in every mode.
  */
 import type {Instrument} from '../core/instrument.js'
-import {Rng} from '../core/rng.js'
 import {clientOrderId} from '../core/ids.js'
 import type {BrokerEvent} from '../core/events.js'
 import type {BrokerPort} from '../broker/port.js'
 import {AccountView} from './account-view.js'
-import {type EngineLog, silentLog} from './engine-log.js'
+import {silentLog} from './engine-log.js'
 import type {EventLoop} from './event-loop.js'
 import type {Journal} from './journal.js'
-import {MetricsRegistry} from './metrics.js'
+import type {KernelOptions} from './kernel-options.js'
+import {type Labels, MetricsRegistry} from './metrics.js'
 import {OrderGateway} from './order-gateway.js'
+import {composePreTrade, type ShutdownGate} from './pre-trade-stages.js'
 import {RecordingBroker} from './recording-broker.js'
+import type {Scheduler} from './scheduler.js'
 import type {Strategy, StrategyContext} from './strategy.js'
+import {strategyContext} from './strategy-context.js'
 import {MarketTracker} from '../risk/market-tracker.js'
-import {type KillSwitch, RiskEngine, type RiskLimits} from '../risk/risk-engine.js'
+import {RiskEngine} from '../risk/risk-engine.js'
 import {RiskGuard} from '../risk/risk-guard.js'
 import {reduces} from '../risk/risk-engine.js'
 import {nextWindowEnd, withinSchedule} from '../risk/trading-hours.js'
 import type {AuditTrail} from '../risk/audit-trail.js'
 
-export interface SessionRisk {
-  readonly limits: Partial<RiskLimits>
-  readonly kill?: KillSwitch
-  /** Called when the kill switch trips, to persist it (e.g. `<state>/<account>.risk.json`). */
-  readonly onKill?: (kill: KillSwitch) => void
-  /** Cooldowns running at the start (symbol → end), e.g. from `<state>/<account>.cooldowns.json`. */
-  readonly cooldowns?: Readonly<Record<string, number>>
-  /** Called when a cooldown starts, with every cooldown still running, to persist them. */
-  readonly onCooldown?: (active: Record<string, number>) => void
-}
+export type {SessionRisk} from './kernel-options.js'
 
-export interface WiringOptions {
+export interface WiringOptions extends KernelOptions {
   readonly venue: BrokerPort
   readonly loop: EventLoop
   readonly symbols: readonly string[]
   readonly instruments: readonly Instrument[]
-  readonly strategy: Strategy
   readonly initialCash: number
   readonly seed: number
   readonly epoch?: number
   readonly journal: Journal
-  readonly log?: EngineLog
-  readonly metrics?: MetricsRegistry
-  readonly risk?: SessionRisk
-  readonly audit?: AuditTrail
   /** After every bar instant, with the session's wiring (the backtest records its trades from it). */
   readonly onInstant?: (t: number, w: SessionWiring) => void
   /**
@@ -56,8 +46,17 @@ export interface WiringOptions {
    * session's start-up reconcile takes the venue's snapshot first, then settles what arrived meanwhile.
    */
   readonly holdEvents?: boolean
-  /** Where the strategy's state directories are on disk (StrategyContext.stateDir); a replay's scratch copy. */
-  readonly stateDir?: (dir: string) => string
+  /** A graceful shutdown's switch (live sessions): the pipeline's first stage refuses new entries once it closes. */
+  readonly shutdown?: ShutdownGate
+  /** The strategy's timers (default: the loop); the multi-account run gives each account a guarded one. */
+  readonly scheduler?: Scheduler
+  /** Labels the strategy's metrics carry (the multi-account run: its account), over the same registry. */
+  readonly metricLabels?: Labels
+  /**
+   * Runs the strategy's event handler (default: straight, a rejected promise is logged); the multi-account run
+   * keeps a throw inside the account.
+   */
+  readonly isolate?: (where: 'onEvent', fn: () => void | Promise<void>) => void
 }
 
 export interface SessionWiring {
@@ -88,16 +87,14 @@ export function wireSession(opts: WiringOptions): SessionWiring {
   const log = opts.log ?? silentLog
   const broker = new RecordingBroker(venue, journal, loop.clock)
   const view = new AccountView(opts.initialCash)
-  // Amends sent straight on the port (the grid's take-profits) still reach the tracker: an amended order's fills
-  // are measured against its new quantity, also when the venue's report of the amend is lost.
+  // Every amend reaches the tracker, the gateway's and any sent straight on the port: an amended order's fills are
+  // measured against its new quantity, also when the venue's report of the amend is lost.
   broker.onAmend = (ref, changes, stage) => {
     if (stage === 'sent') view.orders.amendSent(ref, changes, loop.clock.now())
     else if (stage === 'ok') view.orders.amended(ref, changes)
     else if (stage === 'refused') view.orders.amendRefused(ref)
   }
-  const gateway = new OrderGateway(broker, view, loop.clock, journal)
   const epoch = opts.epoch ?? 1
-  const rng = new Rng(opts.seed).fork(7)
   const bySymbol = new Map(opts.instruments.map((i) => [i.symbol, i]))
   const metrics = opts.metrics ?? new MetricsRegistry()
   const instrumentOf = (s: string): Instrument => {
@@ -107,25 +104,25 @@ export function wireSession(opts: WiringOptions): SessionWiring {
   }
   const market = opts.risk ? new MarketTracker(opts.symbols) : undefined
   const guard = opts.risk && market ? new RiskGuard(new RiskEngine(opts.risk.limits, opts.risk.kill, opts.risk.cooldowns), view, market, loop.clock, instrumentOf) : undefined
-  if (guard) gateway.preTrade = (req) => guard.check(req)
   const audit = opts.audit
-  if (audit) installAudit(audit, gateway, view, loop)
+  const preTrade = composePreTrade({view, clock: loop.clock, shutdown: opts.shutdown, audit, risk: guard})
+  const gateway = new OrderGateway(broker, view, loop.clock, journal, preTrade)
 
-  const ctx: StrategyContext = {
+  const ctx: StrategyContext = strategyContext({
     clock: loop.clock,
-    scheduler: loop,
-    rng,
+    scheduler: opts.scheduler ?? loop,
+    seed: opts.seed,
     broker,
-    orders: gateway,
-    account: view,
+    gateway,
+    view,
     symbols: opts.symbols,
-    log,
     instrument: instrumentOf,
-    clientOrderId: (key, leg) => clientOrderId({scope: w.current.name, key, leg, epoch: epoch + w.restarts}),
-    record: (type, data) => journal.append({t: loop.clock.now(), type, data}),
-    metrics,
+    log,
+    journal,
+    metrics: opts.metricLabels ? metrics.scoped(opts.metricLabels) : metrics,
     stateDir: opts.stateDir ?? ((dir) => dir),
-  }
+    idScope: () => ({scope: w.current.name, epoch: epoch + w.restarts}),
+  })
   const w: SessionWiring = {
     broker, view, gateway, metrics, guard, market, audit, epoch, ctx,
     current: opts.strategy,
@@ -211,6 +208,11 @@ export function wireSession(opts: WiringOptions): SessionWiring {
       if (event.kind === 'order') audit.order(loop.clock.now(), event.order)
       else if (event.kind === 'execution') audit.fill(loop.clock.now(), event.fill)
     }
+    if (opts.isolate) {
+      const strategy = w.current
+      opts.isolate('onEvent', () => strategy.onEvent?.(event))
+      return
+    }
     const r = w.current.onEvent?.(event)
     if (r) {
       loop.markAsync()
@@ -219,26 +221,4 @@ export function wireSession(opts: WiringOptions): SessionWiring {
   })
 
   return w
-}
-
-/** Entries go out only once their intent is on the audit trail; exits go out regardless (their line waits if need be). */
-function installAudit(audit: AuditTrail, gateway: OrderGateway, view: AccountView, loop: EventLoop): void {
-  const riskCheck = gateway.preTrade
-  const refusal = {ok: false, code: 'audit_unavailable', reason: `audit trail ${audit.dir} cannot be written; new entries are paused until it can`} as const
-  gateway.preTrade = (req) => {
-    const t = loop.clock.now()
-    const exit = reduces(req, view.positions.qty(req.symbol, req.positionSide ?? 'net'))
-    if (!exit && !audit.available) {
-      audit.refused(t, req, 'audit_unavailable')
-      return refusal
-    }
-    const d = riskCheck ? riskCheck(req) : ({ok: true} as const)
-    if (!d.ok) {
-      audit.refused(t, req, d.code)
-      return d
-    }
-    if (exit) audit.intent(t, req, undefined)
-    else if (!audit.tryIntent(t, req, undefined)) return refusal
-    return d
-  }
 }

@@ -111,6 +111,12 @@ export class AuditTrail {
     return this.write(t, [line])
   }
 
+  /** An amend that enlarges an order (`req`: the order as amended). Returns false (and writes nothing) when it cannot be written now. */
+  tryAmend(t: number, req: OrderRequest): boolean {
+    if (!this.available) return false
+    return this.write(t, [{file: 'orders.csv', text: orderLine(t, 'amend', req, null, undefined)}])
+  }
+
   /** An order that must go out even when the trail is down (an exit): its line waits if it cannot be written. */
   intent(t: number, req: OrderRequest, reason: string | undefined): void {
     this.push(t, {file: 'orders.csv', text: orderLine(t, 'intent', req, null, reason)})

@@ -42,6 +42,17 @@ export class RiskGuard {
     return d
   }
 
+  /**
+   * An amend that adds exposure, given as the order of what it adds: checked as an entry of that size, except that
+   * the amended order already counts among the open ones (an amend adds no order).
+   */
+  checkAmend(added: OrderRequest): RiskDecision {
+    const s = this.state()
+    const d = this.engine.check(added, {...s, openOrders: Math.max(0, s.openOrders - 1)})
+    if (d.ok) this.lastOrderAt = this.clock.now()
+    return d
+  }
+
   /** Updates the drawdown watch; true when the kill switch trips now. */
   observeEquity(): boolean {
     return this.engine.observeEquity(this.equity(), this.clock.now())

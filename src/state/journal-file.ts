@@ -26,7 +26,7 @@ export class JournalFileError extends Error {
 /** Record types whose line must be on disk before anything else happens (DESIGN property 4). */
 // `reconciled`: what a (start-up) reconciliation found is the first thing an operator reads after a crash; a kill
 // right after it must not take it along with the buffer.
-const SYNC_TYPES: ReadonlySet<string> = new Set(['intent', 'cancel_intent', 'state', 'lock', 'reconciled'])
+const SYNC_TYPES: ReadonlySet<string> = new Set(['intent', 'cancel_intent', 'amend_intent', 'state', 'lock', 'reconciled'])
 
 export interface JournalReadResult {
   readonly records: JournalRecord[]

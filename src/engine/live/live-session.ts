@@ -12,18 +12,16 @@ import type {FeedBar, MarketFeed} from '../../broker/market-feed.js'
 import type {BrokerPort} from '../../broker/port.js'
 import type {VenueTransport} from '../../broker/transport.js'
 import type {Clock} from '../clock/clock.js'
-import {type EngineLog, silentLog} from '../engine-log.js'
+import {silentLog} from '../engine-log.js'
 import type {EventLoop} from '../event-loop.js'
 import type {Journal} from '../journal.js'
-import type {MetricsRegistry} from '../metrics.js'
 import type {Scheduler} from '../scheduler.js'
-import {type SessionRisk, type SessionWiring, wireSession} from '../session-wiring.js'
-import type {Strategy} from '../strategy.js'
-import type {AuditTrail} from '../../risk/audit-trail.js'
+import type {KernelOptions} from '../kernel-options.js'
+import {type SessionWiring, wireSession} from '../session-wiring.js'
 import {LIVE_SESSION_RECORD, type LiveSessionHeader, SESSION_END_RECORD, SESSION_STOP_RECORD, SHUTDOWN_RECORD} from './live-header.js'
-import {reduces} from '../../risk/risk-engine.js'
+import {ShutdownGate} from '../pre-trade-stages.js'
 import {RecordingTransport} from './recording-transport.js'
-import {START_STATE_RECORD, type StartState} from '../start-state.js'
+import {START_STATE_RECORD} from '../start-state.js'
 
 /** A live venue adapter: the broker port and the market feed, with its connection lifecycle. */
 export interface LiveVenue extends BrokerPort, MarketFeed {
@@ -45,22 +43,14 @@ export interface LiveVenueDeps {
 
 export type LiveVenueFactory = (deps: LiveVenueDeps) => LiveVenue
 
-export interface LiveSessionOptions {
+/** The kernel's options (strategy, log, metrics, risk, audit, state), passed through to the wiring as they are. */
+export interface LiveSessionOptions extends KernelOptions {
   readonly header: LiveSessionHeader
   readonly loop: EventLoop
   /** Delivers every answer and frame as a loop task: LoopTransport live, ReplayTransport in replay. */
   readonly transport: VenueTransport
   readonly makeVenue: LiveVenueFactory
-  readonly strategy: Strategy
   readonly journal: Journal
-  readonly log?: EngineLog
-  readonly metrics?: MetricsRegistry
-  readonly risk?: SessionRisk
-  readonly audit?: AuditTrail
-  /** Written right after the header (type `start_state`): the strategy's state files the session starts from. */
-  readonly startState?: StartState
-  /** Where the strategy's state directories are on disk (a replay: its scratch copy). */
-  readonly stateDir?: (dir: string) => string
   /** Called once the session trades (connected, reconciled, strategy started). */
   readonly onReady?: (session: LiveSessionHandle) => void
 }
@@ -117,26 +107,17 @@ export async function runLiveSession(opts: LiveSessionOptions): Promise<LiveSess
 
   const instruments: Instrument[] = symbols.map((s) => venue.instrument(s))
   const account = await venue.account()
-  const w = wireSession({
-    venue, loop, journal, strategy: opts.strategy, log, symbols, instruments, initialCash: account.cash, seed: header.seed,
-    epoch: header.epoch, metrics: opts.metrics, risk: opts.risk, audit: opts.audit, holdEvents: true, stateDir: opts.stateDir,
-  })
+  // Graceful shutdown: the pre-trade pipeline's first stage refuses new entries once the gate closes.
+  const gate = new ShutdownGate()
+  const w = wireSession({...opts, venue, log, symbols, instruments, initialCash: account.cash, seed: header.seed, epoch: header.epoch, holdEvents: true, shutdown: gate})
   const reconciled = await reconcile(w, loop)
   w.releaseEvents()
   journal.append({t: loop.clock.now(), type: 'reconciled', data: reconciled})
   log.info('reconciled with the venue', {...reconciled})
 
   let stopReason = ''
-  let closing = false
   let resolveStop: () => void = () => {}
   const stopped = new Promise<void>((resolve) => (resolveStop = resolve))
-  const risk = w.gateway.preTrade
-  w.gateway.preTrade = (req) => {
-    if (closing && !reduces(req, w.view.positions.qty(req.symbol, req.positionSide ?? 'net'))) {
-      return {ok: false, code: 'shutting_down', reason: 'the session is shutting down: no new entries (exits still go out)'}
-    }
-    return risk ? risk(req) : {ok: true}
-  }
   const handle: LiveSessionHandle = {
     wiring: w,
     venue,
@@ -149,8 +130,8 @@ export async function runLiveSession(opts: LiveSessionOptions): Promise<LiveSess
       loop.markAsync()
     },
     shutdown(reason: string, graceMs = SHUTDOWN_GRACE_MS) {
-      if (closing || stopReason) return
-      closing = true
+      if (gate.closing || stopReason) return
+      gate.closing = true
       const until = loop.clock.now() + graceMs
       journal.append({t: loop.clock.now(), type: SHUTDOWN_RECORD, data: {reason, graceMs, inFlight: inFlight(w)}})
       const check = (): void => {

@@ -15,7 +15,7 @@ export default tseslint.config(
   {
     // Determinism (DESIGN.md property 2): simulated code takes time from the clock and randomness from a seed.
     files: ['src/core/**', 'src/engine/**', 'src/sim/**', 'src/services/**', 'src/strategies/**', 'strategies/**', 'src/broker/**', 'src/indicators/**'],
-    ignores: ['src/engine/clock/system-clock.ts', '**/*.test.ts'],
+    ignores: ['src/core/time/system-clock.ts', '**/*.test.ts'],
     rules: {
       'no-restricted-syntax': ['error',
         {selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'Use the engine clock, not Date.now().'},

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import {TraderCommand} from '../src/ops/cli-command.js'
-import {UserInputError} from '../src/ops/errors.js'
+import {UserInputError} from '../src/core/errors.js'
 
 export default class Backtest extends TraderCommand {
   static override summary = 'Run a strategy on historical bars against the simulated exchange and print the report.'

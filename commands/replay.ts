@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {TraderCommand} from '../src/ops/cli-command.js'
-import {UserInputError} from '../src/ops/errors.js'
+import {UserInputError} from '../src/core/errors.js'
 import type {RecordingEnd} from '../src/engine/live/replay-live.js'
 
 export default class Replay extends TraderCommand {

@@ -6,10 +6,10 @@ import {readFile} from 'node:fs/promises'
 import {z} from 'zod'
 import {defaultInstrument, type Instrument, positionModeName} from '../core/instrument.js'
 import {type BarStream, TIMEFRAME_MS, type Timeframe} from '../core/market-data.js'
-import {ConfigError, UserInputError} from '../ops/errors.js'
-import {parseStrategyParams} from '../ops/strategy-params.js'
-import {parseTimeInput} from '../ops/time-input.js'
-import {zodOneLine} from '../ops/zod-message.js'
+import {ConfigError, UserInputError} from '../core/errors.js'
+import {parseStrategyParams} from '../config/strategy-params.js'
+import {parseTimeInput} from '../config/time-input.js'
+import {zodOneLine} from '../config/zod-message.js'
 import {type SimConfigInput, SimConfigSchema} from '../sim/config.js'
 import {type KillSwitch, type RiskLimits, RiskLimitsSchema} from '../risk/risk-engine.js'
 import type {AuditTrail} from '../risk/audit-trail.js'
@@ -164,7 +164,7 @@ export async function planBacktest(flags: BacktestFlags): Promise<BacktestPlan> 
 
 /** A fleet bot as a backtest config: its strategy, parameters, symbols, timeframe and risk (with hours and cooldown). */
 async function fleetBotConfig(file: string, botId: string): Promise<BacktestConfig> {
-  const {fleetBotBacktest} = await import('../ops/fleet-session.js')
+  const {fleetBotBacktest} = await import('../config/fleet-session.js')
   const bot = await fleetBotBacktest(file, botId)
   return {strategy: bot.strategy, params: bot.params, symbols: [...bot.symbols], timeframe: bot.timeframe, risk: bot.riskOverrides as Partial<RiskLimits>}
 }

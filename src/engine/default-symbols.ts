@@ -5,7 +5,7 @@
  * name. The choice is told to the user in a note.
  */
 import type {AssetClass} from '../core/instrument.js'
-import {UserInputError} from '../ops/errors.js'
+import {UserInputError} from '../core/errors.js'
 
 export interface StoredSeries {
   readonly symbol: string

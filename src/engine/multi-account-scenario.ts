@@ -4,8 +4,8 @@
  * scenario's expectations checked on its own results.
  */
 import type {BarStream} from '../core/market-data.js'
-import {ConfigError} from '../ops/errors.js'
-import {zodOneLine} from '../ops/zod-message.js'
+import {ConfigError} from '../core/errors.js'
+import {zodOneLine} from '../config/zod-message.js'
 import {SimConfigSchema, withNeededPositionMode} from '../sim/config.js'
 import {profileFor} from '../sim/venue-profile.js'
 import {findStrategy} from '../../strategies/index.js'

@@ -24,7 +24,7 @@ import {Journal} from './journal.js'
 import {keyOf, type MetricSample, MetricsRegistry} from './metrics.js'
 import {OrderGateway} from './order-gateway.js'
 import {RecordingBroker} from './recording-broker.js'
-import type {Scheduler, TimerHandle} from './scheduler.js'
+import type {Scheduler, TimerHandle} from '../core/time/scheduler.js'
 import type {Strategy, StrategyContext} from './strategy.js'
 import {TradeRecorder} from './trade-recorder.js'
 

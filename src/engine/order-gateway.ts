@@ -10,7 +10,7 @@ const UNKNOWN_OUTCOME_QUERIES = 3
 import {BrokerError, DuplicateClientOrderIdError, FinalError, isRetryable, RequestTimeoutError} from '../broker/errors.js'
 import type {OrderRef, SubmitReceipt, BrokerPort} from '../broker/port.js'
 import type {AccountView} from './account-view.js'
-import type {Clock} from './clock/clock.js'
+import type {Clock} from '../core/time/clock.js'
 import type {JournalSink} from './journal.js'
 
 export type PreTradeDecision = {readonly ok: true} | {readonly ok: false; readonly code: string; readonly reason: string}

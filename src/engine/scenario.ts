@@ -7,9 +7,9 @@ import {readFile} from 'node:fs/promises'
 import {z} from 'zod'
 import {defaultInstrument} from '../core/instrument.js'
 import {type BarChunk, type BarStream, TIMEFRAME_MS, type Timeframe} from '../core/market-data.js'
-import {ConfigError} from '../ops/errors.js'
-import {zodOneLine} from '../ops/zod-message.js'
-import {parseStrategyParams} from '../ops/strategy-params.js'
+import {ConfigError} from '../core/errors.js'
+import {zodOneLine} from '../config/zod-message.js'
+import {parseStrategyParams} from '../config/strategy-params.js'
 import {SimConfigSchema, withNeededPositionMode} from '../sim/config.js'
 import {RiskLimitsSchema} from '../risk/risk-engine.js'
 import {profileFor} from '../sim/venue-profile.js'
@@ -245,7 +245,7 @@ export async function scenarioBars(scenario: Scenario): Promise<{stream: BarStre
     return {stream, instruments: stream.symbols.map((s) => defaultInstrument(s, assetClass, venue)), venue}
   }
   const {defaultDatabasePath, openStoreForReading} = await import('../data/sample.js')
-  const {parseTimeInput} = await import('../ops/time-input.js')
+  const {parseTimeInput} = await import('../config/time-input.js')
   const q = data.store
   const store = await openStoreForReading(q.db ?? defaultDatabasePath(), {sample: !q.db})
   try {

@@ -5,7 +5,7 @@
  * keeps oclif's full report.
  */
 import {Command} from '@oclif/core'
-import {UserInputError} from './errors.js'
+import {UserInputError} from '../core/errors.js'
 import {describeSystemError} from './system-errors.js'
 
 /** Error classes from src/ whose messages are written for the user (what, where, how to fix). */

@@ -5,7 +5,7 @@
 import type {Instrument} from '../../core/instrument.js'
 import type {FundingRate} from '../../sim/funding.js'
 import {type BarChunk, TIMEFRAME_MS, type Timeframe} from '../../core/market-data.js'
-import {UserInputError} from '../../ops/errors.js'
+import {UserInputError} from '../../core/errors.js'
 import type {BarSeries} from './bar-tape.js'
 
 export interface EmulatorDataQuery {

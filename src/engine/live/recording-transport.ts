@@ -6,7 +6,7 @@
  */
 import type {Unsubscribe} from '../../broker/port.js'
 import type {ConnectionEvent, RawFrame, RawResponse, StreamSubscription, VenueRequest, VenueTransport} from '../../broker/transport.js'
-import type {Clock} from '../clock/clock.js'
+import type {Clock} from '../../core/time/clock.js'
 import type {JournalSink} from '../journal.js'
 import {recordedError} from '../recording-broker.js'
 import {TransportListeners} from '../../broker/transport-listeners.js'

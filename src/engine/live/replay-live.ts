@@ -19,7 +19,7 @@ import type {StateFilesSpec} from '../strategy.js'
 import type {JournalTail} from '../../state/journal-tail.js'
 import type {Violation} from '../../broker/order-tracker.js'
 import {isTerminal} from '../../core/order-state.js'
-import {UserInputError} from '../../ops/errors.js'
+import {UserInputError} from '../../core/errors.js'
 
 /** A journal that cannot be replayed as given (not a session journal, a strategy this build lacks): one line, exit 2. */
 export class LiveReplayError extends UserInputError {

@@ -1,5 +1,5 @@
 /** Parses user-given times: a date (YYYY-MM-DD, UTC midnight), an ISO date-time, or epoch milliseconds. */
-import {UserInputError} from './errors.js'
+import {UserInputError} from '../core/errors.js'
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/
 

@@ -1,6 +1,6 @@
 /** The `--position-mode` flag of `trader exchange serve`, `trader paper` and `trader live`, validated by zod. */
 import {type PositionModeSetting, PositionModeSettingSchema} from '../sim/config.js'
-import {UserInputError} from './errors.js'
+import {UserInputError} from '../core/errors.js'
 
 /** `--position-mode one-way|hedge` (every perpetual) or per symbol, `BTCUSDT=hedge,ETHUSDT=one-way` (the rest one-way). */
 export function parsePositionModeFlag(text: string): PositionModeSetting {

@@ -4,7 +4,7 @@
  * parameters, symbols, timeframe, risk overrides, trading hours and cooldown, its account the venue, the mode and the NAMES of the
  * environment variables holding the keys, the fleet its roots and fleet-wide risk limits.
  */
-import {UserInputError} from './errors.js'
+import {UserInputError} from '../core/errors.js'
 import {type Fleet, loadFleet} from './fleet-config.js'
 import type {Timeframe} from '../core/market-data.js'
 import type {PositionModeSetting} from '../sim/config.js'

@@ -13,6 +13,11 @@ export default tseslint.config(
     },
   },
   {
+    // CommonJS config files (.dependency-cruiser.cjs).
+    files: ['**/*.cjs'],
+    languageOptions: {sourceType: 'commonjs', globals: {module: 'writable', require: 'readonly'}},
+  },
+  {
     // Determinism (DESIGN.md property 2): simulated code takes time from the clock and randomness from a seed.
     files: ['src/core/**', 'src/engine/**', 'src/sim/**', 'src/services/**', 'src/strategies/**', 'strategies/**', 'src/broker/**', 'src/indicators/**'],
     ignores: ['src/core/time/system-clock.ts', '**/*.test.ts'],

@@ -2,19 +2,19 @@
  * The process around a paper or live session (`trader paper`, `trader live`): credentials checked, the venue
  * reached (ALP-14), the account locked (one process per account, the fencing epoch into every client order id),
  * the journal opened (intents fsync'd before their request), health and metrics served, signals turned into a
- * recorded stop, and everything closed in order. The session itself is src/engine/run/live/live-session.ts.
+ * recorded stop, and everything closed in order. The session itself is src/run/live/live-session.ts.
  */
 import {join} from 'node:path'
 import type {Timeframe} from '../core/market-data.js'
 import {EventLoop} from '../engine/event-loop.js'
 import {Journal, type JournalRecord, type JournalSink} from '../engine/journal.js'
-import {LiveDriver} from '../engine/run/live/live-driver.js'
-import type {LiveSessionHeader} from '../engine/run/live/live-header.js'
-import {type LiveSessionHandle, type LiveSessionRun, runLiveSession} from '../engine/run/live/live-session.js'
-import {LoopTransport} from '../engine/run/live/loop-transport.js'
-import {type LiveVenueName, openVenueTransport, type SessionVenueName, venueFactory, type VenueEndpoints} from '../engine/run/live/venues.js'
+import {LiveDriver} from '../run/live/live-driver.js'
+import type {LiveSessionHeader} from '../run/live/live-header.js'
+import {type LiveSessionHandle, type LiveSessionRun, runLiveSession} from '../run/live/live-session.js'
+import {LoopTransport} from '../run/live/loop-transport.js'
+import {type LiveVenueName, openVenueTransport, type SessionVenueName, venueFactory, type VenueEndpoints} from '../run/live/venues.js'
 import {MetricsRegistry} from '../engine/metrics.js'
-import {captureStartState} from '../engine/run/start-state.js'
+import {captureStartState} from '../run/start-state.js'
 import {checkRefusals, type RefusalCounts, REJECTED_AFTER_ACCEPT} from '../engine/refusal-check.js'
 import {VirtualClock} from '../core/time/clock.js'
 import {findStrategy, STRATEGIES} from '../../strategies/index.js'

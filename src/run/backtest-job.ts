@@ -4,22 +4,22 @@
  */
 import {readFile} from 'node:fs/promises'
 import {z} from 'zod'
-import {defaultInstrument, type Instrument, positionModeName} from '../../core/instrument.js'
-import {type BarStream, TIMEFRAME_MS, type Timeframe} from '../../core/market-data.js'
-import {ConfigError, UserInputError} from '../../core/errors.js'
-import {parseStrategyParams} from '../../config/strategy-params.js'
-import {parseTimeInput} from '../../config/time-input.js'
-import {zodOneLine} from '../../config/zod-message.js'
-import {type SimConfigInput, SimConfigSchema} from '../../sim/config.js'
-import {type KillSwitch, type RiskLimits, RiskLimitsSchema} from '../../risk/risk-engine.js'
-import type {AuditTrail} from '../../risk/audit-trail.js'
-import {profileFor} from '../../sim/venue-profile.js'
-import {DEFAULT_STRATEGY, findStrategy, STRATEGIES} from '../../../strategies/index.js'
-import type {FundingRate} from '../../sim/funding.js'
+import {defaultInstrument, type Instrument, positionModeName} from '../core/instrument.js'
+import {type BarStream, TIMEFRAME_MS, type Timeframe} from '../core/market-data.js'
+import {ConfigError, UserInputError} from '../core/errors.js'
+import {parseStrategyParams} from '../config/strategy-params.js'
+import {parseTimeInput} from '../config/time-input.js'
+import {zodOneLine} from '../config/zod-message.js'
+import {type SimConfigInput, SimConfigSchema} from '../sim/config.js'
+import {type KillSwitch, type RiskLimits, RiskLimitsSchema} from '../risk/risk-engine.js'
+import type {AuditTrail} from '../risk/audit-trail.js'
+import {profileFor} from '../sim/venue-profile.js'
+import {DEFAULT_STRATEGY, findStrategy, STRATEGIES} from '../../strategies/index.js'
+import type {FundingRate} from '../sim/funding.js'
 import {type BacktestResult, runBacktest} from './backtest.js'
 import {chooseDefaultSymbols} from './default-symbols.js'
-import type {Journal} from '../journal.js'
-import type {SessionHeader} from '../session-header.js'
+import type {Journal} from '../engine/journal.js'
+import type {SessionHeader} from '../engine/session-header.js'
 import {captureStartState} from './start-state.js'
 
 const TIMEFRAMES = Object.keys(TIMEFRAME_MS) as [Timeframe, ...Timeframe[]]
@@ -164,7 +164,7 @@ export async function planBacktest(flags: BacktestFlags): Promise<BacktestPlan> 
 
 /** A fleet bot as a backtest config: its strategy, parameters, symbols, timeframe and risk (with hours and cooldown). */
 async function fleetBotConfig(file: string, botId: string): Promise<BacktestConfig> {
-  const {fleetBotBacktest} = await import('../../config/fleet-session.js')
+  const {fleetBotBacktest} = await import('../config/fleet-session.js')
   const bot = await fleetBotBacktest(file, botId)
   return {strategy: bot.strategy, params: bot.params, symbols: [...bot.symbols], timeframe: bot.timeframe, risk: bot.riskOverrides as Partial<RiskLimits>}
 }
@@ -229,8 +229,8 @@ export interface BacktestData {
  * bars are then read on a worker thread (the reader and the engine use one core each). Replay uses it too.
  */
 export async function openBacktestData(plan: BacktestPlan): Promise<BacktestData> {
-  const {defaultDatabasePath, openStoreForReading} = await import('../../data/sample.js')
-  const {threadedBarStream} = await import('../../data/threaded-stream.js')
+  const {defaultDatabasePath, openStoreForReading} = await import('../data/sample.js')
+  const {threadedBarStream} = await import('../data/threaded-stream.js')
   const notices: string[] = []
   const dbPath = plan.db ?? defaultDatabasePath()
   // Read-only (the sample imported first if needed): concurrent runs share the file.
@@ -299,10 +299,10 @@ export async function runBacktestJob(plan: BacktestPlan, opts: BacktestJobOption
 }
 
 /** Chooses the symbols, checks they share one venue, and plans the stream while the store is open. */
-async function prepareRun(store: import('../../data/store.js').MarketDataStore, plan: BacktestPlan, notices: string[]) {
+async function prepareRun(store: import('../data/store.js').MarketDataStore, plan: BacktestPlan, notices: string[]) {
   let symbols = plan.symbols
   if (!symbols || symbols.length === 0) {
-    // One venue's symbols, of the asset classes the strategy trades (src/engine/run/default-symbols.ts).
+    // One venue's symbols, of the asset classes the strategy trades (src/run/default-symbols.ts).
     const chosen = chooseDefaultSymbols(await store.list(), plan.timeframe, findStrategy(plan.strategy) ?? {name: plan.strategy})
     symbols = chosen.symbols
     notices.push(chosen.note)
@@ -324,7 +324,7 @@ async function prepareRun(store: import('../../data/store.js').MarketDataStore, 
 
 /** Funding rates of the perpetuals among `instruments` over the stream's span, a funding interval (8 h) wider each side. */
 async function fundingFor(
-  store: import('../../data/store.js').MarketDataStore,
+  store: import('../data/store.js').MarketDataStore,
   instruments: readonly Instrument[],
   windows: ReadonlyArray<readonly [number, number]>,
   tfMs: number,

@@ -5,25 +5,25 @@
  * replayed journal is compared with the recording as it is written, so a replay of a simulated session that
  * reproduces it exactly ends with no divergence and the recording's hash.
  */
-import {PositionModes} from '../../sim/position-modes.js'
-import {profileFor} from '../../sim/venue-profile.js'
-import {SimConfigSchema, withNeededPositionMode} from '../../sim/config.js'
-import {findStrategy} from '../../../strategies/index.js'
-import type {Violation} from '../../broker/order-tracker.js'
-import type {BarStream} from '../../core/market-data.js'
-import type {Instrument} from '../../core/instrument.js'
-import type {BrokerEvent} from '../../core/events.js'
-import {EventLoop} from '../event-loop.js'
-import {FillConsistency} from '../fill-consistency.js'
-import {Journal, type JournalRecord} from '../journal.js'
-import {type Divergence, JournalMatcher} from '../journal-matcher.js'
-import {PairedJournalHash} from '../replay-hash.js'
+import {PositionModes} from '../sim/position-modes.js'
+import {profileFor} from '../sim/venue-profile.js'
+import {SimConfigSchema, withNeededPositionMode} from '../sim/config.js'
+import {findStrategy} from '../../strategies/index.js'
+import type {Violation} from '../broker/order-tracker.js'
+import type {BarStream} from '../core/market-data.js'
+import type {Instrument} from '../core/instrument.js'
+import type {BrokerEvent} from '../core/events.js'
+import {EventLoop} from '../engine/event-loop.js'
+import {FillConsistency} from '../engine/fill-consistency.js'
+import {Journal, type JournalRecord} from '../engine/journal.js'
+import {type Divergence, JournalMatcher} from '../engine/journal-matcher.js'
+import {PairedJournalHash} from '../engine/replay-hash.js'
 import {ReplayVenue} from './replay-venue.js'
-import {ReplayInputError, type SessionHeader, sessionHeaderOf} from '../session-header.js'
-import {barClockFor} from '../bar-clock.js'
+import {ReplayInputError, type SessionHeader, sessionHeaderOf} from '../engine/session-header.js'
+import {barClockFor} from '../engine/bar-clock.js'
 import {runSession, type SessionOutsideAction} from './session-runner.js'
 import {captureStartState, recordedStartState, ReplayScratch, type StartState} from './start-state.js'
-import type {StrategyFactory} from '../strategy.js'
+import type {StrategyFactory} from '../engine/strategy.js'
 
 export interface ReplayReport {
   readonly header: SessionHeader
@@ -64,7 +64,7 @@ export async function replayJournal(input: string | readonly JournalRecord[], op
   let records: readonly JournalRecord[]
   let where = opts.source ?? 'journal'
   if (typeof input === 'string') {
-    const {readJournal, assertJournal} = await import('../../state/journal-file.js')
+    const {readJournal, assertJournal} = await import('../state/journal-file.js')
     assertJournal(input)
     const read = readJournal(input)
     if (read.tornTail) {

@@ -5,18 +5,18 @@
  * kind and client order id, by kind and arguments for queries) and answered with the recorded answer.
  * Requests the recording does not have, recorded requests never made and changed fields are divergences.
  */
-import type {BrokerEvent} from '../../core/events.js'
-import type {Instrument} from '../../core/instrument.js'
-import type {OrderRequest} from '../../core/order.js'
-import * as errors from '../../broker/errors.js'
-import type {AmendRequest, BrokerEventHandler, OrderRef, SubmitReceipt, Unsubscribe} from '../../broker/port.js'
-import type {VenueProfile} from '../../sim/venue-profile.js'
-import type {EventLoop} from '../event-loop.js'
-import type {JournalRecord, JournalSink} from '../journal.js'
-import {isInbound, type JournalMatcher} from '../journal-matcher.js'
-import type {RecordedError} from '../recording-broker.js'
+import type {BrokerEvent} from '../core/events.js'
+import type {Instrument} from '../core/instrument.js'
+import type {OrderRequest} from '../core/order.js'
+import * as errors from '../broker/errors.js'
+import type {AmendRequest, BrokerEventHandler, OrderRef, SubmitReceipt, Unsubscribe} from '../broker/port.js'
+import type {VenueProfile} from '../sim/venue-profile.js'
+import type {EventLoop} from '../engine/event-loop.js'
+import type {JournalRecord, JournalSink} from '../engine/journal.js'
+import {isInbound, type JournalMatcher} from '../engine/journal-matcher.js'
+import type {RecordedError} from '../engine/recording-broker.js'
 import {BAR_MARK, OUTSIDE_FAILED, type SessionVenue} from './session-runner.js'
-import {ReplayInputError} from '../session-header.js'
+import {ReplayInputError} from '../engine/session-header.js'
 
 interface Call {
   readonly op: string

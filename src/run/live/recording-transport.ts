@@ -4,12 +4,12 @@
  * change. It sits above the loop transport, so the times it records are the receive times the session acted on.
  * Nothing here can hold a credential: signing happens below, in the SDK transport.
  */
-import type {Unsubscribe} from '../../../broker/port.js'
-import type {ConnectionEvent, RawFrame, RawResponse, StreamSubscription, VenueRequest, VenueTransport} from '../../../broker/transport.js'
-import type {Clock} from '../../../core/time/clock.js'
-import type {JournalSink} from '../../journal.js'
-import {recordedError} from '../../recording-broker.js'
-import {TransportListeners} from '../../../broker/transport-listeners.js'
+import type {Unsubscribe} from '../../broker/port.js'
+import type {ConnectionEvent, RawFrame, RawResponse, StreamSubscription, VenueRequest, VenueTransport} from '../../broker/transport.js'
+import type {Clock} from '../../core/time/clock.js'
+import type {JournalSink} from '../../engine/journal.js'
+import {recordedError} from '../../engine/recording-broker.js'
+import {TransportListeners} from '../../broker/transport-listeners.js'
 
 /** Journal record types of venue traffic. */
 export const VENUE_RECORD = {

@@ -3,18 +3,18 @@
  * gets the scenario's strategy with its own parameter and simulator overrides, its own journal, and the
  * scenario's expectations checked on its own results.
  */
-import type {BarStream} from '../../core/market-data.js'
-import {ConfigError} from '../../core/errors.js'
-import {zodOneLine} from '../../config/zod-message.js'
-import {SimConfigSchema, withNeededPositionMode} from '../../sim/config.js'
-import {profileFor} from '../../sim/venue-profile.js'
-import {findStrategy} from '../../../strategies/index.js'
-import type {EngineLog} from '../engine-log.js'
-import {Journal} from '../journal.js'
-import type {MetricsRegistry} from '../metrics.js'
+import type {BarStream} from '../core/market-data.js'
+import {ConfigError} from '../core/errors.js'
+import {zodOneLine} from '../config/zod-message.js'
+import {SimConfigSchema, withNeededPositionMode} from '../sim/config.js'
+import {profileFor} from '../sim/venue-profile.js'
+import {findStrategy} from '../../strategies/index.js'
+import type {EngineLog} from '../engine/engine-log.js'
+import {Journal} from '../engine/journal.js'
+import type {MetricsRegistry} from '../engine/metrics.js'
 import {type AccountOutcome, type MultiAccountResult, runMultiAccount} from './multi-account.js'
 import {checkExpectations, type Scenario, scenarioBars} from './scenario.js'
-import type {Strategy} from '../strategy.js'
+import type {Strategy} from '../engine/strategy.js'
 
 export interface MultiAccountScenarioOptions {
   /** Builds an account's strategy from its validated params (tests: naive variants); default: the registry's. */

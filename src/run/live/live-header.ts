@@ -4,8 +4,8 @@
  * session clock's origin. The journal's venue traffic supplies everything else.
  */
 import {z} from 'zod'
-import {TIMEFRAME_MS, type Timeframe} from '../../../core/market-data.js'
-import {PositionModeSettingSchema} from '../../../sim/config.js'
+import {TIMEFRAME_MS, type Timeframe} from '../../core/market-data.js'
+import {PositionModeSettingSchema} from '../../sim/config.js'
 
 const TIMEFRAMES = Object.keys(TIMEFRAME_MS) as [Timeframe, ...Timeframe[]]
 

@@ -19,19 +19,19 @@
  * The loop is halted (which ends the driver) only when every account's session has ended: each session halts
  * "its" loop when it finishes, so each gets a view of the shared loop whose `halt` is counted instead.
  */
-import type {VenueTransport, ConnectionEvent, RawFrame, RawResponse, StreamSubscription, VenueRequest} from '../../../broker/transport.js'
-import type {Unsubscribe} from '../../../broker/port.js'
-import type {BrokerEvent} from '../../../core/events.js'
-import type {Bar} from '../../../core/market-data.js'
-import type {ResilienceEvents, ResilientTransport, SharedBudgets, VenuePolicy} from '../../../broker/resilience/index.js'
-import type {BybitSdkTransportOptions} from '../../../adapters/bybit/sdk-transport.js'
-import {type EngineLog, silentLog} from '../../engine-log.js'
-import type {EventLoop} from '../../event-loop.js'
-import type {Journal} from '../../journal.js'
-import type {MetricsRegistry} from '../../metrics.js'
-import type {Scheduler, TimerHandle} from '../../../core/time/scheduler.js'
+import type {VenueTransport, ConnectionEvent, RawFrame, RawResponse, StreamSubscription, VenueRequest} from '../../broker/transport.js'
+import type {Unsubscribe} from '../../broker/port.js'
+import type {BrokerEvent} from '../../core/events.js'
+import type {Bar} from '../../core/market-data.js'
+import type {ResilienceEvents, ResilientTransport, SharedBudgets, VenuePolicy} from '../../broker/resilience/index.js'
+import type {BybitSdkTransportOptions} from '../../adapters/bybit/sdk-transport.js'
+import {type EngineLog, silentLog} from '../../engine/engine-log.js'
+import type {EventLoop} from '../../engine/event-loop.js'
+import type {Journal} from '../../engine/journal.js'
+import type {MetricsRegistry} from '../../engine/metrics.js'
+import type {Scheduler, TimerHandle} from '../../core/time/scheduler.js'
 import type {SessionRisk} from '../session-wiring.js'
-import type {Strategy, StrategyContext, StrategyFigure} from '../../strategy.js'
+import type {Strategy, StrategyContext, StrategyFigure} from '../../engine/strategy.js'
 import type {LiveDriver} from './live-driver.js'
 import {type LiveSessionHeader, LiveSessionHeaderSchema} from './live-header.js'
 import {type LiveSessionHandle, type LiveSessionRun, type LiveVenueFactory, runLiveSession} from './live-session.js'
@@ -358,8 +358,8 @@ export interface BybitAccountWires {
 
 /** The wires of several Bybit accounts in one process: one SharedBudgets, one public transport, one wire per account. */
 export async function openBybitAccountWires(opts: BybitAccountWiresOptions): Promise<BybitAccountWires> {
-  const {resilientTransport, BYBIT_POLICY, SharedBudgets} = await import('../../../broker/resilience/index.js')
-  const {createBybitSdkTransport} = await import('../../../adapters/bybit/sdk-transport.js')
+  const {resilientTransport, BYBIT_POLICY, SharedBudgets} = await import('../../broker/resilience/index.js')
+  const {createBybitSdkTransport} = await import('../../adapters/bybit/sdk-transport.js')
   checkIds(opts.accounts)
   const policy = opts.policy ?? BYBIT_POLICY
   const budgets = new SharedBudgets()

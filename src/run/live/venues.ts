@@ -3,11 +3,11 @@
  * layer) and how to build its adapter on a transport. SDKs load lazily, inside the functions that need them, so
  * `trader --help` and every other command start without them.
  */
-import type {VenueTransport} from '../../../broker/transport.js'
-import type {ResilienceEvents} from '../../../broker/resilience/index.js'
+import type {VenueTransport} from '../../broker/transport.js'
+import type {ResilienceEvents} from '../../broker/resilience/index.js'
 import type {LiveVenue, LiveVenueFactory} from './live-session.js'
-import {positionModeFromName} from '../../../core/instrument.js'
-import type {PositionModeSetting} from '../../../sim/config.js'
+import {positionModeFromName} from '../../core/instrument.js'
+import type {PositionModeSetting} from '../../sim/config.js'
 
 export type LiveVenueName = 'alpaca' | 'bybit'
 export type SessionVenueName = LiveVenueName | 'sim'
@@ -34,9 +34,9 @@ export interface OpenTransportOptions extends VenueEndpoints {
 
 /** The SDK transport behind the resilience layer: rate budget, retry with backoff, circuit breaker per endpoint. */
 export async function openVenueTransport(opts: OpenTransportOptions): Promise<VenueTransport> {
-  const {resilientTransport, ALPACA_POLICY, BYBIT_POLICY} = await import('../../../broker/resilience/index.js')
+  const {resilientTransport, ALPACA_POLICY, BYBIT_POLICY} = await import('../../broker/resilience/index.js')
   if (opts.venue === 'alpaca') {
-    const {createAlpacaSdkTransport} = await import('../../../adapters/alpaca/sdk-transport.js')
+    const {createAlpacaSdkTransport} = await import('../../adapters/alpaca/sdk-transport.js')
     if (!opts.credentials) throw new Error('alpaca needs credentials, also for market data')
     const inner = await createAlpacaSdkTransport({
       credentials: opts.credentials,
@@ -48,7 +48,7 @@ export async function openVenueTransport(opts: OpenTransportOptions): Promise<Ve
     })
     return resilientTransport(inner, ALPACA_POLICY, opts.events, {seed: opts.seed})
   }
-  const {createBybitSdkTransport} = await import('../../../adapters/bybit/sdk-transport.js')
+  const {createBybitSdkTransport} = await import('../../adapters/bybit/sdk-transport.js')
   // Bybit's paper environment is its demo trading (real market data, simulated fills).
   const inner = await createBybitSdkTransport({credentials: opts.credentials, demo: opts.mode === 'paper' && !opts.baseUrl, baseUrl: opts.baseUrl, wsUrl: opts.wsUrl})
   return resilientTransport(inner, BYBIT_POLICY, opts.events, {seed: opts.seed})
@@ -75,10 +75,10 @@ export async function venueFactory(
     }
   }
   if (venue === 'alpaca') {
-    const {AlpacaAdapter} = await import('../../../adapters/alpaca/alpaca-adapter.js')
+    const {AlpacaAdapter} = await import('../../adapters/alpaca/alpaca-adapter.js')
     return (deps) => new AlpacaAdapter({...deps, onDecodeError}) satisfies LiveVenue
   }
-  const {BybitAdapter} = await import('../../../adapters/bybit/bybit-adapter.js')
+  const {BybitAdapter} = await import('../../adapters/bybit/bybit-adapter.js')
   const modes = positionMode === undefined ? {} : typeof positionMode === 'string'
     ? {positionMode: positionModeFromName(positionMode)}
     : {positionMode: 'netting' as const, symbolPositionModes: Object.fromEntries(Object.entries(positionMode).map(([s, m]) => [s, positionModeFromName(m)]))}

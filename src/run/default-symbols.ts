@@ -4,8 +4,8 @@
  * sample and refuse it). Among the venues whose data fits, the one with the most series wins; ties go to the first
  * name. The choice is told to the user in a note.
  */
-import type {AssetClass} from '../../core/instrument.js'
-import {UserInputError} from '../../core/errors.js'
+import type {AssetClass} from '../core/instrument.js'
+import {UserInputError} from '../core/errors.js'
 
 export interface StoredSeries {
   readonly symbol: string

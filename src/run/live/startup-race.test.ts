@@ -7,14 +7,14 @@
  * Deterministic: a scripted wire on the session's virtual loop.
  */
 import {describe, expect, it} from 'vitest'
-import {defaultInstrument, type Instrument} from '../../../core/instrument.js'
-import type {BrokerEvent} from '../../../core/events.js'
-import type {PositionSnapshot} from '../../../core/position.js'
-import type {BrokerEventHandler, Unsubscribe} from '../../../broker/port.js'
-import type {ConnectionEvent, RawFrame, RawResponse, VenueRequest, VenueTransport} from '../../../broker/transport.js'
-import {AccountView} from '../../account-view.js'
-import {EventLoop, microtaskBarrier} from '../../event-loop.js'
-import {Journal} from '../../journal.js'
+import {defaultInstrument, type Instrument} from '../../core/instrument.js'
+import type {BrokerEvent} from '../../core/events.js'
+import type {PositionSnapshot} from '../../core/position.js'
+import type {BrokerEventHandler, Unsubscribe} from '../../broker/port.js'
+import type {ConnectionEvent, RawFrame, RawResponse, VenueRequest, VenueTransport} from '../../broker/transport.js'
+import {AccountView} from '../../engine/account-view.js'
+import {EventLoop, microtaskBarrier} from '../../engine/event-loop.js'
+import {Journal} from '../../engine/journal.js'
 import type {LiveSessionHeader} from './live-header.js'
 import {type LiveVenue, type LiveVenueDeps, type LiveSessionRun, runLiveSession} from './live-session.js'
 

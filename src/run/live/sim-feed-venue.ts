@@ -4,14 +4,14 @@
  * them, as in a backtest) and then the strategy. The feed's traffic is journaled like any venue's, and the
  * simulator is deterministic on the session loop, so the session replays exactly.
  */
-import {defaultInstrument, type Instrument} from '../../../core/instrument.js'
-import type {FeedBar, MarketFeed} from '../../../broker/market-feed.js'
-import type {BrokerEventHandler, OrderRef, AmendRequest, Unsubscribe} from '../../../broker/port.js'
-import type {OrderRequest} from '../../../core/order.js'
-import {SimulatedExchange} from '../../../sim/exchange.js'
-import type {SimConfigInput} from '../../../sim/config.js'
-import {profileFor} from '../../../sim/venue-profile.js'
-import type {EventLoop} from '../../event-loop.js'
+import {defaultInstrument, type Instrument} from '../../core/instrument.js'
+import type {FeedBar, MarketFeed} from '../../broker/market-feed.js'
+import type {BrokerEventHandler, OrderRef, AmendRequest, Unsubscribe} from '../../broker/port.js'
+import type {OrderRequest} from '../../core/order.js'
+import {SimulatedExchange} from '../../sim/exchange.js'
+import type {SimConfigInput} from '../../sim/config.js'
+import {profileFor} from '../../sim/venue-profile.js'
+import type {EventLoop} from '../../engine/event-loop.js'
 import type {LiveVenue} from './live-session.js'
 
 /** The market-data side of a live adapter: its bars and its clock. */

@@ -3,23 +3,23 @@
  * venue answering from the journal (ReplayTransport) through the same adapter decoding, the stop at its recorded
  * time. The replayed journal is compared with the recording record by record.
  */
-import {EventLoop, microtaskBarrier} from '../../event-loop.js'
-import {Journal, type JournalHash, type JournalRecord} from '../../journal.js'
-import {type Divergence, JournalMatcher} from '../../journal-matcher.js'
-import {PairedJournalHash} from '../../replay-hash.js'
-import type {MetricsRegistry} from '../../metrics.js'
+import {EventLoop, microtaskBarrier} from '../../engine/event-loop.js'
+import {Journal, type JournalHash, type JournalRecord} from '../../engine/journal.js'
+import {type Divergence, JournalMatcher} from '../../engine/journal-matcher.js'
+import {PairedJournalHash} from '../../engine/replay-hash.js'
+import type {MetricsRegistry} from '../../engine/metrics.js'
 import type {SessionRisk} from '../session-wiring.js'
-import type {Strategy} from '../../strategy.js'
+import type {Strategy} from '../../engine/strategy.js'
 import {LIVE_SESSION_RECORD, type LiveSessionHeader, LiveSessionHeaderSchema, SESSION_END_RECORD, SESSION_STOP_RECORD, SHUTDOWN_RECORD} from './live-header.js'
 import {type LiveSessionHandle, type LiveVenueFactory, runLiveSession} from './live-session.js'
 import {VENUE_RECORD} from './recording-transport.js'
 import {ReplayTransport} from './replay-transport.js'
 import {captureStartState, recordedStartState, ReplayScratch} from '../start-state.js'
-import type {StateFilesSpec} from '../../strategy.js'
-import type {JournalTail} from '../../../state/journal-tail.js'
-import type {Violation} from '../../../broker/order-tracker.js'
-import {isTerminal} from '../../../core/order-state.js'
-import {UserInputError} from '../../../core/errors.js'
+import type {StateFilesSpec} from '../../engine/strategy.js'
+import type {JournalTail} from '../../state/journal-tail.js'
+import type {Violation} from '../../broker/order-tracker.js'
+import {isTerminal} from '../../core/order-state.js'
+import {UserInputError} from '../../core/errors.js'
 
 /** A journal that cannot be replayed as given (not a session journal, a strategy this build lacks): one line, exit 2. */
 export class LiveReplayError extends UserInputError {
@@ -265,9 +265,9 @@ export interface LiveReplayFileOptions {
  * the start state are checked from the file's first records before the whole file is read.
  */
 export async function replayLiveFile(path: string, opts: LiveReplayFileOptions = {}): Promise<LiveReplayReport> {
-  const {readJournal, readJournalHead} = await import('../../../state/journal-file.js')
-  const {readJournalTail} = await import('../../../state/journal-tail.js')
-  const {findStrategy} = await import('../../../../strategies/index.js')
+  const {readJournal, readJournalHead} = await import('../../state/journal-file.js')
+  const {readJournalTail} = await import('../../state/journal-tail.js')
+  const {findStrategy} = await import('../../../strategies/index.js')
   const {venueFactory} = await import('./venues.js')
   const head = readJournalHead(path, 2)
   const header = liveHeaderOf(head, path)

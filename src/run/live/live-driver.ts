@@ -11,7 +11,7 @@
  * stays free of Date.now and raw timers. `scale` > 1 runs the session clock faster than the wall (for an emulator
  * replaying history accelerated); live venues use 1.
  */
-import type {EventLoop} from '../../event-loop.js'
+import type {EventLoop} from '../../engine/event-loop.js'
 
 export interface WallTimers {
   now(): number

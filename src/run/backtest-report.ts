@@ -1,8 +1,8 @@
 /** Maps a finished backtest to the report's inputs and the run's output tables. */
-import type {Instrument} from '../../core/instrument.js'
-import {computeReport} from '../../report/statistics.js'
-import type {BacktestReport} from '../../report/schema.js'
-import type {FillRow, FundingRow, OrderRow, RunOutputData} from '../../report/output.js'
+import type {Instrument} from '../core/instrument.js'
+import {computeReport} from '../report/statistics.js'
+import type {BacktestReport} from '../report/schema.js'
+import type {FillRow, FundingRow, OrderRow, RunOutputData} from '../report/output.js'
 import type {BacktestResult} from './backtest.js'
 
 export function reportOf(strategy: string, timeframe: string, r: BacktestResult, instruments: readonly Instrument[]): BacktestReport {

@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {UserInputError} from '../../core/errors.js'
+import {UserInputError} from '../core/errors.js'
 import {chooseDefaultSymbols, type StoredSeries} from './default-symbols.js'
 
 // The bundled sample's shape: four stocks on alpaca, one perpetual on bybit (1m), daily stocks.

@@ -4,14 +4,14 @@
  * live driver queued it (ahead of timers of the same millisecond). The adapter above decodes them again, so a
  * replay runs the same decoding, order tracking and strategy code as the session did.
  */
-import type {Unsubscribe} from '../../../broker/port.js'
-import type {ConnectionEvent, RawFrame, RawResponse, StreamSubscription, VenueRequest, VenueTransport} from '../../../broker/transport.js'
-import type {EventLoop} from '../../event-loop.js'
-import type {JournalRecord} from '../../journal.js'
-import type {RecordedError} from '../../recording-broker.js'
+import type {Unsubscribe} from '../../broker/port.js'
+import type {ConnectionEvent, RawFrame, RawResponse, StreamSubscription, VenueRequest, VenueTransport} from '../../broker/transport.js'
+import type {EventLoop} from '../../engine/event-loop.js'
+import type {JournalRecord} from '../../engine/journal.js'
+import type {RecordedError} from '../../engine/recording-broker.js'
 import {rebuildError} from '../replay-venue.js'
 import {VENUE_RECORD} from './recording-transport.js'
-import {TransportListeners} from '../../../broker/transport-listeners.js'
+import {TransportListeners} from '../../broker/transport-listeners.js'
 
 interface RecordedCall {
   readonly kind: 'request' | 'subscribe'

@@ -2,7 +2,7 @@ import {join, resolve} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {loadScenario, runScenario, ScenarioSchema} from './scenario.js'
 
-const FIXTURES = resolve(import.meta.dirname, '../../../fixtures/scenarios')
+const FIXTURES = resolve(import.meta.dirname, '../../fixtures/scenarios')
 
 describe('scenario files', () => {
   it('runs a scenario with injected duplicates and a lost answer, and checks its expectations', async () => {

@@ -1,12 +1,12 @@
 /** The multi-account wiring on its own: one read of the bars, per-account venues, errors kept inside an account. */
 import {describe, expect, it} from 'vitest'
-import {defaultInstrument} from '../../core/instrument.js'
-import type {Bar} from '../../core/market-data.js'
-import {BYBIT_HEDGE_PROFILE} from '../../sim/venue-profile.js'
-import {memoryStream, zigzag} from '../../../test/support/memory-stream.js'
-import {MetricsRegistry} from '../metrics.js'
+import {defaultInstrument} from '../core/instrument.js'
+import type {Bar} from '../core/market-data.js'
+import {BYBIT_HEDGE_PROFILE} from '../sim/venue-profile.js'
+import {memoryStream, zigzag} from '../../test/support/memory-stream.js'
+import {MetricsRegistry} from '../engine/metrics.js'
 import {MultiAccountError, runMultiAccount} from './multi-account.js'
-import type {Strategy, StrategyContext} from '../strategy.js'
+import type {Strategy, StrategyContext} from '../engine/strategy.js'
 
 const T0 = Date.UTC(2024, 0, 1)
 const instruments = [defaultInstrument('BTCUSDT', 'crypto_perp', 'bybit')]

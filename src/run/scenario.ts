@@ -5,23 +5,23 @@
  */
 import {readFile} from 'node:fs/promises'
 import {z} from 'zod'
-import {defaultInstrument} from '../../core/instrument.js'
-import {type BarChunk, type BarStream, TIMEFRAME_MS, type Timeframe} from '../../core/market-data.js'
-import {ConfigError} from '../../core/errors.js'
-import {zodOneLine} from '../../config/zod-message.js'
-import {parseStrategyParams} from '../../config/strategy-params.js'
-import {SimConfigSchema, withNeededPositionMode} from '../../sim/config.js'
-import {RiskLimitsSchema} from '../../risk/risk-engine.js'
-import {profileFor} from '../../sim/venue-profile.js'
-import {findStrategy} from '../../../strategies/index.js'
+import {defaultInstrument} from '../core/instrument.js'
+import {type BarChunk, type BarStream, TIMEFRAME_MS, type Timeframe} from '../core/market-data.js'
+import {ConfigError} from '../core/errors.js'
+import {zodOneLine} from '../config/zod-message.js'
+import {parseStrategyParams} from '../config/strategy-params.js'
+import {SimConfigSchema, withNeededPositionMode} from '../sim/config.js'
+import {RiskLimitsSchema} from '../risk/risk-engine.js'
+import {profileFor} from '../sim/venue-profile.js'
+import {findStrategy} from '../../strategies/index.js'
 import {type BacktestOptions, type BacktestResult, runBacktest} from './backtest.js'
-import {Journal} from '../journal.js'
+import {Journal} from '../engine/journal.js'
 import {captureStartState, ReplayScratch} from './start-state.js'
-import type {EngineLog} from '../engine-log.js'
-import type {MetricsRegistry} from '../metrics.js'
-import type {Strategy} from '../strategy.js'
-import type {BrokerPort} from '../../broker/port.js'
-import type {SessionHeader} from '../session-header.js'
+import type {EngineLog} from '../engine/engine-log.js'
+import type {MetricsRegistry} from '../engine/metrics.js'
+import type {Strategy} from '../engine/strategy.js'
+import type {BrokerPort} from '../broker/port.js'
+import type {SessionHeader} from '../engine/session-header.js'
 
 const TIMEFRAMES = Object.keys(TIMEFRAME_MS) as [Timeframe, ...Timeframe[]]
 
@@ -244,8 +244,8 @@ export async function scenarioBars(scenario: Scenario): Promise<{stream: BarStre
     const stream = inlineStream(bars, timeframe)
     return {stream, instruments: stream.symbols.map((s) => defaultInstrument(s, assetClass, venue)), venue}
   }
-  const {defaultDatabasePath, openStoreForReading} = await import('../../data/sample.js')
-  const {parseTimeInput} = await import('../../config/time-input.js')
+  const {defaultDatabasePath, openStoreForReading} = await import('../data/sample.js')
+  const {parseTimeInput} = await import('../config/time-input.js')
   const q = data.store
   const store = await openStoreForReading(q.db ?? defaultDatabasePath(), {sample: !q.db})
   try {

@@ -3,10 +3,10 @@
  * receive time (LiveDriver.inbound). Without it an answer would resume the strategy in whatever macrotask the
  * socket fired in, between two loop tasks, and the recording could not say where.
  */
-import type {Unsubscribe} from '../../../broker/port.js'
-import type {ConnectionEvent, RawFrame, RawResponse, StreamSubscription, VenueRequest, VenueTransport} from '../../../broker/transport.js'
+import type {Unsubscribe} from '../../broker/port.js'
+import type {ConnectionEvent, RawFrame, RawResponse, StreamSubscription, VenueRequest, VenueTransport} from '../../broker/transport.js'
 import type {LiveDriver} from './live-driver.js'
-import {TransportListeners} from '../../../broker/transport-listeners.js'
+import {TransportListeners} from '../../broker/transport-listeners.js'
 
 export class LoopTransport implements VenueTransport {
   readonly venue: string

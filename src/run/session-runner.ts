@@ -5,21 +5,21 @@
  * (due work, clock, settle turns, drain) is bar-walk.ts's, shared with the multi-account run. It only awaits when
  * something asynchronous is due, so a quiet stretch of bars runs as a plain synchronous loop over typed arrays.
  */
-import type {Instrument} from '../../core/instrument.js'
-import {type BarStream, TIMEFRAME_MS} from '../../core/market-data.js'
-import type {BrokerPort} from '../../broker/port.js'
-import {type BarClock, type BarWalkVenue, barWalkState, fillBar, reusedBar, walkBars} from '../bar-walk.js'
-import {type EngineLog, silentLog} from '../engine-log.js'
-import type {EventLoop} from '../event-loop.js'
-import {Journal} from '../journal.js'
-import {MetricsRegistry} from '../metrics.js'
-import {RecordingBroker} from '../recording-broker.js'
-import type {Strategy} from '../strategy.js'
+import type {Instrument} from '../core/instrument.js'
+import {type BarStream, TIMEFRAME_MS} from '../core/market-data.js'
+import type {BrokerPort} from '../broker/port.js'
+import {type BarClock, type BarWalkVenue, barWalkState, fillBar, reusedBar, walkBars} from '../engine/bar-walk.js'
+import {type EngineLog, silentLog} from '../engine/engine-log.js'
+import type {EventLoop} from '../engine/event-loop.js'
+import {Journal} from '../engine/journal.js'
+import {MetricsRegistry} from '../engine/metrics.js'
+import {RecordingBroker} from '../engine/recording-broker.js'
+import type {Strategy} from '../engine/strategy.js'
 import {type SessionRisk, type SessionWiring, wireSession} from './session-wiring.js'
-import type {AccountView} from '../account-view.js'
-import type {OrderGateway} from '../order-gateway.js'
-import type {RiskEngine} from '../../risk/risk-engine.js'
-import type {AuditTrail} from '../../risk/audit-trail.js'
+import type {AccountView} from '../engine/account-view.js'
+import type {OrderGateway} from '../engine/order-gateway.js'
+import type {RiskEngine} from '../risk/risk-engine.js'
+import type {AuditTrail} from '../risk/audit-trail.js'
 import {START_STATE_RECORD, type StartState} from './start-state.js'
 
 /** The venue behind the port, plus the hooks the bar loop drives when the venue needs them. */
@@ -122,7 +122,7 @@ export const BAR_MARK = 'bars'
 export const OUTSIDE_FAILED = 'outside_failed'
 
 /** Time allowed after the last bar for in-flight requests and events to land (the walk's, bar-walk.ts). */
-export {DRAIN_MS} from '../bar-walk.js'
+export {DRAIN_MS} from '../engine/bar-walk.js'
 
 export async function runSession(opts: SessionOptions): Promise<SessionRun> {
   const {stream, instruments, strategy, loop, venue} = opts

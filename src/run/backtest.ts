@@ -4,23 +4,23 @@
  * their virtual times. The loop only awaits when something asynchronous is due, so a quiet stretch of bars
  * runs as a plain synchronous loop over typed arrays.
  */
-import type {EquityCurve} from '../../core/trade.js'
-import type {OrderSnapshot} from '../../core/order.js'
-import type {Fill} from '../../core/fill.js'
-import type {Violation} from '../../broker/order-tracker.js'
-import {SimulatedExchange} from '../../sim/exchange.js'
-import {type FundingPayment, type FundingRate, fundingCoverageNotes, fundingTotals} from '../../sim/funding.js'
-import type {SimConfigInput} from '../../sim/config.js'
-import type {VenueProfile} from '../../sim/venue-profile.js'
-import {barClockFor} from '../bar-clock.js'
-import {EventLoop} from '../event-loop.js'
-import type {MetricSample} from '../metrics.js'
-import type {OrderGateway} from '../order-gateway.js'
-import type {KillSwitch} from '../../risk/risk-engine.js'
+import type {EquityCurve} from '../core/trade.js'
+import type {OrderSnapshot} from '../core/order.js'
+import type {Fill} from '../core/fill.js'
+import type {Violation} from '../broker/order-tracker.js'
+import {SimulatedExchange} from '../sim/exchange.js'
+import {type FundingPayment, type FundingRate, fundingCoverageNotes, fundingTotals} from '../sim/funding.js'
+import type {SimConfigInput} from '../sim/config.js'
+import type {VenueProfile} from '../sim/venue-profile.js'
+import {barClockFor} from '../engine/bar-clock.js'
+import {EventLoop} from '../engine/event-loop.js'
+import type {MetricSample} from '../engine/metrics.js'
+import type {OrderGateway} from '../engine/order-gateway.js'
+import type {KillSwitch} from '../risk/risk-engine.js'
 import {runSession, type SessionOptions, type SessionOutsideAction} from './session-runner.js'
 import type {SessionWiring} from './session-wiring.js'
-import type {StrategyFigure} from '../strategy.js'
-import {TradeRecorder} from '../trade-recorder.js'
+import type {StrategyFigure} from '../engine/strategy.js'
+import {TradeRecorder} from '../engine/trade-recorder.js'
 
 /**
  * A backtest is a session on the simulated exchange: the session's options (documented in session-runner.ts),

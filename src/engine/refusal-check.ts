@@ -86,7 +86,7 @@ export class RefusedOrdersError extends UserInputError {
   override readonly exitCode: number = REFUSED_EXIT_CODE
 
   constructor(readonly verdict: RefusalVerdict) {
-    super(verdict.line)
+    super(verdict.line, {hint: verdict.hint})
   }
 }
 

@@ -19,7 +19,7 @@ export default tseslint.config(
   },
   {
     // Determinism (DESIGN.md property 2): simulated code takes time from the clock and randomness from a seed.
-    files: ['src/core/**', 'src/engine/**', 'src/sim/**', 'src/services/**', 'src/strategies/**', 'strategies/**', 'src/broker/**', 'src/indicators/**'],
+    files: ['src/core/**', 'src/engine/**', 'src/run/**', 'src/sim/**', 'src/services/**', 'src/strategies/**', 'strategies/**', 'src/broker/**', 'src/indicators/**'],
     ignores: ['src/core/time/system-clock.ts', '**/*.test.ts'],
     rules: {
       'no-restricted-syntax': ['error',

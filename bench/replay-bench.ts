@@ -18,9 +18,9 @@ import {join} from 'node:path'
 import {defaultInstrument} from '../src/core/instrument.js'
 import type {BarChunk, BarStream} from '../src/core/market-data.js'
 import {MarketDataStore} from '../src/data/store.js'
-import {runBacktest} from '../src/engine/backtest.js'
+import {runBacktest} from '../src/run/backtest.js'
 import {Journal} from '../src/engine/journal.js'
-import {replayJournal} from '../src/engine/replay.js'
+import {replayJournal} from '../src/run/replay.js'
 import type {SessionHeader} from '../src/engine/session-header.js'
 import {profileFor} from '../src/sim/venue-profile.js'
 import {frameJournal, readJournal} from '../src/state/journal-file.js'
@@ -56,7 +56,7 @@ async function best<T>(runs: number, fn: () => Promise<T> | T): Promise<Timed<T>
  */
 async function benchFile(file: string, runs: number): Promise<void> {
   const {readJournalHead} = await import('../src/state/journal-file.js')
-  const {isLiveJournal, replayLiveFile} = await import('../src/engine/live/replay-live.js')
+  const {isLiveJournal, replayLiveFile} = await import('../src/run/live/replay-live.js')
   const live = isLiveJournal(readJournalHead(file, 1))
   const r = await best(runs, async () => {
     if (live) {

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import {TraderCommand} from '../src/ops/cli-command.js'
-import {UserInputError} from '../src/ops/errors.js'
+import {UserInputError} from '../src/core/errors.js'
 
 export default class Backtest extends TraderCommand {
   static override summary = 'Run a strategy on historical bars against the simulated exchange and print the report.'
@@ -47,8 +47,8 @@ Exit code 3: the run completed, but the venue or the risk engine refused more th
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Backtest)
-    const {planBacktest, runBacktestJob} = await import('../src/engine/backtest-job.js')
-    const {reportOf, outputsOf} = await import('../src/engine/backtest-report.js')
+    const {planBacktest, runBacktestJob} = await import('../src/run/backtest-job.js')
+    const {reportOf, outputsOf} = await import('../src/run/backtest-report.js')
     const fee = flags.fee === undefined ? undefined : Number(flags.fee)
     if (fee !== undefined && !(fee >= 0 && fee < 1)) throw new UserInputError(`--fee '${flags.fee}' must be a rate between 0 and 1, e.g. 0.0005 for 5 bps`)
     const plan = await planBacktest({...flags, fee, positionMode: flags['position-mode'] as 'one-way' | 'hedge' | undefined})
@@ -115,7 +115,7 @@ Exit code 3: the run completed, but the venue or the risk engine refused more th
    * No silent failure: when the venue or the risk engine refused more than half of the orders, one line naming the
    * main rejection code and its fix, after the report (the user needs it to see what happened), and exit code 3.
    */
-  private async failOnRefusals(result: import('../src/engine/backtest.js').BacktestResult): Promise<void> {
+  private async failOnRefusals(result: import('../src/run/backtest.js').BacktestResult): Promise<void> {
     const {backtestRefusals, checkRefusals, RefusedOrdersError} = await import('../src/engine/refusal-check.js')
     const verdict = checkRefusals(backtestRefusals(result))
     if (!verdict) return

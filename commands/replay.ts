@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {TraderCommand} from '../src/ops/cli-command.js'
-import {UserInputError} from '../src/ops/errors.js'
-import type {RecordingEnd} from '../src/engine/live/replay-live.js'
+import {UserInputError} from '../src/core/errors.js'
+import type {RecordingEnd} from '../src/run/live/replay-live.js'
 
 export default class Replay extends TraderCommand {
   static override summary = 'Replay session journals or run scenario files, and report every divergence, invariant violation or unmet expectation.'
@@ -48,18 +48,18 @@ backtest and checks its expectations and the general invariants; its journal sta
     if (files.length === 0) throw new UserInputError(`no scenario files (*.json) or journals (*.journal) in ${(argv as string[]).join(' ')}`)
     const journalDir = flags['journal-dir']
     if (journalDir) (await import('node:fs')).mkdirSync(journalDir, {recursive: true, mode: 0o700})
-    const {isJournalFile} = await import('../src/engine/replay-input.js')
+    const {isJournalFile} = await import('../src/run/replay-input.js')
     const isLiveJournalFile = async (file: string): Promise<boolean> => {
       // Only the header: the whole file is read once, by the replay.
       const {readJournalHead} = await import('../src/state/journal-file.js')
-      const {isLiveJournal} = await import('../src/engine/live/replay-live.js')
+      const {isLiveJournal} = await import('../src/run/live/replay-live.js')
       return isLiveJournal(readJournalHead(file, 1))
     }
     const results: {file: string; id: string; ok: boolean; failures: readonly string[]; ms: number; replay?: unknown}[] = []
     for (const file of files) {
       const started = performance.now()
       if (isJournalFile(file) && (await isLiveJournalFile(file))) {
-        const {replayLiveFile} = await import('../src/engine/live/replay-live.js')
+        const {replayLiveFile} = await import('../src/run/live/replay-live.js')
         // A killed session's journal has no end record: said at once (from the file's tail), before the replay loads it.
         const r = await replayLiveFile(file, {
           onUnended: (tail) => {
@@ -80,7 +80,7 @@ backtest and checks its expectations and the general invariants; its journal sta
         continue
       }
       if (isJournalFile(file)) {
-        const {replayJournal} = await import('../src/engine/replay.js')
+        const {replayJournal} = await import('../src/run/replay.js')
         const r = await replayJournal(file)
         const failures = [
           ...r.divergences.map((d) => `divergence ${d.kind} at ${d.t}: ${d.detail}`),
@@ -92,7 +92,7 @@ backtest and checks its expectations and the general invariants; its journal sta
         results.push({file, id: `${r.header.mode}:${r.header.strategy}`, ok: r.ok, failures, ms: Math.round(performance.now() - started), replay})
         continue
       }
-      const {loadScenario, runScenario} = await import('../src/engine/scenario.js')
+      const {loadScenario, runScenario} = await import('../src/run/scenario.js')
       const scenario = await loadScenario(file)
       const out = await runScenario(scenario)
       if (journalDir && out.journal.records[0]?.type !== 'session') {

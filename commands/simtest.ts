@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import {TraderCommand} from '../src/ops/cli-command.js'
-import {UserInputError} from '../src/ops/errors.js'
+import {UserInputError} from '../src/core/errors.js'
 
 export default class Simtest extends TraderCommand {
   static override summary = 'Deterministic simulation tester: seeded runs of the real strategies under drawn faults, with the invariants checked at every step.'

@@ -10,7 +10,7 @@ export default class ConfigSchema extends TraderCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(ConfigSchema)
-    const {fleetJsonSchema} = await import('../../src/ops/fleet-config.js')
+    const {fleetJsonSchema} = await import('../../src/config/fleet-config.js')
     const text = `${JSON.stringify(fleetJsonSchema(), null, 2)}\n`
     if (flags.out) (await import('node:fs')).writeFileSync(flags.out, text)
     else process.stdout.write(text)

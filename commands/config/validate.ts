@@ -14,7 +14,7 @@ export default class ConfigValidate extends TraderCommand {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(ConfigValidate)
-    const {loadFleet, FleetConfigError} = await import('../../src/ops/fleet-config.js')
+    const {loadFleet, FleetConfigError} = await import('../../src/config/fleet-config.js')
     try {
       const fleet = await loadFleet(args.file)
       if (flags.json) this.log(JSON.stringify({ok: true, accounts: fleet.accounts.length, bots: fleet.bots.length}))

@@ -61,7 +61,7 @@ export default class DataImport extends TraderCommand {
   async run(): Promise<ImportSummary> {
     const {argv, flags} = await this.parse(DataImport)
     const {MarketDataStore, importPaths, defaultDatabasePath} = await import('../../src/data/index.js')
-    const {displayPath, isUserFacingDataError, isoUtc} = await import('../../src/data/format.js')
+    const {displayPath, isoUtc} = await import('../../src/data/format.js')
     const dbPath = flags.db ?? defaultDatabasePath()
     let store: MarketDataStoreType | undefined
     try {
@@ -102,9 +102,6 @@ export default class DataImport extends TraderCommand {
         for (const s of summary.skipped) this.logToStderr(`Skipped ${displayPath(s.path)}: ${s.reason}.`)
       }
       return summary
-    } catch (error) {
-      if (isUserFacingDataError(error)) this.error(error.message, {exit: 2})
-      throw error
     } finally {
       store?.close()
     }

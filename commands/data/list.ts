@@ -21,7 +21,7 @@ export default class DataList extends TraderCommand {
   async run(): Promise<SeriesInfo[]> {
     const {flags} = await this.parse(DataList)
     const {MarketDataStore, defaultDatabasePath} = await import('../../src/data/index.js')
-    const {displayPath, isUserFacingDataError, isoUtc} = await import('../../src/data/format.js')
+    const {displayPath, isoUtc} = await import('../../src/data/format.js')
     const dbPath = flags.db ?? defaultDatabasePath()
     let store: MarketDataStoreType | undefined
     try {
@@ -46,9 +46,6 @@ export default class DataList extends TraderCommand {
         }
       }
       return series
-    } catch (error) {
-      if (isUserFacingDataError(error)) this.error(error.message, {exit: 2})
-      throw error
     } finally {
       store?.close()
     }

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import {TraderCommand} from '../../src/ops/cli-command.js'
-import {UserInputError} from '../../src/ops/errors.js'
+import {UserInputError} from '../../src/core/errors.js'
 
 const VENUES = ['alpaca', 'bybit'] as const
 

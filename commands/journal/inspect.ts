@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {TraderCommand} from '../../src/ops/cli-command.js'
-import {UserInputError} from '../../src/ops/errors.js'
+import {UserInputError} from '../../src/core/errors.js'
 
 export default class JournalInspect extends TraderCommand {
   static override summary = 'Summarise a session journal: time span, records by kind, orders, fills, gaps, torn tail.'

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import {TraderCommand} from '../../src/ops/cli-command.js'
-import {UserInputError} from '../../src/ops/errors.js'
+import {UserInputError} from '../../src/core/errors.js'
 
 export default class RiskClear extends TraderCommand {
   static override summary = "Clear an account's kill switch, so its next session may open positions again."

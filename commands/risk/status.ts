@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import {TraderCommand} from '../../src/ops/cli-command.js'
-import {UserInputError} from '../../src/ops/errors.js'
+import {UserInputError} from '../../src/core/errors.js'
 
 export default class RiskStatus extends TraderCommand {
   static override summary = "Show an account's persisted kill switch: engaged or clear, why and since when."

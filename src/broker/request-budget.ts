@@ -4,8 +4,8 @@
  * queue, so a request is delayed, never dropped, and never sent twice. Callback style on purpose: a granted
  * request is issued inside the timer that grants it, so in a simulation it leaves at exactly that instant.
  */
-import type {Clock} from '../engine/clock/clock.js'
-import type {Scheduler, TimerHandle} from '../engine/scheduler.js'
+import type {Clock} from '../core/time/clock.js'
+import type {Scheduler, TimerHandle} from '../core/time/scheduler.js'
 
 export class BudgetConfigError extends Error {
   override readonly name = 'BudgetConfigError'

@@ -5,8 +5,8 @@
  * jitter; final errors are returned at once. Nothing is dropped: the caller gets the result or the last error.
  */
 import type {Rng} from '../core/rng.js'
-import type {Clock} from '../engine/clock/clock.js'
-import type {Scheduler, TimerHandle} from '../engine/scheduler.js'
+import type {Clock} from '../core/time/clock.js'
+import type {Scheduler, TimerHandle} from '../core/time/scheduler.js'
 import {isRetryable, RateLimitError} from './errors.js'
 import type {RequestBudget} from './request-budget.js'
 

@@ -47,46 +47,8 @@ export function splitPair(symbol: string): {base: string; quote: string} {
   return quote ? {base: symbol.slice(0, -quote.length), quote} : {base: symbol, quote: 'USD'}
 }
 
-const EPS = 1e-9
-/**
- * Rounding error of value / step grows with the count of steps, but only by ulps (~2e-16 each). A tolerance of
- * 1e-9 × k (as before) accepted ANY value beyond ~5e8 steps, e.g. 1_500_000_000.5 on a lot of 1.
- */
-const REL_EPS = 1e-14
-
-/** How far `k` (a count of steps) may sit from a whole number and still count as one. */
-function tolerance(k: number): number {
-  return Math.max(EPS, REL_EPS * Math.abs(k))
-}
-
-/** True when `value` is a whole multiple of `step`, tolerating binary floating-point error. */
-export function isMultipleOf(value: number, step: number): boolean {
-  if (step <= 0) return true
-  const k = value / step
-  return Math.abs(k - Math.round(k)) < tolerance(k)
-}
-
-export function roundToStep(value: number, step: number): number {
-  if (step <= 0) return value
-  return Number((Math.round(value / step) * step).toFixed(decimalsOf(step)))
-}
-
-/** Rounds a quantity down to the lot size, so sizing never asks for more than was budgeted. */
-export function floorToStep(value: number, step: number): number {
-  if (step <= 0) return value
-  const k = value / step
-  return Number((Math.floor(k + tolerance(k)) * step).toFixed(decimalsOf(step)))
-}
-
-/** Decimal places of a step, also in exponent form: 2.5e-7 has 8 (the mantissa's own decimals count too). */
-function decimalsOf(step: number): number {
-  const s = String(step)
-  const e = s.indexOf('e-')
-  const mantissa = e >= 0 ? s.slice(0, e) : s
-  const dot = mantissa.indexOf('.')
-  const own = dot < 0 ? 0 : mantissa.length - dot - 1
-  return Math.min(100, own + (e >= 0 ? Number(s.slice(e + 2)) : 0))
-}
+// Lot and tick rounding live with the quantity epsilon in ./quantity.ts; re-exported for the existing importers.
+export {floorToStep, isMultipleOf, roundToStep} from './quantity.js'
 
 /** Defaults for an instrument on a venue profile when the data store only knows the symbol and its class. */
 export function defaultInstrument(symbol: string, assetClass: AssetClass, venue: string): Instrument {

@@ -27,14 +27,16 @@ export interface FillEffect {
   readonly closed: number
 }
 
-const QTY_EPS = 1e-12
+// Tighter than QTY_EPS (./quantity.ts, 1e-9): changing it could move where a position counts as flat, and with
+// it journals; kept until such a change is wanted.
+const FLAT_EPS = 1e-12
 
 /**
  * Quantities are sums of float fills: two that differ by float noise are the same quantity. The tolerance is
  * relative (one part in 1e9) so it holds for 0.001 BTC and for 1e8 shares alike.
  */
 export function sameQty(a: number, b: number): boolean {
-  return Math.abs(a - b) <= Math.max(QTY_EPS, 1e-9 * Math.max(Math.abs(a), Math.abs(b)))
+  return Math.abs(a - b) <= Math.max(FLAT_EPS, 1e-9 * Math.max(Math.abs(a), Math.abs(b)))
 }
 
 /** A netting position: buys add, sells subtract; crossing zero closes and reopens at the fill price. */
@@ -113,7 +115,7 @@ export class HedgeLeg {
     this.updatedAt = ts
     const realized = qty * (price - this.avgPrice) * (this.side === 'long' ? 1 : -1)
     this.qty = sameQty(qty, this.qty) ? 0 : this.qty - qty
-    if (this.qty < QTY_EPS) {
+    if (this.qty < FLAT_EPS) {
       this.qty = 0
       this.avgPrice = 0
     }

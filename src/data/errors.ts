@@ -1,9 +1,10 @@
-/** Typed failures of the market-data layer. Each message says what happened and what to do next. */
+/** Typed failures of the market-data layer. Each message says what happened and what to do next (exit code 2). */
 
+import {DataError} from '../core/errors.js'
 import type {Timeframe} from '../core/market-data.js'
 
 /** Bars were asked for that the store does not hold. */
-export class NoDataError extends Error {
+export class NoDataError extends DataError {
   override readonly name = 'NoDataError'
 
   constructor(
@@ -20,7 +21,7 @@ export class NoDataError extends Error {
 }
 
 /** An input the importer cannot use: missing file, unknown format, bad option or column name. */
-export class DataImportError extends Error {
+export class DataImportError extends DataError {
   override readonly name: string = 'DataImportError'
 }
 
@@ -47,7 +48,7 @@ export class InvalidFundingRowError extends InvalidRowError {
 }
 
 /** The database file cannot be opened (missing in read-only mode, locked by another process, ...). */
-export class StoreOpenError extends Error {
+export class StoreOpenError extends DataError {
   override readonly name = 'StoreOpenError'
 }
 

@@ -5,7 +5,7 @@
  * 00:00 one, and the strategy decides on it at 16:00.
  */
 import {type Timeframe, TIMEFRAME_MS} from '../core/market-data.js'
-import {sessionOf} from '../sim/market-hours.js'
+import {sessionOf} from '../core/calendar/index.js'
 import {type BarClock, uniformBarClock} from './bar-walk.js'
 
 const DAY_MS = 86_400_000

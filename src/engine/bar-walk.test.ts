@@ -7,11 +7,11 @@ import {describe, expect, it} from 'vitest'
 import {defaultInstrument} from '../core/instrument.js'
 import type {Bar, BarChunk, BarStream} from '../core/market-data.js'
 import {BYBIT_HEDGE_PROFILE} from '../sim/venue-profile.js'
-import {runBacktest} from './backtest.js'
+import {runBacktest} from '../run/backtest.js'
 import {type BarWalkHooks, DRAIN_MS, fillBar, reusedBar, SETTLE_TURNS, walkBars} from './bar-walk.js'
 import {EventLoop} from './event-loop.js'
 import {Journal, type JournalRecord} from './journal.js'
-import {runMultiAccount} from './multi-account.js'
+import {runMultiAccount} from '../run/multi-account.js'
 import type {Strategy, StrategyContext} from './strategy.js'
 
 const T0 = Date.UTC(2024, 0, 2)

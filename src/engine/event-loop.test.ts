@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {ClockError} from './clock/clock.js'
+import {ClockError} from '../core/time/clock.js'
 import {EventLoop, SimulationError} from './event-loop.js'
 
 describe('EventLoop.runUntil', () => {

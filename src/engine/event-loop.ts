@@ -3,9 +3,9 @@
  * jumps to each item's time, and a microtask barrier after each batch so promise continuations an item caused
  * (a strategy awaiting an acknowledgement, say) settle before time moves on.
  */
-import {VirtualClock} from './clock/clock.js'
+import {VirtualClock} from '../core/time/clock.js'
 import {EventQueue, type Task} from './event-queue.js'
-import type {Scheduler, TimerHandle} from './scheduler.js'
+import type {Scheduler, TimerHandle} from '../core/time/scheduler.js'
 
 /**
  * Resolves after every pending microtask has run. setImmediate is used as a barrier, never as a time source:

@@ -9,10 +9,10 @@ import {MarketTracker} from '../risk/market-tracker.js'
 import {RiskEngine, type RiskLimits} from '../risk/risk-engine.js'
 import {RiskGuard} from '../risk/risk-guard.js'
 import {AccountView} from './account-view.js'
-import {VirtualClock} from './clock/clock.js'
+import {VirtualClock} from '../core/time/clock.js'
 import {Journal} from './journal.js'
 import {AMEND_INTENT, OrderGateway, PreTradeRefusedError} from './order-gateway.js'
-import {composePreTrade, ShutdownGate} from './pre-trade-stages.js'
+import {composePreTrade, ShutdownGate} from '../run/pre-trade-stages.js'
 import {RecordingBroker} from './recording-broker.js'
 
 const MIN = 60_000

@@ -11,7 +11,7 @@ const UNKNOWN_OUTCOME_QUERIES = 3
 import {BrokerError, DuplicateClientOrderIdError, FinalError, isRetryable, RequestTimeoutError} from '../broker/errors.js'
 import type {AmendRequest, OrderRef, SubmitReceipt, BrokerPort} from '../broker/port.js'
 import type {AccountView} from './account-view.js'
-import type {Clock} from './clock/clock.js'
+import type {Clock} from '../core/time/clock.js'
 import type {JournalSink} from './journal.js'
 import {PreTradePipeline} from './pre-trade.js'
 
@@ -43,7 +43,7 @@ export class OrderGateway {
   /** Calls that return a promise (submit, resend, cancel, amend): the bar loop settles their quick continuations. */
   calls = 0
 
-  /** `preTrade`: the session's checks, composed once by the wiring (pre-trade-stages.ts); none by default. */
+  /** `preTrade`: the session's checks, composed once by the wiring (src/run/pre-trade-stages.ts); none by default. */
   constructor(
     private readonly broker: BrokerPort,
     private readonly view: AccountView,
@@ -134,7 +134,7 @@ export class OrderGateway {
 
   /**
    * Changes a working order (quantity, limit or stop price). Passes the pre-trade pipeline (an amend that adds
-   * exposure is checked like an entry; see pre-trade-stages.ts); refused, it is journaled (`risk_rejected`) and the
+   * exposure is checked like an entry; see src/run/pre-trade-stages.ts); refused, it is journaled (`risk_rejected`) and the
    * promise rejects with a PreTradeRefusedError, nothing sent. Passed, its `amend_intent` is journaled, then the
    * request goes out on the port; the promise is the port's own (it resolves when the venue took the amend and
    * rejects with the venue's error), so a caller switching from the port keeps its timing.

@@ -1,6 +1,6 @@
 /**
  * The pre-trade pipeline: the ordered checks an order passes before the port. The wiring composes it once
- * (pre-trade-stages.ts) and hands it to the order gateway at construction; nothing changes it afterwards.
+ * (src/run/pre-trade-stages.ts) and hands it to the order gateway at construction; nothing changes it afterwards.
  *
  * A stage may refuse in `check`; the stages before it hear of a refusal in `refused` (the audit trail writes the
  * refused line); once every stage passed, `commit` runs in order and may still refuse (the audit trail cannot

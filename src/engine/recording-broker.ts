@@ -6,7 +6,7 @@ import type {BrokerEvent} from '../core/events.js'
 import type {OrderRequest} from '../core/order.js'
 import {BrokerError, RateLimitError} from '../broker/errors.js'
 import type {AmendRequest, BrokerEventHandler, BrokerPort, OrderRef, SubmitReceipt, Unsubscribe} from '../broker/port.js'
-import type {Clock} from './clock/clock.js'
+import type {Clock} from '../core/time/clock.js'
 import type {JournalSink} from './journal.js'
 
 export class RecordingBroker implements BrokerPort {

@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {UserInputError} from '../ops/errors.js'
+import {UserInputError} from '../core/errors.js'
 import {backtestRefusals, checkRefusals, fixFor, REFUSED_EXIT_CODE, RefusedOrdersError, REJECTED_AFTER_ACCEPT} from './refusal-check.js'
 
 const filled = {status: 'filled'}

@@ -5,7 +5,7 @@
  * it, in one line. `trader backtest` prints the report first, then this line, and exits with REFUSED_EXIT_CODE;
  * paper and live sessions print it as a warning in their summary.
  */
-import {UserInputError} from '../ops/errors.js'
+import {UserInputError} from '../core/errors.js'
 
 /** Exit code of a backtest that completed but whose orders were mostly refused (0 ok, 1 internal error, 2 bad input). */
 export const REFUSED_EXIT_CODE = 3
@@ -86,7 +86,7 @@ export class RefusedOrdersError extends UserInputError {
   override readonly exitCode: number = REFUSED_EXIT_CODE
 
   constructor(readonly verdict: RefusalVerdict) {
-    super(verdict.line)
+    super(verdict.line, {hint: verdict.hint})
   }
 }
 

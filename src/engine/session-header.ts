@@ -7,7 +7,7 @@
 import {z} from 'zod'
 import {TIMEFRAME_MS, type Timeframe} from '../core/market-data.js'
 import type {JournalRecord} from './journal.js'
-import {UserInputError} from '../ops/errors.js'
+import {UserInputError} from '../core/errors.js'
 
 const TIMEFRAMES = Object.keys(TIMEFRAME_MS) as [Timeframe, ...Timeframe[]]
 

@@ -9,11 +9,11 @@ import type {Bar} from '../core/market-data.js'
 import type {Rng} from '../core/rng.js'
 import type {BrokerPort} from '../broker/port.js'
 import type {AccountView} from './account-view.js'
-import type {Clock} from './clock/clock.js'
+import type {Clock} from '../core/time/clock.js'
 import type {EngineLog} from './engine-log.js'
 import type {Metrics} from './metrics.js'
 import type {OrderGateway} from './order-gateway.js'
-import type {Scheduler} from './scheduler.js'
+import type {Scheduler} from '../core/time/scheduler.js'
 
 export interface StrategyContext {
   readonly clock: Clock

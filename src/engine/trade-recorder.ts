@@ -42,6 +42,7 @@ export class TradeRecorder {
       t.fees += fee
       t.qty -= closeQty
       qty -= closeQty
+      // 1e-12, not QTY_EPS (1e-9): kept so trades (and their outputs) do not change.
       if (t.qty <= 1e-12) {
         this.close(f.symbol, t, f.ts, this.reasonOf(f.clientOrderId) ?? 'signal')
         this.open.delete(key)

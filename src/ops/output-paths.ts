@@ -4,7 +4,7 @@
  */
 import {statSync} from 'node:fs'
 import {dirname, resolve} from 'node:path'
-import {UserInputError} from './errors.js'
+import {UserInputError} from '../core/errors.js'
 
 /** Refuses `path` (given by `flag`) when it, or a directory above it, is an existing file. */
 export function checkOutputDirectory(flag: string, path: string | undefined): void {

@@ -1,8 +1,8 @@
 /** The position-mode setting of live and paper sessions: the flag, the fleet account, and their checks. */
 import {describe, expect, it} from 'vitest'
-import {UserInputError} from './errors.js'
-import {validateFleet} from './fleet-config.js'
-import {parsePositionModeFlag} from './position-mode-flag.js'
+import {UserInputError} from '../core/errors.js'
+import {validateFleet} from '../config/fleet-config.js'
+import {parsePositionModeFlag} from '../config/position-mode-flag.js'
 import {sessionOptionsFrom, type SessionFlagValues} from './session-flags.js'
 import {parseServeFlags} from '../emulator/core/serve-flags.js'
 

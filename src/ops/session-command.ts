@@ -1,8 +1,8 @@
 /** What `trader paper` and `trader live` do once their flags are parsed: log set up, session run, summary printed. */
 import {join} from 'node:path'
 import {createLogger, type LogLevel} from './log.js'
-import {UserInputError} from './errors.js'
-import {fleetBotSession} from './fleet-session.js'
+import {UserInputError} from '../core/errors.js'
+import {fleetBotSession} from '../config/fleet-session.js'
 import {resolveRoots} from './paths.js'
 import {type SessionFlagValues, sessionOptionsFrom} from './session-flags.js'
 import {runTradingSession, type SessionSummary} from './trading-session.js'

@@ -1,11 +1,11 @@
 /** The flags `trader paper` and `trader live` share, and their translation into TradingSessionOptions. */
 import {Flags} from '@oclif/core'
 import {TIMEFRAME_MS, type Timeframe} from '../core/market-data.js'
-import {UserInputError} from './errors.js'
+import {UserInputError} from '../core/errors.js'
 import {resolveRoots} from './paths.js'
-import {parsePositionModeFlag} from './position-mode-flag.js'
+import {parsePositionModeFlag} from '../config/position-mode-flag.js'
 import type {TradingSessionOptions} from './trading-session.js'
-import type {FleetBotSession} from './fleet-session.js'
+import type {FleetBotSession} from '../config/fleet-session.js'
 
 export const sessionFlags = {
   config: Flags.string({char: 'c', description: 'fleet file (YAML or JSON, see `trader config validate`): run the bot given by --bot'}),

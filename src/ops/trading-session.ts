@@ -2,28 +2,28 @@
  * The process around a paper or live session (`trader paper`, `trader live`): credentials checked, the venue
  * reached (ALP-14), the account locked (one process per account, the fencing epoch into every client order id),
  * the journal opened (intents fsync'd before their request), health and metrics served, signals turned into a
- * recorded stop, and everything closed in order. The session itself is src/engine/live/live-session.ts.
+ * recorded stop, and everything closed in order. The session itself is src/run/live/live-session.ts.
  */
 import {join} from 'node:path'
 import type {Timeframe} from '../core/market-data.js'
 import {EventLoop} from '../engine/event-loop.js'
 import {Journal, type JournalRecord, type JournalSink} from '../engine/journal.js'
-import {LiveDriver} from '../engine/live/live-driver.js'
-import type {LiveSessionHeader} from '../engine/live/live-header.js'
-import {type LiveSessionHandle, type LiveSessionRun, runLiveSession} from '../engine/live/live-session.js'
-import {LoopTransport} from '../engine/live/loop-transport.js'
-import {type LiveVenueName, openVenueTransport, type SessionVenueName, venueFactory, type VenueEndpoints} from '../engine/live/venues.js'
+import {LiveDriver} from '../run/live/live-driver.js'
+import type {LiveSessionHeader} from '../run/live/live-header.js'
+import {type LiveSessionHandle, type LiveSessionRun, runLiveSession} from '../run/live/live-session.js'
+import {LoopTransport} from '../run/live/loop-transport.js'
+import {type LiveVenueName, openVenueTransport, type SessionVenueName, venueFactory, type VenueEndpoints} from '../run/live/venues.js'
 import {MetricsRegistry} from '../engine/metrics.js'
-import {captureStartState} from '../engine/start-state.js'
+import {captureStartState} from '../run/start-state.js'
 import {checkRefusals, type RefusalCounts, REJECTED_AFTER_ACCEPT} from '../engine/refusal-check.js'
-import {VirtualClock} from '../engine/clock/clock.js'
+import {VirtualClock} from '../core/time/clock.js'
 import {findStrategy, STRATEGIES} from '../../strategies/index.js'
 import {frameRecord} from '../state/journal-file.js'
 import {SegmentedJournal} from '../state/journal-segments.js'
 import {acquireLock, type HeldLock} from '../state/instance-lock.js'
-import {UserInputError} from './errors.js'
+import {UserInputError} from '../core/errors.js'
 import {type PositionModeSetting, withNeededPositionMode} from '../sim/config.js'
-import {parseStrategyParams} from './strategy-params.js'
+import {parseStrategyParams} from '../config/strategy-params.js'
 import {AuthenticationError, BrokerError} from '../broker/errors.js'
 import {type HealthServer, serveHealth} from './health-server.js'
 import {engineLog, registerSecret} from './log.js'

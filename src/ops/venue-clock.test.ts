@@ -6,7 +6,7 @@
  */
 import {describe, expect, it} from 'vitest'
 import {EventLoop} from '../engine/event-loop.js'
-import {LiveDriver, type WallTimers} from '../engine/live/live-driver.js'
+import {LiveDriver, type WallTimers} from '../run/live/live-driver.js'
 import {readVenueClock} from './venue-clock.js'
 
 const SCALE = 600

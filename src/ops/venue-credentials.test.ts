@@ -3,7 +3,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {inspect} from 'node:util'
 import {describe, expect, it} from 'vitest'
-import {UserInputError} from './errors.js'
+import {UserInputError} from '../core/errors.js'
 import {CredentialsError, loadVenueCredentials} from './venue-credentials.js'
 
 // Planted, well-formed test values (distinctive, so a leak is found by a plain substring search).

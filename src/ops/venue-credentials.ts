@@ -18,7 +18,7 @@
 import {readFileSync} from 'node:fs'
 import {inspect, parseEnv} from 'node:util'
 import {z} from 'zod'
-import {UserInputError} from './errors.js'
+import {UserInputError} from '../core/errors.js'
 
 export type CredentialVenue = 'alpaca' | 'bybit'
 

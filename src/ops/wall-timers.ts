@@ -1,5 +1,5 @@
-/** The wall clock and real timers, for the live driver (src/engine/live/live-driver.ts) and nothing else. */
-import type {WallTimers} from '../engine/live/live-driver.js'
+/** The wall clock and real timers, for the live driver (src/run/live/live-driver.ts) and nothing else. */
+import type {WallTimers} from '../run/live/live-driver.js'
 
 export const wallTimers: WallTimers = {
   now: () => Date.now(),

@@ -5,6 +5,7 @@
  */
 import {chmod, mkdir, rename, rm} from 'node:fs/promises'
 import {join} from 'node:path'
+import {UserInputError} from '../core/errors.js'
 import type {ClosedTrade, EquityCurve} from '../core/trade.js'
 import {csvNumber, csvString, writeCsvFile} from './csv.js'
 
@@ -78,11 +79,8 @@ export interface RunOutputOptions {
 }
 
 /** A run output could not be written (bad time value, DuckDB failure). */
-export class RunOutputError extends Error {
-  constructor(message: string) {
-    super(message)
-    this.name = 'RunOutputError'
-  }
+export class RunOutputError extends UserInputError {
+  override readonly name: string = 'RunOutputError'
 }
 
 type SqlType = 'VARCHAR' | 'DOUBLE' | 'BIGINT' | 'TIMESTAMPTZ'

@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 import {defaultInstrument} from '../core/instrument.js'
 import {AccountView} from '../engine/account-view.js'
-import {VirtualClock} from '../engine/clock/clock.js'
+import {VirtualClock} from '../core/time/clock.js'
 import {MarketTracker} from './market-tracker.js'
 import {RiskEngine} from './risk-engine.js'
 import {RiskGuard} from './risk-guard.js'

@@ -6,7 +6,7 @@
 import type {Instrument} from '../core/instrument.js'
 import type {OrderRequest} from '../core/order.js'
 import type {AccountView} from '../engine/account-view.js'
-import type {Clock} from '../engine/clock/clock.js'
+import type {Clock} from '../core/time/clock.js'
 import type {MarketTracker} from './market-tracker.js'
 import type {RiskDecision, RiskEngine, RiskState} from './risk-engine.js'
 

@@ -6,8 +6,8 @@
 import {NS, type OrderRecord, type PositionRecord, type TradeRecord} from '../state/pipeline-state.js'
 import type {StateStore, StoreWriter} from '../state/store.js'
 import {execTotals, isFinal} from './order-follower.js'
+import {QTY_EPS} from '../core/quantity.js'
 
-const EPS = 1e-9
 
 export interface PositionFigures {
   readonly qty: number
@@ -38,7 +38,7 @@ export function figures(store: StateStore, p: Pick<PositionRecord, 'baseQty' | '
     if (!o.settled && o.status !== 'lost' && !(isFinal(o.status) && o.filledQty === 0)) settled = false
     const t = execTotals(o)
     // Prices from the executions when they are all known, else from the venue's cumulative report.
-    const notional = t.qty >= o.filledQty - EPS && t.qty > 0 ? t.notional : o.filledQty * o.avgFillPrice
+    const notional = t.qty >= o.filledQty - QTY_EPS && t.qty > 0 ? t.notional : o.filledQty * o.avgFillPrice
     fees += t.fees
     if (o.side === 'buy') {
       boughtQty += o.filledQty
@@ -49,7 +49,7 @@ export function figures(store: StateStore, p: Pick<PositionRecord, 'baseQty' | '
     }
   }
   const inQty = p.baseQty + boughtQty
-  const avgEntry = inQty > EPS ? (p.baseCost + boughtNotional) / inQty : 0
+  const avgEntry = inQty > QTY_EPS ? (p.baseCost + boughtNotional) / inQty : 0
   return {qty: round(inQty - soldQty), avgEntry, boughtQty, boughtNotional, soldQty, soldNotional, fees, settled, live}
 }
 
@@ -68,7 +68,7 @@ export function refreshPosition(store: StateStore, writer: StoreWriter, symbol: 
 export function attachOrder(store: StateStore, writer: StoreWriter, rec: OrderRecord, now: number): PositionRecord | undefined {
   let p = store.get(NS.positions, rec.symbol)
   if (!p) {
-    if (rec.filledQty <= EPS || rec.side !== 'buy') return undefined
+    if (rec.filledQty <= QTY_EPS || rec.side !== 'buy') return undefined
     const first = Math.min(...Object.values(rec.execs).map((e) => e.ts), now)
     p = {
       symbol: rec.symbol,
@@ -99,9 +99,9 @@ export function closeIfFlat(store: StateStore, writer: StoreWriter, symbol: stri
   const p = store.get(NS.positions, symbol)
   if (!p) return undefined
   const f = figures(store, p)
-  if (f.qty > EPS || f.live > 0 || !f.settled) return undefined
+  if (f.qty > QTY_EPS || f.live > 0 || !f.settled) return undefined
   const exitQty = f.soldQty
-  const exitPrice = exitQty > EPS ? f.soldNotional / exitQty : 0
+  const exitPrice = exitQty > QTY_EPS ? f.soldNotional / exitQty : 0
   let exitTs = -Infinity
   for (const id of p.orderIds) {
     const o = store.get(NS.orders, id)
@@ -128,5 +128,5 @@ export function closeIfFlat(store: StateStore, writer: StoreWriter, symbol: stri
 }
 
 function round(q: number): number {
-  return Math.abs(q) < EPS ? 0 : Math.round(q * 1e9) / 1e9
+  return Math.abs(q) < QTY_EPS ? 0 : Math.round(q * 1e9) / 1e9
 }

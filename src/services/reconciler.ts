@@ -21,8 +21,8 @@ import {count, type ServiceDeps, unlessStopped} from './context.js'
 import {isComplete, isFinal, type OrderFollower} from './order-follower.js'
 import {figures, refreshPosition} from './position-book.js'
 import {ServiceTimer} from './service-timer.js'
+import {isZeroQty, QTY_EPS, qtyEq} from '../core/quantity.js'
 
-const EPS = 1e-9
 const KEEP_DIFFERENCES = 1_000
 
 export interface Difference {
@@ -184,7 +184,7 @@ export class Reconciler {
     const busy = new Set([...busyBefore, ...this.busySymbols(), ...foreignSymbols, ...this.touched])
     this.touched.clear()
     const broker = new Map<string, PositionSnapshot>()
-    for (const p of positions) if (Math.abs(p.qty) > EPS) broker.set(p.symbol, p)
+    for (const p of positions) if (!isZeroQty(p.qty)) broker.set(p.symbol, p)
     const symbols = [...new Set([...broker.keys(), ...this.d.store.values(NS.positions).map((p) => p.symbol)])].sort()
     const skipped: string[] = []
     for (const symbol of symbols) {
@@ -216,7 +216,7 @@ export class Reconciler {
     const p = this.d.store.get(NS.positions, symbol)
     const local = p ? figures(this.d.store, p).qty : 0
     const brokerQty = b?.qty ?? 0
-    if (Math.abs(brokerQty - local) <= EPS) return undefined
+    if (qtyEq(brokerQty, local)) return undefined
     const i = this.d.indexOf.get(symbol)
     const tradable = i !== undefined && this.d.universe[i]
     if (!p) {
@@ -242,7 +242,7 @@ export class Reconciler {
       this.flag(symbol, 'unknown_position', `broker holds ${brokerQty}, not managed here`)
       return {symbol, kind: 'unknown_position', local, broker: brokerQty, action: 'flagged'}
     }
-    if (brokerQty <= EPS) {
+    if (brokerQty <= QTY_EPS) {
       // Gone on the broker (closed by hand, or never there): drop the record and its finished orders.
       for (const id of p.orderIds) this.d.writer.delete(NS.orders, id)
       this.d.writer.delete(NS.positions, symbol)

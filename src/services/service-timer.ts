@@ -4,8 +4,8 @@
  * nothing, so skipping it keeps the behaviour of a plain periodic timer while an idle service costs nothing —
  * which is what lets the same services run over decades of daily bars.
  */
-import type {Clock} from '../engine/clock/clock.js'
-import type {Scheduler, TimerHandle} from '../engine/scheduler.js'
+import type {Clock} from '../core/time/clock.js'
+import type {Scheduler, TimerHandle} from '../core/time/scheduler.js'
 
 /** The first grid time at or after `now` (strictly after when `strictly`). */
 export function nextGridTime(now: number, intervalMs: number, phaseMs: number, strictly: boolean): number {

@@ -3,7 +3,7 @@
  * received: the buyer validates them like any other (ALP-07). After a restart only deliveries still ahead of the
  * clock are scheduled; earlier ones belonged to the previous process.
  */
-import type {TimerHandle} from '../engine/scheduler.js'
+import type {TimerHandle} from '../core/time/scheduler.js'
 import {NS} from '../state/pipeline-state.js'
 import {count, type ServiceDeps} from './context.js'
 

@@ -2,7 +2,7 @@
 import {describe, expect, it} from 'vitest'
 import {defaultInstrument} from '../core/instrument.js'
 import {InsufficientFundsError, InvalidOrderError} from '../broker/errors.js'
-import {ConfigError} from '../ops/errors.js'
+import {ConfigError} from '../core/errors.js'
 import {Sim} from '../../test/sim/sim-harness.js'
 import type {SimConfigInput} from './config.js'
 import {BYBIT_PROFILE, profileFor} from './venue-profile.js'

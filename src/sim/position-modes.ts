@@ -5,7 +5,7 @@
  * changes only through `set` (the venue's switch-mode request), which the venue allows while the symbol is flat.
  */
 import {type Instrument, type PositionMode, positionModeFromName} from '../core/instrument.js'
-import {ConfigError} from '../ops/errors.js'
+import {ConfigError} from '../core/errors.js'
 import type {PositionModeSetting} from './config.js'
 
 export class PositionModes {

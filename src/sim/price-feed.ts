@@ -6,7 +6,7 @@
 import type {EventLoop} from '../engine/event-loop.js'
 import type {Fills} from './fills.js'
 import type {Margin} from './margin.js'
-import {isMarketOpen, sessionOf} from './market-hours.js'
+import {isMarketOpen, sessionOf} from '../core/calendar/index.js'
 import type {Matcher} from './matcher.js'
 import type {OrderBook} from './order-book.js'
 import type {MarketTape} from './tape.js'

@@ -6,7 +6,7 @@
  */
 import {join} from 'node:path'
 import {packageRoot} from '../data/package-root.js'
-import {loadScenario} from '../engine/scenario.js'
+import {loadScenario} from '../run/scenario.js'
 import type {Base} from './plan.js'
 import {samplePool} from './sample-pool.js'
 

@@ -1,13 +1,13 @@
 /**
  * Seed → plan: what one simulation-tester seed runs. Everything is drawn from the project's seeded Rng, so a seed
- * is its plan, wherever and whenever it runs. The plan IS a scenario (src/engine/scenario.ts): a data slice (a
+ * is its plan, wherever and whenever it runs. The plan IS a scenario (src/run/scenario.ts): a data slice (a
  * scenario file's bars, or a slice of the bundled sample), a strategy and its parameters, latency, and a fault
  * profile drawn swarm style — first which fault kinds are on for this seed, then how often each fires — so that
  * most seeds stress a few faults hard rather than all of them a little.
  */
 import {Rng} from '../core/rng.js'
 import type {FaultRule} from '../sim/config.js'
-import {FRESH_STATE_DIR, type Scenario} from '../engine/scenario.js'
+import {FRESH_STATE_DIR, type Scenario} from '../run/scenario.js'
 import {TIMEFRAME_MS} from '../core/market-data.js'
 import type {InlineBar, SampleSeries} from './sample-pool.js'
 

@@ -9,12 +9,13 @@ import {tmpdir} from 'node:os'
 import type {Fill} from '../core/fill.js'
 import type {Instrument} from '../core/instrument.js'
 import {Journal, type JournalRecord} from '../engine/journal.js'
-import {runScenario, type Scenario} from '../engine/scenario.js'
-import type {SessionWiring} from '../engine/session-wiring.js'
+import {runScenario, type Scenario} from '../run/scenario.js'
+import type {SessionWiring} from '../run/session-wiring.js'
 import type {SimulatedExchange} from '../sim/exchange.js'
 import {TIMEFRAME_MS} from '../core/market-data.js'
 import {executionsOnce, FilledMonotonic, gridNoOrphans, ledgerConserved, onePerSignalLeg, positionsMatch, type SimViolation, staleDecisions, trackerViolations} from './checks.js'
 import {type Base, drawPlan, type SeedPlan} from './plan.js'
+import {qtyEq} from '../core/quantity.js'
 
 export interface SeedOutcome {
   readonly plan: SeedPlan
@@ -137,7 +138,7 @@ function strategyLegs(strategy: unknown, fills: readonly Fill[], t: number, out:
     for (const side of ['long', 'short'] as const) {
       const v = Math.round((venue.get(`${symbol} ${side}`) ?? 0) * 1e9) / 1e9
       const mine = s.legOf(symbol, side)?.size ?? 0
-      if (Math.abs(mine - v) > 1e-9) out.push({rule: 'strategy_position_mismatch', t, detail: `${symbol} ${side}: the strategy holds ${mine}, the venue ${v}`})
+      if (!qtyEq(mine, v)) out.push({rule: 'strategy_position_mismatch', t, detail: `${symbol} ${side}: the strategy holds ${mine}, the venue ${v}`})
     }
   }
 }

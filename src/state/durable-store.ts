@@ -11,7 +11,7 @@
  */
 import {closeSync, existsSync, fsyncSync, openSync, readFileSync, ftruncateSync} from 'node:fs'
 import {join} from 'node:path'
-import type {Clock} from '../engine/clock/clock.js'
+import type {Clock} from '../core/time/clock.js'
 import type {JournalRecord, JournalSink} from '../engine/journal.js'
 import {ensurePrivateDir, FILE_MODE, writeFileAtomic} from './atomic-file.js'
 import {JournalFile, type JournalReadResult} from './journal-file.js'

@@ -8,7 +8,7 @@ import {closeSync, existsSync, fsyncSync, openSync, readFileSync, rmSync, writeS
 import {dirname, join} from 'node:path'
 import {hostname} from 'node:os'
 import {z} from 'zod'
-import {UserInputError} from '../ops/errors.js'
+import {UserInputError} from '../core/errors.js'
 import {ensurePrivateDir, FILE_MODE, fsyncDir, writeFileAtomic} from './atomic-file.js'
 
 const LockFileSchema = z.object({

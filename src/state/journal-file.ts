@@ -10,6 +10,7 @@
  */
 import {closeSync, existsSync, fsyncSync, ftruncateSync, openSync, statSync, writeSync} from 'node:fs'
 import {dirname} from 'node:path'
+import {DataError} from '../core/errors.js'
 import type {JournalRecord, JournalSink} from '../engine/journal.js'
 import {ensurePrivateDir, FILE_MODE, fsyncDir} from './atomic-file.js'
 import {frameLine, magicLine} from './journal-frame.js'
@@ -18,9 +19,8 @@ import {isSegmentedJournal, openJournalStream} from './journal-stream.js'
 
 export {frameJournal, frameRecord, JournalCorruptError, NotAJournalError} from './journal-frame.js'
 
-export class JournalFileError extends Error {
+export class JournalFileError extends DataError {
   override readonly name = 'JournalFileError'
-  readonly exitCode = 2
 }
 
 /** Record types whose line must be on disk before anything else happens (DESIGN property 4). */

@@ -10,6 +10,7 @@
  * the record after it. Version 1 files (no first line, each line's CRC-32 over its own JSON) are still read.
  */
 import {crc32} from 'node:zlib'
+import {DataError} from '../core/errors.js'
 import type {JournalRecord} from '../engine/journal.js'
 
 export const JOURNAL_MAGIC = '#trader-journal 2 '
@@ -92,10 +93,9 @@ export function couldBeTornStart(bytes: Uint8Array): boolean {
  * parse, the chain is broken, or records follow the session's end. Never repaired automatically: the committed
  * records after the damage would be lost. Exit code 2 with the way out in `hint`.
  */
-export class JournalCorruptError extends Error {
+export class JournalCorruptError extends DataError {
   override readonly name = 'JournalCorruptError'
-  readonly exitCode = 2
-  readonly hint: string
+  override readonly hint: string
 
   constructor(readonly file: string, readonly offset: number, readonly reason: string, hint?: string) {
     const fix = hint ?? `restore ${file} from a backup, or copy its first ${offset} bytes to a new file to keep the records before the damage (the records after it are lost)`
@@ -105,9 +105,8 @@ export class JournalCorruptError extends Error {
 }
 
 /** The path is not a journal at all (another file, a directory without a journal index). */
-export class NotAJournalError extends Error {
+export class NotAJournalError extends DataError {
   override readonly name = 'NotAJournalError'
-  readonly exitCode = 2
 
   constructor(readonly file: string, why: string) {
     super(`${file} is not a trader journal (${why}); give a file written by --journal / --journal-dir (a segmented journal by its first segment)`)

@@ -12,10 +12,10 @@ import {isRetryable} from '../broker/errors.js'
 import type {BrokerPort} from '../broker/port.js'
 import {NS, type OrderRecord, type RecordStatus} from './pipeline-state.js'
 import type {StateStore, StoreWriter} from './store.js'
+import {QTY_EPS, qtyEq} from '../core/quantity.js'
 
 const FINAL: ReadonlySet<RecordStatus> = new Set(['filled', 'canceled', 'rejected', 'expired', 'lost'])
 const QUERY_ATTEMPTS = 3
-const QTY_EPS = 1e-9
 
 export function isFinalRecord(status: RecordStatus): boolean {
   return FINAL.has(status)
@@ -147,7 +147,7 @@ export async function reconcileAtStartup(o: StartupReconcileOptions): Promise<St
   for (const s of new Set([...recorded.keys(), ...venue.keys()])) {
     const a = recorded.get(s) ?? 0
     const b = venue.get(s) ?? 0
-    if (Math.abs(a - b) > 1e-9) positionDiffs.push({symbol: s, recorded: a, venue: b})
+    if (!qtyEq(a, b)) positionDiffs.push({symbol: s, recorded: a, venue: b})
   }
   return {queried: open.length, updated, lost, missedFills, unknownOrders, positionDiffs}
 }

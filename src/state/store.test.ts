@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {VirtualClock} from '../engine/clock/clock.js'
+import {VirtualClock} from '../core/time/clock.js'
 import {Journal} from '../engine/journal.js'
 import {NS, PIPELINE_NAMESPACES} from './pipeline-state.js'
 import {SnapshotError, StateStore, type StateChange, StoreFencedError, StoreWriterBusyError} from './store.js'

@@ -7,7 +7,7 @@
  * services fail loudly instead of landing in a store nobody reads.
  */
 import {z} from 'zod'
-import type {Clock} from '../engine/clock/clock.js'
+import type {Clock} from '../core/time/clock.js'
 import type {JournalSink} from '../engine/journal.js'
 
 /** A namespace: its name and the schema its values must satisfy when they come back from a snapshot. */

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 import type {Bar} from '../../src/core/market-data.js'
-import {zodOneLine} from '../../src/ops/zod-message.js'
+import {zodOneLine} from '../../src/config/zod-message.js'
 import {ConsensusSignal} from './consensus-signal.js'
 import {ConsensusParams, consensusSignalFactory} from './index.js'
 import type {Stance, SymbolSignal} from './signal-source.js'

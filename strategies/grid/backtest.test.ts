@@ -7,8 +7,8 @@ import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {planBacktest, runBacktestJob} from '../../src/engine/backtest-job.js'
-import {reportOf} from '../../src/engine/backtest-report.js'
+import {planBacktest, runBacktestJob} from '../../src/run/backtest-job.js'
+import {reportOf} from '../../src/run/backtest-report.js'
 import {renderFigures} from '../../src/report/figures.js'
 
 let dir: string

@@ -4,6 +4,7 @@
  */
 import {floorToStep, type Instrument, roundToStep} from '../../src/core/instrument.js'
 import type {Role} from './order-ids.js'
+import {QTY_EPS} from '../../src/core/quantity.js'
 
 export type LegSide = 'long' | 'short'
 export const SIDES: readonly LegSide[] = ['long', 'short']
@@ -134,7 +135,7 @@ export function levelForSize(size: number, refs: readonly number[]): number {
   for (let i = 0; i < refs.length; i++) {
     if (!(refs[i] > 0)) break
     sum += refs[i]
-    if (sum <= size + 1e-9) level = i
+    if (sum <= size + QTY_EPS) level = i
     else break
   }
   return level

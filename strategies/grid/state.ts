@@ -10,7 +10,7 @@ import {existsSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {z} from 'zod'
 import {writeFileAtomic} from '../../src/state/atomic-file.js'
-import {ConfigError} from '../../src/ops/errors.js'
+import {ConfigError} from '../../src/core/errors.js'
 import {sameState} from './state-diff.js'
 
 const SlotRecord = z.object({

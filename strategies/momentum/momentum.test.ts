@@ -7,8 +7,8 @@ import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {planBacktest, runBacktestJob} from '../../src/engine/backtest-job.js'
-import {runScenario, ScenarioSchema} from '../../src/engine/scenario.js'
+import {planBacktest, runBacktestJob} from '../../src/run/backtest-job.js'
+import {runScenario, ScenarioSchema} from '../../src/run/scenario.js'
 import type {Momentum} from './index.js'
 
 let dir: string

@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 import {defaultInstrument} from '../../src/core/instrument.js'
 import type {Bar} from '../../src/core/market-data.js'
-import {runBacktest} from '../../src/engine/backtest.js'
+import {runBacktest} from '../../src/run/backtest.js'
 import {sessionOf} from '../../src/core/calendar/index.js'
 import {ALPACA_PROFILE} from '../../src/sim/venue-profile.js'
 import {memoryStream, type Row} from '../../test/support/memory-stream.js'

@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 import {defaultInstrument} from '../../src/core/instrument.js'
 import type {OrderRequest} from '../../src/core/order.js'
-import {runBacktest} from '../../src/engine/backtest.js'
+import {runBacktest} from '../../src/run/backtest.js'
 import {Journal} from '../../src/engine/journal.js'
 import {ParabolicSAR} from '../../src/indicators/index.js'
 import {profileFor} from '../../src/sim/venue-profile.js'

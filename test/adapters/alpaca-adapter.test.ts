@@ -17,8 +17,8 @@ import type {FeedBar} from '../../src/broker/market-feed.js'
 import type {ConnectionEvent, RawFrame, RawResponse, StreamSubscription, VenueRequest, VenueTransport} from '../../src/broker/transport.js'
 import type {BrokerEvent, BrokerEventOf} from '../../src/core/events.js'
 import type {OrderRequest} from '../../src/core/order.js'
-import {VirtualClock} from '../../src/engine/clock/clock.js'
-import type {Scheduler, TimerHandle} from '../../src/engine/scheduler.js'
+import {VirtualClock} from '../../src/core/time/clock.js'
+import type {Scheduler, TimerHandle} from '../../src/core/time/scheduler.js'
 
 const ROOT = path.resolve(import.meta.dirname, '../../fixtures/alpaca')
 const MCP = 'alpaca-mcp-server/extracted/trading-api'

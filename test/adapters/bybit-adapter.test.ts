@@ -16,7 +16,7 @@ import type {FeedBar} from '../../src/broker/market-feed.js'
 import type {BrokerEvent, BrokerEventOf} from '../../src/core/events.js'
 import {defaultInstrument} from '../../src/core/instrument.js'
 import type {OrderRequest} from '../../src/core/order.js'
-import type {Scheduler} from '../../src/engine/scheduler.js'
+import type {Scheduler} from '../../src/core/time/scheduler.js'
 import {FakeTransport, ok, refused, settle} from './bybit-fake-transport.js'
 import {bybitNetEndpoint, readJson, readText, transcript} from './fixture-routes.js'
 

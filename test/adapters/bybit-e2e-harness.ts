@@ -12,7 +12,7 @@ import type {ConnectionEvent, RawFrame, RawResponse, StreamSubscription, VenueRe
 import type {Unsubscribe} from '../../src/broker/port.js'
 import type {BrokerEvent} from '../../src/core/events.js'
 import {defaultInstrument, type Instrument} from '../../src/core/instrument.js'
-import type {Scheduler, TimerHandle} from '../../src/engine/scheduler.js'
+import type {Scheduler, TimerHandle} from '../../src/core/time/scheduler.js'
 import {createEmulatedVenue, type ControlledVenue} from '../../src/emulator/core/emulated-venue.js'
 import {startEmulatorServer, type RunningEmulator} from '../../src/emulator/server.js'
 import {createBybitProtocol} from '../../src/emulator/bybit/index.js'

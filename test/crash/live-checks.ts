@@ -7,7 +7,7 @@ import {cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, stat
 import {createHash} from 'node:crypto'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {VirtualClock} from '../../src/engine/clock/clock.js'
+import {VirtualClock} from '../../src/core/time/clock.js'
 import type {JournalRecord} from '../../src/engine/journal.js'
 import {DurableState} from '../../src/state/durable-store.js'
 import {readJournal} from '../../src/state/journal-file.js'

@@ -1,6 +1,6 @@
 /** A session start for the single-instance tests: take the account's lock, recover the state, write once, wait. */
 import {join} from 'node:path'
-import {VirtualClock} from '../../src/engine/clock/clock.js'
+import {VirtualClock} from '../../src/core/time/clock.js'
 import {DurableState} from '../../src/state/durable-store.js'
 import {acquireLock, InstanceLockedError} from '../../src/state/instance-lock.js'
 import {NS} from '../../src/state/pipeline-state.js'

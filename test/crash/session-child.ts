@@ -13,7 +13,7 @@ import {appendFileSync, closeSync, mkdirSync, openSync, readFileSync, writeSync}
 import {join} from 'node:path'
 import {DuplicateClientOrderIdError, FinalError, RequestTimeoutError} from '../../src/broker/errors.js'
 import type {OrderRequest} from '../../src/core/order.js'
-import {VirtualClock} from '../../src/engine/clock/clock.js'
+import {VirtualClock} from '../../src/core/time/clock.js'
 import type {JournalRecord} from '../../src/engine/journal.js'
 import {DurableState} from '../../src/state/durable-store.js'
 import {acquireLock} from '../../src/state/instance-lock.js'

@@ -9,8 +9,8 @@ import {z} from 'zod'
 import type {Bar} from '../../src/core/market-data.js'
 import type {JournalRecord} from '../../src/engine/journal.js'
 import {AMEND_INTENT} from '../../src/engine/order-gateway.js'
-import {replayJournal} from '../../src/engine/replay.js'
-import {runScenario, ScenarioSchema} from '../../src/engine/scenario.js'
+import {replayJournal} from '../../src/run/replay.js'
+import {runScenario, ScenarioSchema} from '../../src/run/scenario.js'
 import type {Strategy, StrategyContext, StrategyFactory} from '../../src/engine/strategy.js'
 
 /** Bar 1: a buy limit 10 % under the close. Bar 3: re-priced 5 % under. Bar 4: tripled (over the cap). Bar 6: cancelled. */

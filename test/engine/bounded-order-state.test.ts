@@ -26,7 +26,7 @@ import type {OrderRequest, OrderSnapshot, OrderStatus} from '../../src/core/orde
 import type {BrokerPort, SubmitReceipt} from '../../src/broker/port.js'
 import type {TrackerFootprint, TrackerLimits} from '../../src/broker/order-tracker.js'
 import {AccountView} from '../../src/engine/account-view.js'
-import {runBacktest} from '../../src/engine/backtest.js'
+import {runBacktest} from '../../src/run/backtest.js'
 import {OrderGateway, type OrderMeta, type SubmitOutcome} from '../../src/engine/order-gateway.js'
 import type {Strategy, StrategyContext} from '../../src/engine/strategy.js'
 import {TradeRecorder} from '../../src/engine/trade-recorder.js'

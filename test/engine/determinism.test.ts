@@ -7,8 +7,8 @@ import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {planBacktest, runBacktestJob} from '../../src/engine/backtest-job.js'
-import {outputsOf} from '../../src/engine/backtest-report.js'
+import {planBacktest, runBacktestJob} from '../../src/run/backtest-job.js'
+import {outputsOf} from '../../src/run/backtest-report.js'
 import {writeRunOutputs} from '../../src/report/output.js'
 
 let dir: string

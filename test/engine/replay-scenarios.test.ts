@@ -10,8 +10,8 @@ import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import type {JournalRecord} from '../../src/engine/journal.js'
-import {replayJournal} from '../../src/engine/replay.js'
-import {loadScenario, runScenario} from '../../src/engine/scenario.js'
+import {replayJournal} from '../../src/run/replay.js'
+import {loadScenario, runScenario} from '../../src/run/scenario.js'
 
 const DIR = resolve(import.meta.dirname, '../../fixtures/scenarios')
 let tmp: string

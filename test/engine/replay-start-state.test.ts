@@ -8,9 +8,9 @@ import {mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {planBacktest, runBacktestJob} from '../../src/engine/backtest-job.js'
+import {planBacktest, runBacktestJob} from '../../src/run/backtest-job.js'
 import {Journal} from '../../src/engine/journal.js'
-import {replayJournal} from '../../src/engine/replay.js'
+import {replayJournal} from '../../src/run/replay.js'
 import {JournalFile, readJournal} from '../../src/state/journal-file.js'
 
 let dir: string

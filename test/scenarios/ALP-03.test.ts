@@ -12,7 +12,7 @@ import {mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync} from 'no
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
-import {VirtualClock} from '../../src/engine/clock/clock.js'
+import {VirtualClock} from '../../src/core/time/clock.js'
 import {DurableState, JOURNAL_FILE} from '../../src/state/durable-store.js'
 import {NS} from '../../src/state/pipeline-state.js'
 import {StoreWriterBusyError} from '../../src/state/store.js'

@@ -11,7 +11,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import type {StrategyContext} from '../../src/engine/strategy.js'
-import {runScenario, type Scenario} from '../../src/engine/scenario.js'
+import {runScenario, type Scenario} from '../../src/run/scenario.js'
 import {Momentum, MomentumParams} from '../../strategies/momentum/index.js'
 import {type AlpRun, invariantFailures, loadAlp, recordsOf, venuePositions} from './alp-harness.js'
 

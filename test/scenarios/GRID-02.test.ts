@@ -10,7 +10,7 @@
  * Atomic files (temp file, fsync, rename) and a real kill -9 come with the state layer (issue 5).
  */
 import {describe, expect, it} from 'vitest'
-import type {Scheduler} from '../../src/engine/scheduler.js'
+import type {Scheduler} from '../../src/core/time/scheduler.js'
 import type {StrategyContext} from '../../src/engine/strategy.js'
 import {type GridParams, type GridStateRecord, GridStateSchema, GridStrategy, type StateSink} from '../../strategies/grid/index.js'
 import {UnlockedSaveGrid} from './grid-naive.js'

@@ -40,14 +40,14 @@ import {startEmulatorServer, type RunningEmulator} from '../../src/emulator/serv
 import type {ProtocolFactory, RateRule} from '../../src/emulator/venue-api.js'
 import {EventLoop} from '../../src/engine/event-loop.js'
 import {Journal, type JournalRecord} from '../../src/engine/journal.js'
-import {LiveDriver} from '../../src/engine/live/live-driver.js'
-import {type LiveSessionHandle, runLiveSession} from '../../src/engine/live/live-session.js'
-import {LoopTransport} from '../../src/engine/live/loop-transport.js'
-import {replayLiveJournal} from '../../src/engine/live/replay-live.js'
+import {LiveDriver} from '../../src/run/live/live-driver.js'
+import {type LiveSessionHandle, runLiveSession} from '../../src/run/live/live-session.js'
+import {LoopTransport} from '../../src/run/live/loop-transport.js'
+import {replayLiveJournal} from '../../src/run/live/replay-live.js'
 import {
   AccountWire, type MultiAccountHandle, type MultiAccountLiveRun, openBybitAccountWires, runMultiAccountLive,
-} from '../../src/engine/live/multi-account-live.js'
-import {venueFactory} from '../../src/engine/live/venues.js'
+} from '../../src/run/live/multi-account-live.js'
+import {venueFactory} from '../../src/run/live/venues.js'
 import {wallTimers} from '../../src/ops/wall-timers.js'
 import {GridParamsSchema, GridStrategy} from '../../strategies/grid/index.js'
 

@@ -9,7 +9,7 @@
  */
 import {afterEach, describe, expect, it} from 'vitest'
 import type {BarStream} from '../../src/core/market-data.js'
-import {runMultiAccountScenario} from '../../src/engine/multi-account-scenario.js'
+import {runMultiAccountScenario} from '../../src/run/multi-account-scenario.js'
 import type {Strategy, StrategyContext} from '../../src/engine/strategy.js'
 import {type GridParams, GridStrategy} from '../../strategies/grid/index.js'
 import {SharedStateGrid} from './grid-naive.js'

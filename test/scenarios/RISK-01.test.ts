@@ -5,7 +5,7 @@
  */
 import {join, resolve} from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {loadScenario, runScenario} from '../../src/engine/scenario.js'
+import {loadScenario, runScenario} from '../../src/run/scenario.js'
 
 const FILE = join(resolve(import.meta.dirname, '../..'), 'fixtures/scenarios/RISK-01.json')
 

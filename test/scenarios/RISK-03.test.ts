@@ -7,7 +7,7 @@
  */
 import {join, resolve} from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {loadScenario, runScenario} from '../../src/engine/scenario.js'
+import {loadScenario, runScenario} from '../../src/run/scenario.js'
 
 const FILE = join(resolve(import.meta.dirname, '../..'), 'fixtures/scenarios/RISK-03.json')
 const T0 = 1_700_000_000_000

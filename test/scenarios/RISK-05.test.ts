@@ -5,8 +5,8 @@
  */
 import {join, resolve} from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {inlineStream, loadScenario, runScenario} from '../../src/engine/scenario.js'
-import {runBacktest} from '../../src/engine/backtest.js'
+import {inlineStream, loadScenario, runScenario} from '../../src/run/scenario.js'
+import {runBacktest} from '../../src/run/backtest.js'
 import {defaultInstrument} from '../../src/core/instrument.js'
 import {profileFor} from '../../src/sim/venue-profile.js'
 import {buyAndHold} from '../../strategies/buy-and-hold/index.js'

@@ -5,7 +5,7 @@
  */
 import {join, resolve} from 'node:path'
 import type {JournalRecord} from '../../src/engine/journal.js'
-import {loadScenario, runScenario, type Scenario, type ScenarioOutcome} from '../../src/engine/scenario.js'
+import {loadScenario, runScenario, type Scenario, type ScenarioOutcome} from '../../src/run/scenario.js'
 import {type PipelineConfig, PipelineConfigSchema} from '../../src/services/config.js'
 import {Momentum} from '../../strategies/momentum/index.js'
 import {OldBot} from './alp-naive.js'

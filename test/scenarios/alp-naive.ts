@@ -12,7 +12,7 @@
  * Signal scoring and exit thresholds are the same as the pipeline's, so only the behaviours differ.
  */
 import type {Bar} from '../../src/core/market-data.js'
-import type {TimerHandle} from '../../src/engine/scheduler.js'
+import type {TimerHandle} from '../../src/core/time/scheduler.js'
 import type {Strategy, StrategyContext} from '../../src/engine/strategy.js'
 import {Acceleration, RelativeVolume} from '../../src/indicators/index.js'
 import type {PipelineConfig} from '../../src/services/config.js'

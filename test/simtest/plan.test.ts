@@ -3,7 +3,7 @@ import {describe, expect, it} from 'vitest'
 import {TIMEFRAME_MS} from '../../src/core/market-data.js'
 import {loadBases} from '../../src/simtest/bases.js'
 import {drawPlan, FAULT_KINDS} from '../../src/simtest/plan.js'
-import {ScenarioSchema} from '../../src/engine/scenario.js'
+import {ScenarioSchema} from '../../src/run/scenario.js'
 
 describe('simtest plan drawing', () => {
   it('same seed, same plan (scenario, strategy, faults), byte for byte', async () => {

@@ -25,7 +25,7 @@
  */
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {loadScenario} from '../../src/engine/scenario.js'
+import {loadScenario} from '../../src/run/scenario.js'
 import {SCENARIO_DIR} from '../../src/simtest/bases.js'
 import {checkedRun, runPlan} from '../../src/simtest/run-seed.js'
 

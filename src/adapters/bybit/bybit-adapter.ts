@@ -42,8 +42,8 @@ import {
 import type {FeedBar, MarketFeed} from '../../broker/market-feed.js'
 import type {AmendRequest, BrokerEventHandler, BrokerPort, OrderRef, SubmitReceipt, Unsubscribe} from '../../broker/port.js'
 import type {ConnectionEvent, RawFrame, RawResponse, VenueTransport} from '../../broker/transport.js'
-import type {Clock} from '../../engine/clock/clock.js'
-import type {Scheduler, TimerHandle} from '../../engine/scheduler.js'
+import type {Clock} from '../../core/time/clock.js'
+import type {Scheduler, TimerHandle} from '../../core/time/scheduler.js'
 import type {Decoded, DecodeFailure, Page} from '../decode.js'
 import {
   type BybitDecodeContext, bybitInstrument, decodeBybitExecutions, decodeBybitInstruments, decodeBybitOrderAck, decodeBybitOrders,

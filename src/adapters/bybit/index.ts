@@ -10,7 +10,7 @@ export {decodeBybitFrame, type BybitControl, type BybitFastExecution, type Bybit
 export {BYBIT_RET_CODES, bybitRetCodeClass, mapBybitError, type BybitErrorContext} from './errors.js'
 export {BybitAdapter, BybitPayloadError, PRIVATE_TOPICS, type AdapterDeps, type BybitAdapterOptions} from './bybit-adapter.js'
 export {BybitFeedError, BybitPublicFeed, PUBLIC_STREAM, type BybitFeedDeps, type DecodeErrorReport} from './public-feed.js'
-export {bybitInterval, bybitIntervalMs, BYBIT_INTERVALS} from './intervals.js'
+export {bybitInterval, bybitIntervalMs, BYBIT_INTERVALS} from '../../broker/bybit-intervals.js'
 export {bybitCreateParams, orderLinkIdProblem, ORDER_LINK_ID} from './order-params.js'
 export {decodeBybitServerTime} from './server-time.js'
 export type {BybitSdkTransportOptions} from './sdk-transport.js'

@@ -15,10 +15,10 @@
 import type {FeedBar, MarketFeed} from '../../broker/market-feed.js'
 import type {Unsubscribe} from '../../broker/port.js'
 import type {RawFrame, VenueTransport} from '../../broker/transport.js'
-import type {Clock} from '../../engine/clock/clock.js'
+import type {Clock} from '../../core/time/clock.js'
 import {decodeBybitKlines, decodeBybitResponse} from './decode-rest.js'
 import {decodeBybitFrame} from './decode-ws.js'
-import {bybitInterval} from './intervals.js'
+import {bybitInterval} from '../../broker/bybit-intervals.js'
 
 export const PUBLIC_STREAM = 'public.linear'
 

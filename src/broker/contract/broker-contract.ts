@@ -19,6 +19,7 @@ import {
 } from '../errors.js'
 import {STATUS_RANK} from '../../core/order-state.js'
 import type {BrokerPort} from '../port.js'
+import {QTY_EPS} from '../../core/quantity.js'
 
 /**
  * What differs between implementations. `makeHarness` is called once per case and must give a fresh account:
@@ -134,7 +135,7 @@ export function describeBrokerContract(name: string, makeHarness: () => Promise<
     const filledBy = (cid: string): number => executions(cid).reduce((s, e) => s + e.fill.qty, 0)
 
     /** Both channels have reported the whole fill: the order event and the executions. */
-    const isFilled = (req: OrderRequest): boolean => lastStatus(req.clientOrderId) === 'filled' && filledBy(req.clientOrderId) >= req.qty - 1e-9
+    const isFilled = (req: OrderRequest): boolean => lastStatus(req.clientOrderId) === 'filled' && filledBy(req.clientOrderId) >= req.qty - QTY_EPS
 
     async function submitAndWaitFilled(req: OrderRequest): Promise<string> {
       const receipt = await settle(broker.submitOrder(req), `submit ${req.clientOrderId}`)

@@ -5,7 +5,7 @@
  * deterministic pass their own `ResilienceTime`.
  */
 import {setTimeout} from 'node:timers/promises'
-import {SystemClock} from '../../engine/clock/system-clock.js'
+import {SystemClock} from '../../core/time/system-clock.js'
 import type {ResilienceTime} from './time.js'
 
 const clock = new SystemClock()

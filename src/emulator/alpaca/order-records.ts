@@ -8,6 +8,7 @@
 import type {Fill} from '../../core/fill.js'
 import type {OrderSnapshot, OrderStatus} from '../../core/order.js'
 import {activityId, alpacaStatus, counterUuid, type FillFacts} from './payloads.js'
+import {QTY_EPS} from '../../core/quantity.js'
 
 export interface OrderRecord {
   readonly id: string
@@ -141,8 +142,8 @@ export class OrderRecords {
       qty: fill.qty,
       price: fill.price,
       cumQty: cum,
-      leavesQty: leaves < 1e-9 ? 0 : leaves,
-      orderStatus: leaves < 1e-9 ? 'filled' : 'partially_filled',
+      leavesQty: leaves < QTY_EPS ? 0 : leaves,
+      orderStatus: leaves < QTY_EPS ? 'filled' : 'partially_filled',
       ts: fill.ts,
     }
     this.fills.set(fill.execId, facts)

@@ -5,7 +5,7 @@
 import type {Instrument} from '../../core/instrument.js'
 import type {FundingRate} from '../../sim/funding.js'
 import {type BarChunk, TIMEFRAME_MS, type Timeframe} from '../../core/market-data.js'
-import {UserInputError} from '../../ops/errors.js'
+import {UserInputError} from '../../core/errors.js'
 import type {BarSeries} from './bar-tape.js'
 
 export interface EmulatorDataQuery {
@@ -38,7 +38,7 @@ const SERVES: Record<'alpaca' | 'bybit', readonly string[]> = {alpaca: ['us_equi
 
 export async function loadEmulatorData(q: EmulatorDataQuery): Promise<EmulatorData> {
   const symbols = q.symbols && q.symbols.length > 0 ? q.symbols : await venueSymbols(q)
-  const {openBacktestData} = await import('../../engine/backtest-job.js')
+  const {openBacktestData} = await import('../../run/backtest-job.js')
   const data = await openBacktestData({strategy: 'none', params: {}, symbols, from: q.from, to: q.to, timeframe: q.timeframe, db: q.db, sim: {}, risk: null})
   const wrong = data.instruments.filter((i) => !SERVES[q.venue].includes(i.assetClass))
   if (wrong.length > 0) {

@@ -1,9 +1,9 @@
 /** The flags of `trader exchange serve`, validated at the boundary: every problem is one UserInputError line. */
 import {z} from 'zod'
 import {TIMEFRAME_MS, type Timeframe} from '../../core/market-data.js'
-import {UserInputError} from '../../ops/errors.js'
-import {parsePositionModeFlag} from '../../ops/position-mode-flag.js'
-import {parseTimeInput} from '../../ops/time-input.js'
+import {UserInputError} from '../../core/errors.js'
+import {parsePositionModeFlag} from '../../config/position-mode-flag.js'
+import {parseTimeInput} from '../../config/time-input.js'
 import type {EmulatorOptions, Pacing} from './emulated-venue.js'
 import {EMULATOR_TEST_CREDENTIALS} from './test-credentials.js'
 import type {EmulatorDataQuery} from './load-bars.js'

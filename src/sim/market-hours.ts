@@ -1,1 +1,0 @@
-export {isMarketOpen, nextOpen, sessionOf, type Session} from '../core/calendar/index.js'

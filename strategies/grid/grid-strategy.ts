@@ -247,7 +247,7 @@ export class GridStrategy implements Strategy {
       timers: rt.timers.length,
       confirming: sync.confirming.size,
       rechecking: sync.rechecking.size,
-      marginChecked: planner.marginChecked.size,
+      marginChecked: planner.keptChecks,
       orphanCancels: merge.orphanCancels.size,
       unreported: [...store.unreported.values()].reduce((n, l) => n + l.length, 0),
       inbox: rt.inbox?.waiting ?? 0,

@@ -68,7 +68,7 @@ export class GridOrders {
       if (out.final && !rateLimited) rt.parts.sync.recheckLeg(g, leg, `${out.code}: ${out.message}`)
     } else {
       rt.block(leg, now + waitMs)
-      if (rateLimited && slot.role === 'e') rt.parts.planner.marginChecked.set(leg, {key: `${slot.role}${slot.level}`, until: now + waitMs + rt.params.syncIntervalMs})
+      if (rateLimited && slot.role === 'e') rt.parts.planner.keepCheck(leg, slot.role, slot.level, now + waitMs + rt.params.syncIntervalMs)
     }
   }
 

@@ -17,7 +17,7 @@ export class Planner implements PlannerPolicy {
    * again at every reset spent the budget the order (and the sync) needed (simtest seeds 38062, 38989). Openings
    * and reopens keep their check: skipping it there broke other seeds (23193, 28375, 37926; not yet understood).
    */
-  readonly marginChecked = new Map<Leg, {readonly key: string; readonly until: number}>()
+  private readonly marginChecked = new Map<Leg, {readonly key: string; readonly until: number}>()
 
   constructor(private readonly rt: GridRuntime) {}
 
@@ -224,6 +224,16 @@ export class Planner implements PlannerPolicy {
         then(false, retryAt)
       },
     )
+  }
+
+  /** A passed balance check of this placement (role and level) stands for its retry until `until`. */
+  keepCheck(leg: Leg, role: Role, level: number, until: number): void {
+    this.marginChecked.set(leg, {key: `${role}${level}`, until})
+  }
+
+  /** Checks kept for a retry (footprint). */
+  get keptChecks(): number {
+    return this.marginChecked.size
   }
 
   /** Whether a passed balance check of this placement (role and level) still stands for its retry; used once. */

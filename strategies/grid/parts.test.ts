@@ -8,6 +8,7 @@ import {idKey, idLeg, parseGridId} from './order-ids.js'
 import {EmergencyLimitsSchema, GridParamsSchema} from './params.js'
 import {type GridStateRecord, GridStateError, StateWriter} from './state.js'
 import {lastGridState} from './state-delta.js'
+import {makeSlot} from './slots.js'
 
 describe('account inbox', () => {
   const make = () => {
@@ -225,5 +226,12 @@ describe('prices, quantities and ids', () => {
     expect(GridParamsSchema.safeParse({reopen: 'sometimes'}).success).toBe(false)
     expect(GridParamsSchema.safeParse({bogus: 1}).success).toBe(false)
     expect(GridParamsSchema.parse({})).toMatchObject({syncIntervalMs: 60_000, recalcPct: 5, reopen: 'closed', emergency: {maxLossPct: 5}})
+  })
+
+  it('every slot is made by one factory: fills, venue id, versions and back-offs start empty unless adopted', () => {
+    const base = {cid: 'grid-BTCUSDT_1-L_e1-1', role: 'e', side: 'long', level: 1, qty: 0.1, price: 100, status: 'checking', createdAt: 5, placedAtMarket: 101, cycle: 0} as const
+    expect(makeSlot(base)).toEqual({...base, filledQty: 0, avgFillPrice: 0, forVersion: -Infinity, venueOrderId: undefined, cancelReason: undefined, notBefore: -Infinity})
+    expect(makeSlot({...base, status: 'open', filledQty: 0.05, avgFillPrice: 99, venueOrderId: 'v1'})).toMatchObject({filledQty: 0.05, avgFillPrice: 99, venueOrderId: 'v1'})
+    expect(Object.keys(makeSlot(base))).toEqual(['cid', 'role', 'side', 'level', 'qty', 'price', 'status', 'filledQty', 'avgFillPrice', 'createdAt', 'placedAtMarket', 'cycle', 'forVersion', 'venueOrderId', 'cancelReason', 'notBefore'])
   })
 })

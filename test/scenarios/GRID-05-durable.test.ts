@@ -20,7 +20,9 @@ import {existsSync, mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
-import {GRID_STATE_FILE, GridStateFile, type GridStateRecord, GridStrategy} from '../../strategies/grid/index.js'
+import {GRID_STATE_FILE, type GridOptions, type GridParams, GridStateFile, type GridStateRecord, GridStrategy} from '../../strategies/grid/index.js'
+import type {GridOverrides} from '../../strategies/grid/hooks.js'
+import type {GridRuntime} from '../../strategies/grid/runtime.js'
 import {ResyncLoopGrid} from './grid-naive.js'
 import {type GridMaker, type GridRun, gridViolations, loadGrid, metric, runGrid, T0} from './grid-harness.js'
 
@@ -37,24 +39,33 @@ afterEach(() => {
  * venue's answer arrives (a bot that starts its websocket callbacks before its state is back).
  */
 class LoadLateGrid extends GridStrategy {
-  private fromDisk: GridStateRecord | undefined
-  private restoreStarted = false
-
-  protected override load(r: GridStateRecord): void {
-    if (!this.restoreStarted) this.fromDisk = r
-    else super.load(r)
+  constructor(params: GridParams, opts: GridOptions = {}) {
+    super(params, {...opts, overrides: loadLate})
   }
+}
 
-  protected override restore(reason: 'start' | 'reconnect'): void {
-    this.restoreStarted = true
-    super.restore(reason)
-    this.inbox.resume()
-  }
-
-  protected override applyRestore(...args: Parameters<GridStrategy['applyRestore']>): void {
-    if (this.fromDisk) super.load(this.fromDisk)
-    this.fromDisk = undefined
-    super.applyRestore(...args)
+function loadLate(rt: GridRuntime): GridOverrides {
+  let fromDisk: GridStateRecord | undefined
+  let restoreStarted = false
+  return {
+    persistence: {
+      load: (r) => {
+        if (!restoreStarted) fromDisk = r
+        else rt.parts.store.load(r)
+      },
+    },
+    sync: {
+      restore: (reason) => {
+        restoreStarted = true
+        rt.parts.sync.restore(reason)
+        rt.inbox.resume()
+      },
+      applyRestore: (positions, open, fills, sentAt) => {
+        if (fromDisk) rt.parts.store.load(fromDisk)
+        fromDisk = undefined
+        rt.parts.sync.applyRestore(positions, open, fills, sentAt)
+      },
+    },
   }
 }
 

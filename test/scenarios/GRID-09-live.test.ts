@@ -49,6 +49,7 @@ import {
 } from '../../src/run/live/multi-account-live.js'
 import {venueFactory} from '../../src/run/live/venues.js'
 import {wallTimers} from '../../src/ops/wall-timers.js'
+import type {StrategyContext} from '../../src/engine/strategy.js'
 import {GridParamsSchema, GridStrategy} from '../../strategies/grid/index.js'
 
 const SYMBOL = 'BTCUSDT'
@@ -161,11 +162,18 @@ class FailingGrid extends GridStrategy {
 /** A's and B's grid: on bar POLL_BAR it also polls its open orders QUERY_BURST times at once (a status poll). */
 class PollingGrid extends GridStrategy {
   private bars = 0
+  /** The session it was started in (its broker is what the poll queries). */
+  private session: StrategyContext | undefined
   readonly polls: Promise<unknown>[] = []
+  override start(ctx: StrategyContext): void {
+    this.session = ctx
+    super.start(ctx)
+  }
+
   override onBar(bar: Bar): void {
     if (++this.bars === POLL_BAR) {
       for (let k = 0; k < QUERY_BURST; k++) {
-        const p = this.ctx.broker.openOrders(SYMBOL)
+        const p = this.session!.broker.openOrders(SYMBOL)
         p.catch(() => undefined)
         this.polls.push(p)
       }

@@ -26,7 +26,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 import {defaultInstrument} from '../../src/core/instrument.js'
 import type {JournalRecord} from '../../src/engine/journal.js'
 import type {Fill} from '../../src/core/fill.js'
-import {type GridParams, GridParamsSchema, GridStrategy} from '../../strategies/grid/index.js'
+import {type GridOptions, type GridParams, GridParamsSchema, GridStrategy} from '../../strategies/grid/index.js'
 import {checkCleanStop, checkTakenInAtNextStart, loadState, type Positions, receivedBeforeStop} from '../crash/live-checks.js'
 import type {TruthFill} from '../crash/venue-truth.js'
 import {type SessionUnderTest, VenueHost} from './stop-fill-harness.js'
@@ -42,26 +42,46 @@ type Make = (p: GridParams) => GridStrategy
 
 /** The seed bot's persistence: the state is written by a 5-minute timer, and nothing is written at the stop. */
 class TimerPersistGrid extends GridStrategy {
-  private nextSave = -Infinity
-  protected override persist(): void {
-    const now = this.ctx.clock.now()
-    if (now < this.nextSave) return
-    this.nextSave = now + 5 * MIN
-    super.persist()
+  constructor(params: GridParams, opts: GridOptions = {}) {
+    let nextSave = -Infinity
+    super(params, {
+      ...opts,
+      overrides: (rt) => ({
+        persistence: {
+          persist: () => {
+            const now = rt.ctx.clock.now()
+            if (now < nextSave) return
+            nextSave = now + 5 * MIN
+            rt.parts.store.persist()
+          },
+        },
+      }),
+    })
   }
 }
 
 /** The seed bot's start: it trusts its state file and reads neither positions nor orders from the venue. */
 class TrustStateFileGrid extends GridStrategy {
-  protected override restore(reason: 'start' | 'reconnect'): void {
-    if (reason === 'start') this.finishRestore('start')
-    else super.restore(reason)
+  constructor(params: GridParams, opts: GridOptions = {}) {
+    super(params, {
+      ...opts,
+      overrides: (rt) => ({
+        sync: {
+          restore: (reason) => {
+            if (reason === 'start') rt.hooks.sync.finishRestore('start')
+            else rt.parts.sync.restore(reason)
+          },
+        },
+      }),
+    })
   }
 }
 
 /** The grid before this fix: its persisted legs came only from applied position reports. */
 class PositionReportsOnlyGrid extends GridStrategy {
-  protected override noteExecution(): void {}
+  constructor(params: GridParams, opts: GridOptions = {}) {
+    super(params, {...opts, overrides: () => ({persistence: {noteExecution: () => {}}})})
+  }
 }
 
 const real: Make = (p) => new GridStrategy(p)

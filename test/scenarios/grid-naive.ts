@@ -2,64 +2,147 @@
  * TEST-ONLY variants of the grid that put back the seed bot's original handler logic (seeds/002, "Current Code
  * (BROKEN)"), one fault each. The GRID scenario tests run them against the same scenario files and assert that
  * they FAIL the checks the real grid passes: that is what shows each test bites.
+ *
+ * Each variant is the real grid with some of its hooks replaced (strategies/grid/hooks.ts): the replacement gets
+ * the grid's runtime and calls `rt.parts.<part>.<method>` where the real behaviour is wanted.
  */
-import type {OrderSnapshot} from '../../src/core/order.js'
-import type {PositionSnapshot} from '../../src/core/position.js'
-import {type GridStateRecord, GridStrategy, type Leg, type SymbolGrid} from '../../strategies/grid/index.js'
+import {type GridOptions, type GridParams, type GridStateRecord, GridStrategy, type Leg, type SymbolGrid} from '../../strategies/grid/index.js'
 import type {BalanceContext} from '../../strategies/grid/grid-metrics.js'
+import {combineOverrides, type GridOverrides, type PositionSource} from '../../strategies/grid/hooks.js'
 import {closingSide, SIDES, tpPrice} from '../../strategies/grid/model.js'
+import type {GridRuntime} from '../../strategies/grid/runtime.js'
 
-/** The naive handlers below reach into the grid's protected members; `any` keeps them short (test code only). */
-type Self = any
+type Overrides = (rt: GridRuntime) => GridOverrides
 
-function oneSideCancel(self: Self, g: SymbolGrid): boolean {
-  let waiting = false
-  for (const s of SIDES) {
-    const leg: Leg = g.legs[s]
-    const e = leg.entry
-    if (!e) continue
-    if (leg.size > 0) {
-      // Forgotten, not cancelled.
-      leg.entry = undefined
-      self.slots.delete(e.cid)
-      continue
-    }
-    waiting = true
-    if (e.status === 'open') self.cancelSlot(g, leg, e, 'cycle')
-  }
-  return waiting
+/** The seed's `_needs_resync` flag, shared by the faults that set and read it. */
+interface SeedFlags {
+  needsResync: boolean
 }
 
-/** Seed #8: position updates during a sync are dropped (`_needs_resync = True; return`); undefined: go on. */
-function syncBlocksPosition(self: Self, _g: SymbolGrid, _leg: Leg, _size: number, _avg: number, _ts: number, source: string, _exact?: boolean): boolean | undefined {
-  if (source === 'event' && (self.syncing || self.restoring)) {
-    self.needsResync = true
-    return false
-  }
-  return undefined
+/** The grid with `make`'s replacements (several variants' at once: `combined`). */
+function withOverrides(opts: GridOptions, make: Overrides): GridOptions {
+  return {...opts, overrides: make}
 }
 
-/** Seed #8: after a sync that dropped updates, "RECOVERY MODE" rebuilds from the venue. True when it did. */
-function recoveryMode(self: Self): boolean {
-  if (!self.needsResync) return false
-  self.needsResync = false
-  self.restore('reconnect')
-  return true
+function combined(...makes: Overrides[]): Overrides {
+  return (rt) => combineOverrides(...makes.map((m) => m(rt)))
 }
 
-function doubleBalanceCheck(self: Self, context: BalanceContext, g: SymbolGrid, detail: string, required: number, then: (ok: boolean, retryAt?: number) => void): boolean {
-  if (context !== 'averaging') return false
-  self.metrics.balanceCalls.inc()
-  self.call('check_and_reserve_balance', self.ctx.broker.account(), (first: {buyingPower: number}) => {
-    self.metrics.balanceCalls.inc()
-    self.call('check_reserve_before_averaging', self.ctx.broker.account(), (second: {buyingPower: number}) => {
-      const ok = first.buyingPower >= required && second.buyingPower >= required
-      if (!ok) self.ctx.log.warn(`Insufficient balance: need $${required.toFixed(2)}`)
-      then(ok)
-    })
+/** Seed #1: only the closed leg's pending entries are cancelled; the other leg's is forgotten, not cancelled. */
+const oneSideCancel: Overrides = (rt) => ({
+  planner: {
+    cancelPendingForCycle: (g) => {
+      let waiting = false
+      for (const s of SIDES) {
+        const leg: Leg = g.legs[s]
+        const e = leg.entry
+        if (!e) continue
+        if (leg.size > 0) {
+          // Forgotten, not cancelled.
+          leg.entry = undefined
+          rt.parts.slots.live.delete(e.cid)
+          continue
+        }
+        waiting = true
+        if (e.status === 'open') rt.parts.orders.cancelSlot(g, leg, e, 'cycle')
+      }
+      return waiting
+    },
+  },
+  // The seed had no orphan sweep either.
+  merge: {unknownOrder: () => {}},
+})
+
+/**
+ * Seed #8: position updates during a sync are dropped (`_needs_resync = True; return`); after a sync that dropped
+ * some, "RECOVERY MODE" rebuilds from the venue (a restore) instead of applying the sync's answer.
+ */
+const syncBlocks =
+  (flags: SeedFlags): Overrides =>
+  (rt) => ({
+    merge: {
+      onPositionReport: (g: SymbolGrid, leg: Leg, size: number, avg: number, ts: number, source: PositionSource, exact?: boolean) => {
+        if (source === 'event' && (rt.syncing || rt.restoring)) {
+          flags.needsResync = true
+          return false
+        }
+        return rt.parts.merge.onPositionReport(g, leg, size, avg, ts, source, exact)
+      },
+    },
+    sync: {
+      // The seed's sync had no separate open-orders time: `ordersAt` is left to default to `sentAt`.
+      applySync: (positions, open, sentAt) => {
+        if (!flags.needsResync) return rt.parts.sync.applySync(positions, open, sentAt)
+        flags.needsResync = false
+        rt.hooks.sync.restore('reconnect')
+      },
+    },
   })
-  return true
-}
+
+/** Seed #4: two balance queries per averaging order, logged without the operation's context. */
+const doubleBalance: Overrides = (rt) => ({
+  planner: {
+    balanceCheck: (context: BalanceContext, g, detail, required, then) => {
+      if (context !== 'averaging') return rt.parts.planner.balanceCheck(context, g, detail, required, then)
+      rt.metrics.balanceCalls.inc()
+      rt.call('check_and_reserve_balance', rt.ctx.broker.account(), (first) => {
+        rt.metrics.balanceCalls.inc()
+        rt.call('check_reserve_before_averaging', rt.ctx.broker.account(), (second) => {
+          const ok = first.buyingPower >= required && second.buyingPower >= required
+          if (!ok) rt.ctx.log.warn(`Insufficient balance: need $${required.toFixed(2)}`)
+          then(ok)
+        })
+      })
+    },
+  },
+})
+
+/**
+ * Seed #3: websocket callbacks stay active during a restore and set `_needs_resync = True` (the event itself is
+ * not applied); after the restore a pending resync starts another restore, up to three attempts.
+ */
+const resyncLoop =
+  (flags: SeedFlags): Overrides =>
+  (rt) => {
+    let attempts = 0
+    const restore = (reason: 'start' | 'reconnect'): void => {
+      if (rt.restoring || rt.dead) return
+      rt.restoring = true
+      rt.metrics.restores.inc()
+      rt.note('restore_start', {reason})
+      const b = rt.ctx.broker
+      const sentAt = rt.ctx.clock.now()
+      const since = reason === 'reconnect' && rt.disconnectedAt !== undefined ? rt.disconnectedAt - rt.params.syncIntervalMs : undefined
+      void Promise.all([b.positions(), b.openOrders(), since === undefined ? Promise.resolve([]) : b.executionsSince(since)]).then(([p, o, f]) => {
+        rt.hooks.sync.applyRestore(p, o, f, sentAt)
+        rt.restoring = false
+        rt.streamDown = false
+        if (flags.needsResync && attempts < 2) {
+          flags.needsResync = false
+          attempts++
+          rt.metrics.resyncLoops.inc()
+          rt.hooks.sync.restore(reason)
+          return
+        }
+        flags.needsResync = false
+        attempts = 0
+        rt.post('restored', () => {})
+      })
+    }
+    return {
+      sync: {restore},
+      lifecycle: {
+        receive: (event) => {
+          if (rt.restoring) {
+            flags.needsResync = true
+            rt.note('dropped_during_restore', {kind: event.kind})
+            return
+          }
+          rt.parts.lifecycle.receive(event)
+        },
+      },
+    }
+  }
 
 /**
  * GRID-01, seed error #1: `self._cancel_all_pending_entries(closed_position_side)` — after a take-profit only the
@@ -68,11 +151,9 @@ function doubleBalanceCheck(self: Self, context: BalanceContext, g: SymbolGrid, 
  * orphan sweep either.)
  */
 export class OneSideCancelGrid extends GridStrategy {
-  protected override cancelPendingForCycle(g: SymbolGrid): boolean {
-    return oneSideCancel(this, g)
+  constructor(params: GridParams, opts: GridOptions = {}) {
+    super(params, withOverrides(opts, oneSideCancel))
   }
-
-  protected override unknownOrder(): void {}
 }
 
 /**
@@ -80,14 +161,8 @@ export class OneSideCancelGrid extends GridStrategy {
  * are dropped while the periodic sync runs; the close is found later by "RECOVERY MODE", a restore.
  */
 export class SyncBlocksGrid extends GridStrategy {
-  protected needsResync = false
-
-  protected override onPositionReport(g: SymbolGrid, leg: Leg, size: number, avg: number, ts: number, source: 'event' | 'sync' | 'restore', exact?: boolean): boolean {
-    return syncBlocksPosition(this, g, leg, size, avg, ts, source, exact) ?? super.onPositionReport(g, leg, size, avg, ts, source, exact)
-  }
-
-  protected override applySync(positions: readonly PositionSnapshot[], open: readonly OrderSnapshot[], sentAt: number): void {
-    if (!recoveryMode(this)) super.applySync(positions, open, sentAt)
+  constructor(params: GridParams, opts: GridOptions = {}) {
+    super(params, withOverrides(opts, syncBlocks({needsResync: false})))
   }
 }
 
@@ -97,34 +172,43 @@ export class SyncBlocksGrid extends GridStrategy {
  * finds nothing, and every decision taken in that window sees a leg without a take-profit.
  */
 export class LateTrackingGrid extends GridStrategy {
-  /** The seed placed a take-profit on each position update: once per position version. */
-  private readonly placedFor = new Map<Leg, number>()
+  constructor(params: GridParams, opts: GridOptions = {}) {
+    super(params, withOverrides(opts, lateTracking))
+  }
+}
 
-  protected override ensureTp(g: SymbolGrid, leg: Leg): void {
-    if (leg.tp) {
-      super.ensureTp(g, leg)
-      return
-    }
-    if (this.ctx.clock.now() < leg.tpBlockedUntil || leg.version < leg.tpFilledAt || this.placedFor.get(leg) === leg.version) return
-    this.placedFor.set(leg, leg.version)
-    const slot = this.newSlot(g, leg, 't', Math.max(0, leg.level), leg.size, 0, 'sending')
-    // Not yet recorded: newSlot put it in the model, the seed's code would not have.
-    this.slots.delete(slot.cid)
-    const price = tpPrice(leg, this.params.tpPct, g.inst.tickSize)
-    slot.price = price
-    slot.forVersion = leg.version
-    this.call(
-      'submit',
-      this.ctx.orders.submit({clientOrderId: slot.cid, symbol: g.symbol, side: closingSide(leg.side), type: 'limit', qty: slot.qty, limitPrice: price, tif: 'gtc', reduceOnly: true, positionSide: leg.side}, {reason: 'take_profit'}),
-      (out) => {
-        if (!out.ok) return
-        slot.status = 'open'
-        slot.venueOrderId = out.receipt.venueOrderId
-        // The late tracking write.
-        this.slots.set(slot.cid, {g, leg, slot})
-        leg.tp = slot
+const lateTracking: Overrides = (rt) => {
+  /** The seed placed a take-profit on each position update: once per position version. */
+  const placedFor = new Map<Leg, number>()
+  return {
+    planner: {
+      ensureTp: (g, leg) => {
+        if (leg.tp) {
+          rt.parts.planner.ensureTp(g, leg)
+          return
+        }
+        if (rt.ctx.clock.now() < leg.tpBlockedUntil || leg.version < leg.tpFilledAt || placedFor.get(leg) === leg.version) return
+        placedFor.set(leg, leg.version)
+        const slot = rt.parts.slots.newSlot(g, leg, 't', Math.max(0, leg.level), leg.size, 0, 'sending')
+        // Not yet recorded: newSlot put it in the model, the seed's code would not have.
+        rt.parts.slots.live.delete(slot.cid)
+        const price = tpPrice(leg, rt.params.tpPct, g.inst.tickSize)
+        slot.price = price
+        slot.forVersion = leg.version
+        rt.call(
+          'submit',
+          rt.ctx.orders.submit({clientOrderId: slot.cid, symbol: g.symbol, side: closingSide(leg.side), type: 'limit', qty: slot.qty, limitPrice: price, tif: 'gtc', reduceOnly: true, positionSide: leg.side}, {reason: 'take_profit'}),
+          (out) => {
+            if (!out.ok) return
+            slot.status = 'open'
+            slot.venueOrderId = out.receipt.venueOrderId
+            // The late tracking write.
+            rt.parts.slots.live.set(slot.cid, {g, leg, slot})
+            leg.tp = slot
+          },
+        )
       },
-    )
+    },
   }
 }
 
@@ -133,41 +217,8 @@ export class LateTrackingGrid extends GridStrategy {
  * event itself is not applied); after the restore a pending resync starts another restore, up to three attempts.
  */
 export class ResyncLoopGrid extends GridStrategy {
-  protected needsResync = false
-  private attempts = 0
-
-  protected override restore(reason: 'start' | 'reconnect'): void {
-    if (this.restoring || this.dead) return
-    this.restoring = true
-    this.metrics.restores.inc()
-    this.note('restore_start', {reason})
-    const b = this.ctx.broker
-    const sentAt = this.ctx.clock.now()
-    const since = reason === 'reconnect' && this.disconnectedAt !== undefined ? this.disconnectedAt - this.params.syncIntervalMs : undefined
-    void Promise.all([b.positions(), b.openOrders(), since === undefined ? Promise.resolve([]) : b.executionsSince(since)]).then(([p, o, f]) => {
-      this.applyRestore(p, o, f, sentAt)
-      this.restoring = false
-      this.streamDown = false
-      if (this.needsResync && this.attempts < 2) {
-        this.needsResync = false
-        this.attempts++
-        this.metrics.resyncLoops.inc()
-        this.restore(reason)
-        return
-      }
-      this.needsResync = false
-      this.attempts = 0
-      this.post('restored', () => {})
-    })
-  }
-
-  override onEvent(event: Parameters<GridStrategy['onEvent']>[0]): void {
-    if (this.restoring) {
-      this.needsResync = true
-      this.note('dropped_during_restore', {kind: event.kind})
-      return
-    }
-    super.onEvent(event)
+  constructor(params: GridParams, opts: GridOptions = {}) {
+    super(params, withOverrides(opts, resyncLoop({needsResync: false})))
   }
 }
 
@@ -176,21 +227,23 @@ export class ResyncLoopGrid extends GridStrategy {
  * balance: an averaging order costs two balance calls, logged without the operation's context.
  */
 export class DoubleBalanceGrid extends GridStrategy {
-  protected override balanceCheck(context: BalanceContext, g: SymbolGrid, detail: string, required: number, then: (ok: boolean, retryAt?: number) => void): void {
-    if (!doubleBalanceCheck(this, context, g, detail, required, then)) super.balanceCheck(context, g, detail, required, then)
+  constructor(params: GridParams, opts: GridOptions = {}) {
+    super(params, withOverrides(opts, doubleBalance))
   }
 }
 
 /** GRID-07, seed error #7: `on_price_update()` has no pending-order adjustment. */
 export class NoRecalcGrid extends GridStrategy {
-  protected override shouldRecalculate(): boolean {
-    return false
+  constructor(params: GridParams, opts: GridOptions = {}) {
+    super(params, withOverrides(opts, () => ({planner: {shouldRecalculate: () => false}})))
   }
 }
 
 /** GRID-08, seed error #6: `_reference_qty_per_level` is never cleared, only appended. */
 export class KeepRefsGrid extends GridStrategy {
-  protected override onBothFlat(): void {}
+  constructor(params: GridParams, opts: GridOptions = {}) {
+    super(params, withOverrides(opts, () => ({merge: {onBothFlat: () => {}}})))
+  }
 }
 
 /**
@@ -199,18 +252,36 @@ export class KeepRefsGrid extends GridStrategy {
  * after a newer one.
  */
 export class UnlockedSaveGrid extends GridStrategy {
-  protected override persist(): void {
-    if (this.dead || !this.opts.sink) return
-    const copy = this.stateRecord()
-    void this.opts.sink.write(copy)
+  constructor(params: GridParams, opts: GridOptions = {}) {
+    super(
+      params,
+      withOverrides(opts, (rt) => ({
+        persistence: {
+          persist: () => {
+            if (rt.dead || !opts.sink) return
+            const copy = rt.hooks.persistence.stateRecord()
+            void opts.sink.write(copy)
+          },
+        },
+      })),
+    )
   }
 }
 
 /** GRID-10: the emergency flag lives in memory only (the seed's flag files were outside the bot's state). */
 export class MemoryFlagGrid extends GridStrategy {
-  override stateRecord(): GridStateRecord {
-    const r = super.stateRecord()
-    return {...r, emergency: {...r.emergency, active: false, reason: null, since: null}}
+  constructor(params: GridParams, opts: GridOptions = {}) {
+    super(
+      params,
+      withOverrides(opts, (rt) => ({
+        persistence: {
+          stateRecord: (): GridStateRecord => {
+            const r = rt.parts.store.stateRecord()
+            return {...r, emergency: {...r.emergency, active: false, reason: null, since: null}}
+          },
+        },
+      })),
+    )
   }
 }
 
@@ -219,9 +290,18 @@ export class MemoryFlagGrid extends GridStrategy {
  * nothing in the bot acted on them. Here the monitor notices, and the bot trades on.
  */
 export class NoEmergencyGrid extends GridStrategy {
-  protected override onEmergency(reason: string): void {
-    this.ctx.log.warn(`criterion met, no action: ${reason}`)
-    this.emergency.active = false
+  constructor(params: GridParams, opts: GridOptions = {}) {
+    super(
+      params,
+      withOverrides(opts, (rt) => ({
+        lifecycle: {
+          onEmergency: (reason) => {
+            rt.ctx.log.warn(`criterion met, no action: ${reason}`)
+            rt.emergency.active = false
+          },
+        },
+      })),
+    )
   }
 }
 
@@ -229,40 +309,29 @@ export class NoEmergencyGrid extends GridStrategy {
 export class SharedStateGrid extends GridStrategy {
   static readonly shared = new Map<string, SymbolGrid>()
 
-  override start(ctx: Parameters<GridStrategy['start']>[0]): void {
-    super.start(ctx)
-    for (let i = 0; i < this.grids.length; i++) {
-      const mine = this.grids[i]
-      const shared = SharedStateGrid.shared.get(mine.symbol) ?? mine
-      SharedStateGrid.shared.set(mine.symbol, shared)
-      this.grids[i] = shared
-      this.bySymbol.set(mine.symbol, shared)
-    }
-    this.gridByIndex = ctx.symbols.map((s) => this.bySymbol.get(s))
+  constructor(params: GridParams, opts: GridOptions = {}) {
+    super(
+      params,
+      withOverrides(opts, (rt) => ({
+        lifecycle: {
+          newGrid: (inst) => {
+            const shared = SharedStateGrid.shared.get(inst.symbol) ?? rt.parts.lifecycle.newGrid(inst)
+            SharedStateGrid.shared.set(inst.symbol, shared)
+            return shared
+          },
+        },
+      })),
+    )
   }
 }
 
-/** GRID-11: the seed bot as a whole — sync blocks closes, one-side cancel, double balance check, resync loops. */
 /**
  * GRID-11: the seed bot as a whole — closes dropped during syncs and found by recovery, one-side cancel without an
  * orphan sweep, two balance queries per averaging order, resync loops around restores.
  */
-export class SeedGrid extends ResyncLoopGrid {
-  protected override onPositionReport(g: SymbolGrid, leg: Leg, size: number, avg: number, ts: number, source: 'event' | 'sync' | 'restore', exact?: boolean): boolean {
-    return syncBlocksPosition(this, g, leg, size, avg, ts, source, exact) ?? super.onPositionReport(g, leg, size, avg, ts, source, exact)
-  }
-
-  protected override applySync(positions: readonly PositionSnapshot[], open: readonly OrderSnapshot[], sentAt: number): void {
-    if (!recoveryMode(this)) super.applySync(positions, open, sentAt)
-  }
-
-  protected override cancelPendingForCycle(g: SymbolGrid): boolean {
-    return oneSideCancel(this, g)
-  }
-
-  protected override unknownOrder(): void {}
-
-  protected override balanceCheck(context: BalanceContext, g: SymbolGrid, detail: string, required: number, then: (ok: boolean, retryAt?: number) => void): void {
-    if (!doubleBalanceCheck(this, context, g, detail, required, then)) super.balanceCheck(context, g, detail, required, then)
+export class SeedGrid extends GridStrategy {
+  constructor(params: GridParams, opts: GridOptions = {}) {
+    const flags: SeedFlags = {needsResync: false}
+    super(params, withOverrides(opts, combined(resyncLoop(flags), syncBlocks(flags), oneSideCancel, doubleBalance)))
   }
 }

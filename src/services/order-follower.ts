@@ -11,7 +11,7 @@ import type {Fill} from '../core/fill.js'
 import type {OrderRequest, OrderSnapshot, TimeInForce} from '../core/order.js'
 import {STATUS_RANK} from '../core/order-state.js'
 import {isRetryable} from '../broker/errors.js'
-import {RetryAbortedError, type RetryPolicy} from '../broker/retry.js'
+import {type PortRetry, RetryAbortedError} from '../broker/resilience/port-retry.js'
 import type {TimerHandle} from '../engine/scheduler.js'
 import type {StrategyContext} from '../engine/strategy.js'
 import type {SubmitOutcome} from '../engine/order-gateway.js'
@@ -79,7 +79,7 @@ export interface FollowerDeps {
   readonly ctx: StrategyContext
   readonly store: StateStore
   readonly writer: StoreWriter
-  readonly retry: RetryPolicy
+  readonly retry: PortRetry
   readonly config: PipelineConfig['orders']
   /** Every change to a record (fills, status, settled), after it is in the store. */
   readonly onUpdate: (next: OrderRecord, prev: OrderRecord) => void

@@ -11,7 +11,7 @@ import type {Fill} from '../core/fill.js'
 import type {OrderRequest, OrderSnapshot, TimeInForce} from '../core/order.js'
 import {STATUS_RANK} from '../core/order-state.js'
 import {isRetryable} from '../broker/errors.js'
-import {RetryAbortedError, type RetryPolicy} from '../broker/retry.js'
+import {type PortRetry, RetryAbortedError} from '../broker/resilience/port-retry.js'
 import type {TimerHandle} from '../core/time/scheduler.js'
 import type {StrategyContext} from '../engine/strategy.js'
 import type {SubmitOutcome} from '../engine/order-gateway.js'
@@ -19,8 +19,8 @@ import {NS, type OrderPurpose, type OrderRecord, type RecordStatus} from '../sta
 import type {StateStore, StoreWriter} from '../state/store.js'
 import type {PipelineConfig} from './config.js'
 import {unlessStopped} from './context.js'
-import {QTY_EPS, qtyEq} from '../core/quantity.js'
 
+const EPS = 1e-9
 
 export interface PlaceRequest {
   readonly clientOrderId: string
@@ -47,7 +47,7 @@ export function isFinal(status: RecordStatus): boolean {
  * land between them).
  */
 export function isComplete(rec: OrderRecord): boolean {
-  return isFinal(rec.status) && qtyEq(execTotals(rec).qty, rec.filledQty)
+  return isFinal(rec.status) && Math.abs(execTotals(rec).qty - rec.filledQty) <= EPS
 }
 
 /** Open on the venue (or possibly about to be): anything not final. */
@@ -79,7 +79,7 @@ export interface FollowerDeps {
   readonly ctx: StrategyContext
   readonly store: StateStore
   readonly writer: StoreWriter
-  readonly retry: RetryPolicy
+  readonly retry: PortRetry
   readonly config: PipelineConfig['orders']
   /** Every change to a record (fills, status, settled), after it is in the store. */
   readonly onUpdate: (next: OrderRecord, prev: OrderRecord) => void
@@ -198,7 +198,7 @@ export class OrderFollower {
     const status = advance(rec.status, s.status === 'initialized' ? 'submitted' : s.status)
     const exec = execTotals(rec)
     const filled = Math.max(rec.filledQty, Math.min(s.filledQty, rec.qty), exec.qty)
-    const avg = exec.qty >= filled - QTY_EPS && exec.qty > 0 ? exec.notional / exec.qty : s.filledQty >= filled - QTY_EPS && s.filledQty > 0 ? s.avgFillPrice : rec.avgFillPrice
+    const avg = exec.qty >= filled - EPS && exec.qty > 0 ? exec.notional / exec.qty : s.filledQty >= filled - EPS && s.filledQty > 0 ? s.avgFillPrice : rec.avgFillPrice
     if (status === rec.status && filled === rec.filledQty && avg === rec.avgFillPrice && rec.venueOrderId === s.venueOrderId) return false
     this.write({...rec, status, filledQty: filled, avgFillPrice: avg, venueOrderId: s.venueOrderId, updatedAt: this.d.ctx.clock.now()}, rec)
     return true
@@ -232,8 +232,8 @@ export class OrderFollower {
     const next = {...rec, execs}
     const exec = execTotals(next)
     const filled = Math.max(rec.filledQty, Math.min(exec.qty, rec.qty))
-    const avg = exec.qty >= filled - QTY_EPS ? exec.notional / exec.qty : rec.avgFillPrice
-    const status = filled >= rec.qty - QTY_EPS ? advance(rec.status, 'filled') : advance(rec.status, 'partially_filled')
+    const avg = exec.qty >= filled - EPS ? exec.notional / exec.qty : rec.avgFillPrice
+    const status = filled >= rec.qty - EPS ? advance(rec.status, 'filled') : advance(rec.status, 'partially_filled')
     this.write({...next, filledQty: filled, avgFillPrice: avg, status, updatedAt: this.d.ctx.clock.now()}, rec)
   }
 
@@ -339,7 +339,7 @@ export class OrderFollower {
     let rec = next
     if (isFinal(rec.status) && !rec.settled) {
       const exec = execTotals(rec)
-      if (exec.qty >= rec.filledQty - QTY_EPS) rec = {...rec, settled: true}
+      if (exec.qty >= rec.filledQty - EPS) rec = {...rec, settled: true}
       else this.fetchExecutions(rec.clientOrderId)
     }
     this.d.writer.set(NS.orders, rec.clientOrderId, rec)
@@ -362,7 +362,7 @@ export class OrderFollower {
         const execs = {...cur.execs}
         for (const f of fills) if (f.clientOrderId === id && !execs[f.execId]) execs[f.execId] = {qty: f.qty, price: f.price, fee: f.fee, ts: f.ts}
         const t = execTotals({...cur, execs})
-        const avg = t.qty > 0 && t.qty >= cur.filledQty - QTY_EPS ? t.notional / t.qty : cur.avgFillPrice
+        const avg = t.qty > 0 && t.qty >= cur.filledQty - EPS ? t.notional / t.qty : cur.avgFillPrice
         // Settled either way: what the venue's execution list holds is all there is to know.
         const next = {...cur, execs, filledQty: Math.max(cur.filledQty, Math.min(t.qty, cur.qty)), avgFillPrice: avg, settled: true, updatedAt: this.d.ctx.clock.now()}
         this.d.writer.set(NS.orders, id, next)

@@ -10,8 +10,8 @@
  */
 import type {BrokerEvent} from '../core/events.js'
 import type {Bar} from '../core/market-data.js'
-import {RequestBudget} from '../broker/request-budget.js'
-import {RetryPolicy} from '../broker/retry.js'
+import {PortBudget} from '../broker/resilience/port-budget.js'
+import {PortRetry, portRetryRules} from '../broker/resilience/port-retry.js'
 import {EventBus} from '../engine/event-bus.js'
 import type {StrategyContext} from '../engine/strategy.js'
 import {NS, type OrderRecord} from '../state/pipeline-state.js'
@@ -46,8 +46,9 @@ export class Pipeline {
   readonly monitor: Monitor
   readonly seller: Seller
   readonly reconciler: Reconciler
-  readonly budget: RequestBudget
-  private readonly retry: RetryPolicy
+  readonly budget: PortBudget
+  /** The port-level resilience stack (see port-retry.ts for why it exists), configured once, here. */
+  private readonly retry: PortRetry
   private readonly feed: SignalFeed
   private readonly session: SessionFilter
   private readonly universe: boolean[]
@@ -74,8 +75,8 @@ export class Pipeline {
       isReady: () => this.reconciler.ready && !this.stopped,
     }
     const r = config.requests
-    this.budget = new RequestBudget(ctx.scheduler, ctx.clock, r.limit, r.windowMs)
-    this.retry = new RetryPolicy(
+    this.budget = new PortBudget(ctx.scheduler, ctx.clock, r.limit, r.windowMs)
+    this.retry = new PortRetry(
       {
         scheduler: ctx.scheduler,
         clock: ctx.clock,
@@ -83,7 +84,7 @@ export class Pipeline {
         budget: this.budget,
         onBackoff: (b) => ctx.record('backoff', b),
       },
-      {maxAttempts: r.maxAttempts, baseDelayMs: r.baseDelayMs, maxDelayMs: r.maxDelayMs, maxRateLimitWaits: 50},
+      portRetryRules({maxAttempts: r.maxAttempts, baseDelayMs: r.baseDelayMs, maxDelayMs: r.maxDelayMs, maxRateLimitWaits: 50}),
     )
     this.follower = new OrderFollower({ctx, store, writer: this.writer, retry: this.retry, config: config.orders, onUpdate: (next) => this.route(next)})
     this.scanner = new Scanner(this.deps)

@@ -15,7 +15,7 @@
  */
 import type {OrderSnapshot} from '../core/order.js'
 import type {PositionSnapshot} from '../core/position.js'
-import {RetryAbortedError, type RetryPolicy} from '../broker/retry.js'
+import {type PortRetry, RetryAbortedError} from '../broker/resilience/port-retry.js'
 import {NS, type OrderRecord} from '../state/pipeline-state.js'
 import {count, type ServiceDeps, unlessStopped} from './context.js'
 import {isComplete, isFinal, type OrderFollower} from './order-follower.js'
@@ -49,7 +49,7 @@ export class Reconciler {
   constructor(
     private readonly d: ServiceDeps,
     private readonly follower: OrderFollower,
-    private readonly retry: RetryPolicy,
+    private readonly retry: PortRetry,
     private readonly onReady: () => void,
     /** After the start-up catch-up, before positions are compared: re-derive what the records imply. */
     private readonly repair: () => void = () => {},

@@ -1,21 +1,23 @@
 /**
- * Retry delays: cockatiel's exponential backoff with a "half jitter" generator drawing from an injected source, so
- * delays grow (attempt n waits in [d/2, d) with d = initial · 2^n, capped) and stay spread out across clients while a
- * test with a seeded source sees the same delays every run. cockatiel's own generators call Math.random.
+ * The one backoff of the resilience stack, for the wire (ResilientTransport) and the port (PortRetry): the n-th
+ * failure waits a "half jitter" delay in [d/2, d] with d = initial · 2^(n-1), capped at `maxDelayMs`, the jitter
+ * drawn from an injected source so a seeded run sees the same delays every time.
+ *
+ * `rounding` keeps each caller's historical numbers: the wire has always floored (d/2 + u·d/2, so < d), the port has
+ * always rounded d·(0.5 + 0.5u) — and the port's delays are in the journals the scenario tests pin.
  */
-import {ExponentialBackoff, type GeneratorFn, type IBackoff} from 'cockatiel'
-import type {RetrySettings} from './policy.js'
 import type {JitterSource} from './time.js'
 
-export function halfJitter(source: JitterSource): GeneratorFn<number> {
-  return (attempt = 0, opts) => {
-    const nominal = Math.min(opts.maxDelay, opts.initialDelay * opts.exponent ** attempt)
-    return [Math.floor(nominal / 2 + (source.next() * nominal) / 2), attempt + 1]
-  }
+export interface BackoffSettings {
+  readonly initialDelayMs: number
+  readonly maxDelayMs: number
+  /** How a jittered delay becomes whole milliseconds; 'floor' unless stated. */
+  readonly rounding?: 'floor' | 'round'
 }
 
-/** A fresh backoff sequence for one request: `first().duration`, then `.next(undefined).duration`, … */
-export function retryBackoff(settings: RetrySettings, source: JitterSource): {first(): IBackoff<unknown>} {
-  const factory = new ExponentialBackoff({generator: halfJitter(source), initialDelay: settings.initialDelayMs, maxDelay: settings.maxDelayMs, exponent: 2})
-  return {first: () => factory.next()}
+/** The delay after the `failures`-th failure (1 for the first), drawing one number from `jitter`. */
+export function backoffDelay(settings: BackoffSettings, failures: number, jitter: JitterSource): number {
+  const nominal = Math.min(settings.maxDelayMs, settings.initialDelayMs * 2 ** (failures - 1))
+  const u = jitter.next()
+  return settings.rounding === 'round' ? Math.round(nominal * (0.5 + 0.5 * u)) : Math.floor(nominal / 2 + (u * nominal) / 2)
 }

@@ -4,6 +4,7 @@
  * answer from a final one. The layer itself is venue-agnostic; ALPACA_POLICY and BYBIT_POLICY fill this in.
  */
 import type {RawResponse} from '../transport.js'
+import type {BackoffSettings} from './backoff.js'
 
 /** A sliding-window budget: at most `limit` requests leave in any `windowMs + marginMs`. */
 export interface BudgetSpec {
@@ -59,11 +60,9 @@ export type Outcome =
   | {readonly kind: 'transient'; readonly what: string}
   | {readonly kind: 'unknown'; readonly what: string}
 
-export interface RetrySettings {
+export interface RetrySettings extends BackoffSettings {
   /** Attempts for transient / unknown outcomes, the first included. */
   readonly maxAttempts: number
-  readonly initialDelayMs: number
-  readonly maxDelayMs: number
 }
 
 export interface RateLimitSettings {
@@ -85,7 +84,13 @@ export interface BreakerSettings {
   readonly maxHalfOpenAfterMs: number
 }
 
-export interface VenuePolicy {
+/** When to send again and how long to wait: the part of a policy that decideRetry reads, at the wire and the port. */
+export interface RetryRules {
+  readonly retry: RetrySettings
+  readonly rateLimit: RateLimitSettings
+}
+
+export interface VenuePolicy extends RetryRules {
   readonly venue: string
   endpoint(endpoint: string): EndpointPolicy
   /** Classifies an HTTP answer (status, headers, parsed body) at local time `now`. */
@@ -94,8 +99,6 @@ export interface VenuePolicy {
   classifyError(err: unknown, now: number): Outcome
   /** Reads the rate-limit headers of an answer, if it has any. */
   readLimits(headers: Readonly<Record<string, string>>, now: number): LimitReport | undefined
-  readonly retry: RetrySettings
-  readonly rateLimit: RateLimitSettings
   readonly breaker: BreakerSettings
 }
 

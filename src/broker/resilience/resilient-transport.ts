@@ -14,12 +14,12 @@ import {BrokenCircuitError} from 'cockatiel'
 import {Rng} from '../../core/rng.js'
 import type {Unsubscribe} from '../port.js'
 import type {ConnectionEvent, RawFrame, RawResponse, StreamSubscription, VenueRequest, VenueTransport} from '../transport.js'
-import {retryBackoff} from './backoff.js'
 import {EndpointBreakers} from './endpoint-breakers.js'
 import {CircuitOpenError, TransportClosedError} from './errors.js'
 import type {ResilienceEvents} from './events.js'
 import type {BudgetSpec, EndpointPolicy, Outcome, VenuePolicy} from './policy.js'
 import {RateGate, type Ticket} from './rate-gate.js'
+import {decideRetry, type RetryCount} from './retry-decision.js'
 import {SharedBudgets} from './sliding-budget.js'
 import type {JitterSource, ResilienceTime} from './time.js'
 import {wallTime} from './wall-time.js'
@@ -90,10 +90,8 @@ export class ResilientTransport implements VenueTransport {
     const ep = this.endpointPolicy(req.endpoint)
     const seq = this.seq++
     const breaker = this.breakers.get(req.endpoint)
-    const backoff = retryBackoff(this.policy.retry, this.jitter)
-    let delays: ReturnType<typeof backoff.first> | undefined
-    let failures = 0
-    let refusals = 0
+    const count: RetryCount = {failures: 0, refusals: 0}
+    const windowCapMs = Math.max(0, ...ep.budgets.map((b) => b.windowMs + b.marginMs))
     for (let attempt = 1; ; attempt++) {
       if (this.closing.signal.aborted) throw this.failFast(new TransportClosedError(this.venue, req.endpoint))
       const openUntil = this.breakers.openUntil(req.endpoint)
@@ -122,27 +120,22 @@ export class ResilientTransport implements VenueTransport {
 
       const o = result.outcome
       if (o.kind === 'answer') return this.passUp(result)
-      if (o.kind === 'rate_limited') {
-        this.counts.rateLimited++
-        refusals++
-        const now = this.time.now()
-        const until = this.refusalEnd(o.resetAt, refusals, now, ep.budgets)
+      if (o.kind === 'rate_limited') this.counts.rateLimited++
+      else breaker.lastFailure = o.what
+      const d = decideRetry(o, count, this.policy, {now: this.time.now(), idempotent: ep.idempotent, jitter: this.jitter, windowCapMs})
+      if (d.kind === 'rate_limited' && o.kind === 'rate_limited') {
         const scope: readonly BudgetSpec[] = o.scope === 'endpoint' && ep.headerBudget ? [ep.headerBudget] : ep.budgets
         // Hold back the rest of the budget either way; this request waits only for a reset it may wait for.
-        this.gate.block(scope, until)
-        if (refusals > this.policy.rateLimit.maxWaits || until - now > this.policy.rateLimit.maxWaitMs) return this.passUp(result)
+        this.gate.block(scope, d.until)
+        if (!d.retry) return this.passUp(result)
         this.counts.retries++
         continue
       }
-      breaker.lastFailure = o.what
-      if (o.kind === 'unknown' && !ep.idempotent) return this.passUp(result)
-      failures++
-      if (failures >= this.policy.retry.maxAttempts) return this.passUp(result)
-      delays = delays ? delays.next(undefined) : backoff.first()
+      if (d.kind !== 'back_off') return this.passUp(result)
       this.events.onRetry?.({endpoint: req.endpoint, attempt, error: o.what})
       this.counts.retries++
       try {
-        await this.time.sleep(delays.duration, this.closing.signal)
+        await this.time.sleep(d.delayMs, this.closing.signal)
       } catch {
         throw this.failFast(new TransportClosedError(this.venue, req.endpoint))
       }
@@ -185,14 +178,6 @@ export class ResilientTransport implements VenueTransport {
   private failFast(err: Error): Error {
     this.counts.failedFast++
     return err
-  }
-
-  /** When a refused request may go again: after the venue's reset, or after a doubling fallback when none is usable. */
-  private refusalEnd(resetAt: number | undefined, refusals: number, now: number, budgets: readonly BudgetSpec[]): number {
-    const rl = this.policy.rateLimit
-    if (resetAt !== undefined && resetAt > now) return resetAt + rl.resetMarginMs
-    const cap = Math.max(rl.fallbackMs, ...budgets.map((b) => b.windowMs + b.marginMs))
-    return now + Math.min(cap, rl.fallbackMs * 2 ** (refusals - 1))
   }
 
   /** Applies the answer's rate-limit headers to the budget they describe. */

@@ -97,8 +97,9 @@ export class SlidingBudget {
   }
 
   private prune(now: number): void {
-    const from = now - this.span
-    while (this.head < this.grants.length && this.grants[this.head] <= from) this.head++
+    // `grant + span <= now`, the same sum earliest() compares: no rounding difference between the two on fractional
+    // (simulated) times.
+    while (this.head < this.grants.length && this.grants[this.head] + this.span <= now) this.head++
     if (this.head > 256 && this.head * 2 > this.grants.length) {
       this.grants.splice(0, this.head)
       this.head = 0

@@ -1,11 +1,11 @@
 import {describe, expect, it} from 'vitest'
-import {EventLoop} from '../engine/event-loop.js'
-import {BudgetConfigError, RequestBudget} from './request-budget.js'
+import {EventLoop} from '../../engine/event-loop.js'
+import {BudgetConfigError, PortBudget} from './port-budget.js'
 
-describe('RequestBudget', () => {
+describe('PortBudget', () => {
   it('never grants more than `limit` in any sliding window, and keeps the callers in order', async () => {
     const loop = new EventLoop(0)
-    const budget = new RequestBudget(loop, loop.clock, 3, 1_000)
+    const budget = new PortBudget(loop, loop.clock, 3, 1_000)
     const granted: [number, number][] = []
     for (let i = 0; i < 8; i++) budget.take(() => granted.push([i, loop.clock.now()]))
     await loop.runAll()
@@ -16,7 +16,7 @@ describe('RequestBudget', () => {
 
   it('sends nothing before a venue reset time, then resumes', async () => {
     const loop = new EventLoop(0)
-    const budget = new RequestBudget(loop, loop.clock, 100, 1_000)
+    const budget = new PortBudget(loop, loop.clock, 100, 1_000)
     budget.blockUntil(5_000)
     const at: number[] = []
     budget.take(() => at.push(loop.clock.now()))
@@ -27,7 +27,7 @@ describe('RequestBudget', () => {
 
   it('rejects a nonsense configuration', () => {
     const loop = new EventLoop(0)
-    expect(() => new RequestBudget(loop, loop.clock, 0, 1_000)).toThrow(BudgetConfigError)
-    expect(() => new RequestBudget(loop, loop.clock, 1, 0)).toThrow(BudgetConfigError)
+    expect(() => new PortBudget(loop, loop.clock, 0, 1_000)).toThrow(BudgetConfigError)
+    expect(() => new PortBudget(loop, loop.clock, 1, 0)).toThrow(BudgetConfigError)
   })
 })

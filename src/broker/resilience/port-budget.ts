@@ -1,22 +1,25 @@
 /**
- * A request budget on the engine clock: at most `limit` requests in any sliding window of `windowMs`, and none at
- * all before a venue's reset time once it has answered "rate limited" (ALP-05, OPS-08). Callers wait in a FIFO
- * queue, so a request is delayed, never dropped, and never sent twice. Callback style on purpose: a granted
- * request is issued inside the timer that grants it, so in a simulation it leaves at exactly that instant.
+ * The request budget at the port, on the engine's Scheduler and Clock: the SAME SlidingBudget that counts the
+ * wire's requests (at most `limit` in any sliding window of `windowMs`, none before a venue's reset once it has
+ * answered "rate limited"), in front of BrokerPort calls instead of HTTP requests. It exists because a simulated
+ * venue has no wire: there the port is the only place a budget can act (ALP-05, OPS-08).
+ *
+ * Why not the wire's RateGate: that one grants through promises and a sleeping timer, while here a granted call is
+ * issued inside the scheduler timer that grants it (callback style), so in a simulation it leaves at exactly that
+ * instant and the journal does not depend on microtask timing. Callers wait in a FIFO queue: delayed, never
+ * dropped, never sent twice.
  */
-import type {Clock} from '../core/time/clock.js'
-import type {Scheduler, TimerHandle} from '../core/time/scheduler.js'
+import type {Clock} from '../../core/time/clock.js'
+import type {Scheduler, TimerHandle} from '../../core/time/scheduler.js'
+import {SlidingBudget} from './sliding-budget.js'
 
 export class BudgetConfigError extends Error {
   override readonly name = 'BudgetConfigError'
 }
 
-export class RequestBudget {
-  /** Grant times within the current window, oldest first. */
-  private readonly granted: number[] = []
-  private head = 0
+export class PortBudget {
+  private readonly window: SlidingBudget
   private readonly waiting: (() => void)[] = []
-  private blockedUntil = -Infinity
   private timer: TimerHandle | undefined
   private timerAt = Infinity
   private pumping = false
@@ -32,6 +35,8 @@ export class RequestBudget {
   ) {
     if (!Number.isInteger(limit) || limit < 1) throw new BudgetConfigError(`request budget: limit must be a whole number >= 1, got ${limit}`)
     if (!(windowMs > 0)) throw new BudgetConfigError(`request budget: window must be > 0 ms, got ${windowMs}`)
+    // No margin: a port call is counted when it is issued, on the same clock the simulated venue counts it on.
+    this.window = new SlidingBudget({id: 'port', limit, windowMs, marginMs: 0})
   }
 
   /** Runs `send` now if the budget allows, otherwise as soon as it does, after everything queued before it. */
@@ -45,7 +50,7 @@ export class RequestBudget {
 
   /** The venue refused with a reset time: nothing is sent before `until`. */
   blockUntil(until: number): void {
-    if (until > this.blockedUntil) this.blockedUntil = until
+    this.window.block(until)
   }
 
   /** Requests waiting for the budget. */
@@ -55,7 +60,7 @@ export class RequestBudget {
 
   /** When the venue last said the budget refills (−Infinity if never). */
   get resetAt(): number {
-    return this.blockedUntil
+    return this.window.blockedUntil
   }
 
   /** Drops everything waiting (the owner stopped) and the pending timer. */
@@ -69,14 +74,10 @@ export class RequestBudget {
   /** Grants `send` if the budget allows now; returns false when it has to wait. */
   private pump(send: () => void): boolean {
     const now = this.clock.now()
-    if (now < this.blockedUntil) return false
-    while (this.head < this.granted.length && this.granted[this.head] + this.windowMs <= now) this.head++
-    if (this.head > 1024 && this.head * 2 > this.granted.length) {
-      this.granted.splice(0, this.head)
-      this.head = 0
-    }
-    if (this.granted.length - this.head >= this.limit) return false
-    this.granted.push(now)
+    if (this.window.earliest(now) > now) return false
+    this.window.take(now)
+    // The port does not see the wire's answers or their rate-limit headers: nothing to count in flight.
+    this.window.done()
     this.grants++
     send()
     return true
@@ -93,13 +94,7 @@ export class RequestBudget {
     } finally {
       this.pumping = false
     }
-    if (this.waiting.length > 0) this.armAt(this.nextFree())
-  }
-
-  /** The first instant at which the head of the queue could be granted. */
-  private nextFree(): number {
-    const windowFree = this.granted.length - this.head >= this.limit ? this.granted[this.granted.length - this.limit] + this.windowMs : this.clock.now()
-    return Math.max(windowFree, this.blockedUntil, this.clock.now())
+    if (this.waiting.length > 0) this.armAt(this.window.earliest(this.clock.now()))
   }
 
   private armAt(at: number): void {

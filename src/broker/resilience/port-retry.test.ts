@@ -1,9 +1,9 @@
 import {describe, expect, it} from 'vitest'
-import {Rng} from '../core/rng.js'
-import {EventLoop} from '../engine/event-loop.js'
-import {InvalidOrderError, RateLimitError, VenueUnavailableError} from './errors.js'
-import {RequestBudget} from './request-budget.js'
-import {type Backoff, RetryAbortedError, RetryPolicy} from './retry.js'
+import {Rng} from '../../core/rng.js'
+import {EventLoop} from '../../engine/event-loop.js'
+import {InvalidOrderError, RateLimitError, VenueUnavailableError} from '../errors.js'
+import {PortBudget} from './port-budget.js'
+import {type Backoff, PortRetry, portRetryRules, RetryAbortedError} from './port-retry.js'
 
 /** A venue answer: settles after `ms` on the loop, like the simulator's (so the retry continues in virtual time). */
 function later<T>(loop: EventLoop, ms: number, settle: (resolve: (v: T) => void, reject: (e: unknown) => void) => void): Promise<T> {
@@ -18,12 +18,12 @@ function later<T>(loop: EventLoop, ms: number, settle: (resolve: (v: T) => void,
 function setup(budget = false) {
   const loop = new EventLoop(0)
   const backoffs: Backoff[] = []
-  const b = budget ? new RequestBudget(loop, loop.clock, 10, 1_000) : undefined
-  const policy = new RetryPolicy({scheduler: loop, clock: loop.clock, rng: new Rng(1), budget: b, onBackoff: (x) => backoffs.push(x)}, {maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 1_000, maxRateLimitWaits: 5})
+  const b = budget ? new PortBudget(loop, loop.clock, 10, 1_000) : undefined
+  const policy = new PortRetry({scheduler: loop, clock: loop.clock, rng: new Rng(1), budget: b, onBackoff: (x) => backoffs.push(x)}, portRetryRules({maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 1_000, maxRateLimitWaits: 5}))
   return {loop, policy, backoffs, budget: b}
 }
 
-describe('RetryPolicy', () => {
+describe('PortRetry', () => {
   it('waits until the reset time of a rate limit, then succeeds with one more call', async () => {
     const {loop, policy, backoffs, budget} = setup(true)
     const calls: number[] = []

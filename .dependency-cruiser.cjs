@@ -69,7 +69,7 @@ module.exports = {
   ],
   options: {
     doNotFollow: {path: 'node_modules'},
-    exclude: {path: ['\\.test\\.ts$', '^test/', '^dist/', 'node_modules']},
+    exclude: {path: ['^test/', '^dist/', 'node_modules']},
     tsPreCompilationDeps: true,
     tsConfig: {fileName: 'tsconfig.json'},
     enhancedResolveOptions: {extensions: ['.ts', '.js', '.mjs', '.cjs', '.json']},

@@ -7,9 +7,9 @@ import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {planBacktest, runBacktestJob} from '../../src/run/backtest-job.js'
-import {runScenario, ScenarioSchema} from '../../src/run/scenario.js'
-import type {Momentum} from './index.js'
+import {planBacktest, runBacktestJob} from '../../../src/run/backtest-job.js'
+import {runScenario, ScenarioSchema} from '../../../src/run/scenario.js'
+import type {Momentum} from '../../../strategies/momentum/index.js'
 
 let dir: string
 

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
-import {EventLoop} from '../../engine/event-loop.js'
-import {BudgetConfigError, PortBudget} from './port-budget.js'
+import {EventLoop} from '../../src/engine/event-loop.js'
+import {BudgetConfigError, PortBudget} from '../../src/broker/resilience/port-budget.js'
 
 describe('PortBudget', () => {
   it('never grants more than `limit` in any sliding window, and keeps the callers in order', async () => {

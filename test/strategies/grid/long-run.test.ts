@@ -6,14 +6,14 @@
 import v8 from 'node:v8'
 import vm from 'node:vm'
 import {describe, expect, it} from 'vitest'
-import {defaultInstrument} from '../../src/core/instrument.js'
-import type {BarChunk, BarStream} from '../../src/core/market-data.js'
-import {isTerminal} from '../../src/core/order-state.js'
-import {Rng} from '../../src/core/rng.js'
-import {runBacktest} from '../../src/run/backtest.js'
-import type {StrategyContext} from '../../src/engine/strategy.js'
-import {BYBIT_HEDGE_PROFILE} from '../../src/sim/venue-profile.js'
-import {GridParamsSchema, GridStrategy, parseGridId} from './index.js'
+import {defaultInstrument} from '../../../src/core/instrument.js'
+import type {BarChunk, BarStream} from '../../../src/core/market-data.js'
+import {isTerminal} from '../../../src/core/order-state.js'
+import {Rng} from '../../../src/core/rng.js'
+import {runBacktest} from '../../../src/run/backtest.js'
+import type {StrategyContext} from '../../../src/engine/strategy.js'
+import {BYBIT_HEDGE_PROFILE} from '../../../src/sim/venue-profile.js'
+import {GridParamsSchema, GridStrategy, parseGridId} from '../../../strategies/grid/index.js'
 
 const MINUTES = 14 * 1440
 const T0 = Date.UTC(2024, 0, 1)

@@ -1,10 +1,10 @@
 /** The broker contract against the simulated exchange: a round-the-clock netting venue, with and without latency, and Bybit hedge mode. */
-import {defaultInstrument, type Instrument} from '../../core/instrument.js'
-import {EventLoop} from '../../engine/event-loop.js'
-import type {SimConfigInput} from '../../sim/config.js'
-import {SimulatedExchange} from '../../sim/exchange.js'
-import {BYBIT_HEDGE_PROFILE, BYBIT_PROFILE, profileFor, type VenueProfile} from '../../sim/venue-profile.js'
-import {type ContractHarness, describeBrokerContract} from './broker-contract.js'
+import {defaultInstrument, type Instrument} from '../core/instrument.js'
+import {EventLoop} from '../engine/event-loop.js'
+import type {SimConfigInput} from './config.js'
+import {SimulatedExchange} from './exchange.js'
+import {BYBIT_HEDGE_PROFILE, BYBIT_PROFILE, profileFor, type VenueProfile} from './venue-profile.js'
+import {type ContractHarness, describeBrokerContract} from '../broker/contract/broker-contract.js'
 
 /** 2023-11-14 22:13:20 UTC: any instant works on a venue without market hours. */
 const START = 1_700_000_000_000

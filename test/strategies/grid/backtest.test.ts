@@ -7,9 +7,9 @@ import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {planBacktest, runBacktestJob} from '../../src/run/backtest-job.js'
-import {reportOf} from '../../src/run/backtest-report.js'
-import {renderFigures} from '../../src/report/figures.js'
+import {planBacktest, runBacktestJob} from '../../../src/run/backtest-job.js'
+import {reportOf} from '../../../src/run/backtest-report.js'
+import {renderFigures} from '../../../src/report/figures.js'
 
 let dir: string
 let db: string
@@ -17,9 +17,9 @@ let db: string
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'trader-grid-'))
   db = join(dir, 'market.duckdb')
-  const {MarketDataStore} = await import('../../src/data/store.js')
-  const {ensureSampleData} = await import('../../src/data/sample.js')
-  const {importPaths} = await import('../../src/data/import/index.js')
+  const {MarketDataStore} = await import('../../../src/data/store.js')
+  const {ensureSampleData} = await import('../../../src/data/sample.js')
+  const {importPaths} = await import('../../../src/data/import/index.js')
   const store = await MarketDataStore.open(db)
   try {
     await ensureSampleData(store)

@@ -1,9 +1,9 @@
 import {describe, expect, it} from 'vitest'
-import {Rng} from '../../core/rng.js'
-import {EventLoop} from '../../engine/event-loop.js'
-import {InvalidOrderError, RateLimitError, VenueUnavailableError} from '../errors.js'
-import {PortBudget} from './port-budget.js'
-import {type Backoff, PortRetry, portRetryRules, RetryAbortedError} from './port-retry.js'
+import {Rng} from '../../src/core/rng.js'
+import {EventLoop} from '../../src/engine/event-loop.js'
+import {InvalidOrderError, RateLimitError, VenueUnavailableError} from '../../src/broker/errors.js'
+import {PortBudget} from '../../src/broker/resilience/port-budget.js'
+import {type Backoff, PortRetry, portRetryRules, RetryAbortedError} from '../../src/broker/resilience/port-retry.js'
 
 /** A venue answer: settles after `ms` on the loop, like the simulator's (so the retry continues in virtual time). */
 function later<T>(loop: EventLoop, ms: number, settle: (resolve: (v: T) => void, reject: (e: unknown) => void) => void): Promise<T> {

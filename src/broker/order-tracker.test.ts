@@ -1,7 +1,6 @@
 import {describe, expect, it} from 'vitest'
 import type {Fill} from '../core/fill.js'
 import type {OrderRequest, OrderSnapshot, OrderStatus} from '../core/order.js'
-import {AccountView} from '../engine/account-view.js'
 import {OrderTracker} from './order-tracker.js'
 
 function req(id: string, qty = 10, symbol = 'AAPL'): OrderRequest {
@@ -303,20 +302,5 @@ describe("OrderTracker: the venue's final word after a partial fill", () => {
       expect(t.open, from).toBe(0)
       expect(t.violations, from).toEqual([])
     }
-  })
-
-  it('the account view: the position holds the filled part of a rejected order', () => {
-    const view = new AccountView(10_000)
-    const r = {...req('c1', 10), side: 'sell' as const}
-    view.orders.track(r, 0)
-    view.orders.markSubmitted('c1', 1)
-    view.apply({kind: 'order', ts: 2, order: snap(r, 'accepted', 0)}, 2)
-    view.apply({kind: 'execution', ts: 3, fill: fill(r, 'e1', 3, 99)}, 3)
-    view.apply({kind: 'order', ts: 4, order: snap(r, 'partially_filled', 3, 99)}, 4)
-    view.apply({kind: 'order', ts: 5, order: snap(r, 'rejected', 3, 99)}, 5)
-    expect(view.orders.get('c1')).toMatchObject({status: 'rejected', filledQty: 3})
-    expect(view.position('AAPL')).toBe(-3)
-    expect(view.hasOpenOrder('AAPL')).toBe(false)
-    expect(view.orders.violations).toEqual([])
   })
 })

@@ -2,7 +2,7 @@ import {describe, expect, it} from 'vitest'
 import type {BrokerEvent} from '../core/events.js'
 import type {Fill} from '../core/fill.js'
 import type {AccountSnapshot} from '../core/ledger.js'
-import type {OrderRequest, PositionSide, Side} from '../core/order.js'
+import type {OrderRequest, OrderSnapshot, OrderStatus, PositionSide, Side} from '../core/order.js'
 import {AccountView} from './account-view.js'
 
 function exec(execId: string, symbol: string, side: Side, qty: number, price: number, positionSide: PositionSide = 'net', clientOrderId = 'c1'): BrokerEvent {
@@ -115,5 +115,29 @@ describe('AccountView', () => {
     expect(v.apply({kind: 'decode_error', ts: 1, channel: 'ws', reason: 'bad', raw: {}}, 1)).toBe(true)
     expect(v.account).toBeUndefined()
     expect(v.duplicateFills).toBe(0)
+  })
+})
+
+describe("the account view: the venue's final word after a partial fill", () => {
+  const req = (id: string, qty: number): OrderRequest => ({clientOrderId: id, symbol: 'AAPL', side: 'buy', type: 'limit', qty, limitPrice: 100, tif: 'gtc'})
+  const snap = (r: OrderRequest, status: OrderStatus, filledQty: number, avgFillPrice = filledQty > 0 ? 100 : 0): OrderSnapshot =>
+    ({...r, venueOrderId: `v-${r.clientOrderId}`, status, filledQty, avgFillPrice, createdAt: 0, updatedAt: 0})
+  const fill = (r: OrderRequest, execId: string, qty: number, price: number): Fill =>
+    ({execId, clientOrderId: r.clientOrderId, venueOrderId: `v-${r.clientOrderId}`, symbol: r.symbol, side: r.side, positionSide: 'net', qty, price,
+      fee: 0, liquidity: 'maker', ts: 0})
+
+  it('the position holds the filled part of a rejected order', () => {
+    const view = new AccountView(10_000)
+    const r = {...req('c1', 10), side: 'sell' as const}
+    view.orders.track(r, 0)
+    view.orders.markSubmitted('c1', 1)
+    view.apply({kind: 'order', ts: 2, order: snap(r, 'accepted', 0)}, 2)
+    view.apply({kind: 'execution', ts: 3, fill: fill(r, 'e1', 3, 99)}, 3)
+    view.apply({kind: 'order', ts: 4, order: snap(r, 'partially_filled', 3, 99)}, 4)
+    view.apply({kind: 'order', ts: 5, order: snap(r, 'rejected', 3, 99)}, 5)
+    expect(view.orders.get('c1')).toMatchObject({status: 'rejected', filledQty: 3})
+    expect(view.position('AAPL')).toBe(-3)
+    expect(view.hasOpenOrder('AAPL')).toBe(false)
+    expect(view.orders.violations).toEqual([])
   })
 })

@@ -4,7 +4,6 @@ import {UserInputError} from '../core/errors.js'
 import {validateFleet} from '../config/fleet-config.js'
 import {parsePositionModeFlag} from '../config/position-mode-flag.js'
 import {sessionOptionsFrom, type SessionFlagValues} from './session-flags.js'
-import {parseServeFlags} from '../emulator/core/serve-flags.js'
 
 const fleet = (account: Record<string, unknown>, strategy = 'grid') => ({
   accounts: [{id: 'by', venue: 'bybit', mode: 'paper', keys: {keyEnv: 'K', secretEnv: 'S'}, ...account}],
@@ -32,13 +31,6 @@ describe('--position-mode', () => {
     expect(sessionOptionsFrom('paper', flags({venue: undefined, strategy: undefined, symbols: undefined}), rest, fromFleet).positionMode).toEqual({BTCUSDT: 'hedge'})
     expect(sessionOptionsFrom('paper', flags({'position-mode': 'one-way'}), rest, fromFleet).positionMode).toBe('one-way')
     expect(() => sessionOptionsFrom('paper', flags({venue: 'alpaca', 'position-mode': 'hedge'}), rest)).toThrow(/--position-mode applies to bybit \(perpetuals\) only/)
-  })
-
-  it('the emulator: one-way unless told, per symbol possible', () => {
-    expect(parseServeFlags({venue: 'bybit'}, {}).sim.positionMode).toBeUndefined()
-    expect(parseServeFlags({venue: 'bybit', 'position-mode': 'hedge'}, {}).sim.positionMode).toBe('hedge')
-    expect(parseServeFlags({venue: 'bybit', 'position-mode': 'BTCUSDT=hedge'}, {}).sim.positionMode).toEqual({BTCUSDT: 'hedge'})
-    expect(() => parseServeFlags({venue: 'alpaca', 'position-mode': 'hedge'}, {})).toThrow(/applies to --venue bybit only/)
   })
 })
 

@@ -5,7 +5,8 @@
  * between folders (src/X, strategies, commands). The table below only lets a layer import layers listed before it,
  * so the arrows themselves leave no room for a cycle (test/cli/layers.test.ts checks that, and plants violations).
  * Type-only imports count (`tsPreCompilationDeps`): an interface a lower layer needs moves down.
- * Tests are not cruised: a test may wire any layers it checks.
+ * Where tests live (ARCHITECTURE.md): a test beside the code is a test of its folder and is cruised like it, so it
+ * imports only what its folder may; a test that wires layers above its folder lives under test/, which is not cruised.
  */
 
 /** [name, path pattern, may import]. Order matters: a layer may only name layers above it in this list. */

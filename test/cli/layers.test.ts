@@ -1,7 +1,8 @@
 /**
  * The layers are enforced (issue 13): `npm run lint` runs dependency-cruiser with .dependency-cruiser.cjs, which
  * fails on an import against the arrows (type-only imports included) and on a cycle between folders. Violations
- * are planted in a small fixture tree shaped like ours; the real tree must pass.
+ * are planted in a small fixture tree shaped like ours; the real tree must pass. Tests beside the code are cruised
+ * like the code (ARCHITECTURE.md "Where tests live"); tests under test/ are not.
  */
 import {spawnSync} from 'node:child_process'
 import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
@@ -108,6 +109,20 @@ describe('the layer rules (.dependency-cruiser.cjs)', () => {
     const r = depcruise(tree({'src/misc/x.ts': "import {core} from '../core/qty.js'\nexport const x = core\n"}))
     expect(r.code).not.toBe(0)
     expect(r.out).toMatch(/layer-unknown: src\/misc\/x\.ts → src\/core\/qty\.ts/)
+  })
+
+  it('fail a beside-code test that imports above its folder (a strategy test running a backtest)', () => {
+    const r = depcruise(tree({'strategies/grid.test.ts': "import {run} from '../src/run/backtest.js'\nexport const wired = run\n"}))
+    expect(r.code).not.toBe(0)
+    expect(r.out).toMatch(/layer-strategies: strategies\/grid\.test\.ts → src\/run\/backtest\.ts/)
+  })
+
+  it('pass a beside-code test that imports what its folder may, and a test under test/ that wires any layer', () => {
+    const r = depcruise(tree({
+      'strategies/grid.test.ts': "import {grid} from './grid.js'\nimport {kernel} from '../src/engine/loop.js'\nexport const unit = grid + kernel\n",
+      'test/strategies/grid-backtest.test.ts': "import {run} from '../../src/run/backtest.js'\nexport const wired = run\n",
+    }))
+    expect(r.code, r.out).toBe(0)
   })
 
   it('pass the real tree', () => {

@@ -1,10 +1,10 @@
 import {describe, expect, it} from 'vitest'
-import {EventLoop} from '../../src/engine/event-loop.js'
-import {BudgetConfigError, PortBudget} from '../../src/broker/resilience/port-budget.js'
+import {ManualScheduler} from '../../../test/support/manual-scheduler.js'
+import {BudgetConfigError, PortBudget} from './port-budget.js'
 
 describe('PortBudget', () => {
   it('never grants more than `limit` in any sliding window, and keeps the callers in order', async () => {
-    const loop = new EventLoop(0)
+    const loop = new ManualScheduler(0)
     const budget = new PortBudget(loop, loop.clock, 3, 1_000)
     const granted: [number, number][] = []
     for (let i = 0; i < 8; i++) budget.take(() => granted.push([i, loop.clock.now()]))
@@ -15,7 +15,7 @@ describe('PortBudget', () => {
   })
 
   it('sends nothing before a venue reset time, then resumes', async () => {
-    const loop = new EventLoop(0)
+    const loop = new ManualScheduler(0)
     const budget = new PortBudget(loop, loop.clock, 100, 1_000)
     budget.blockUntil(5_000)
     const at: number[] = []
@@ -26,7 +26,7 @@ describe('PortBudget', () => {
   })
 
   it('rejects a nonsense configuration', () => {
-    const loop = new EventLoop(0)
+    const loop = new ManualScheduler(0)
     expect(() => new PortBudget(loop, loop.clock, 0, 1_000)).toThrow(BudgetConfigError)
     expect(() => new PortBudget(loop, loop.clock, 1, 0)).toThrow(BudgetConfigError)
   })

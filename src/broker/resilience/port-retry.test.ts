@@ -1,22 +1,20 @@
 import {describe, expect, it} from 'vitest'
-import {Rng} from '../../src/core/rng.js'
-import {EventLoop} from '../../src/engine/event-loop.js'
-import {InvalidOrderError, RateLimitError, VenueUnavailableError} from '../../src/broker/errors.js'
-import {PortBudget} from '../../src/broker/resilience/port-budget.js'
-import {type Backoff, PortRetry, portRetryRules, RetryAbortedError} from '../../src/broker/resilience/port-retry.js'
+import {Rng} from '../../core/rng.js'
+import {ManualScheduler} from '../../../test/support/manual-scheduler.js'
+import {InvalidOrderError, RateLimitError, VenueUnavailableError} from '../errors.js'
+import {PortBudget} from './port-budget.js'
+import {type Backoff, PortRetry, portRetryRules, RetryAbortedError} from './port-retry.js'
 
-/** A venue answer: settles after `ms` on the loop, like the simulator's (so the retry continues in virtual time). */
-function later<T>(loop: EventLoop, ms: number, settle: (resolve: (v: T) => void, reject: (e: unknown) => void) => void): Promise<T> {
-  return new Promise<T>((resolve, reject) =>
-    loop.after(ms, () => {
-      loop.markAsync()
-      settle(resolve, reject)
-    }),
-  )
+/**
+ * A venue answer: settles after `ms` on the scheduler, like the simulator's (so the retry continues in virtual time;
+ * the scheduler lets the continuation run before its next timer).
+ */
+function later<T>(loop: ManualScheduler, ms: number, settle: (resolve: (v: T) => void, reject: (e: unknown) => void) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => loop.after(ms, () => settle(resolve, reject)))
 }
 
 function setup(budget = false) {
-  const loop = new EventLoop(0)
+  const loop = new ManualScheduler(0)
   const backoffs: Backoff[] = []
   const b = budget ? new PortBudget(loop, loop.clock, 10, 1_000) : undefined
   const policy = new PortRetry({scheduler: loop, clock: loop.clock, rng: new Rng(1), budget: b, onBackoff: (x) => backoffs.push(x)}, portRetryRules({maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 1_000, maxRateLimitWaits: 5}))

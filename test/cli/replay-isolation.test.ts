@@ -12,7 +12,7 @@ import {mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wri
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {frameRecord, readJournal} from '../../src/state/journal-file.js'
+import {frameJournal, frameRecord, readJournal} from '../../src/state/journal-file.js'
 import {type Emulator, serveEmulator} from '../scenarios/ops-harness.js'
 import {runTrader} from '../support/cli.js'
 
@@ -118,18 +118,19 @@ describe('trader replay on its own copy of the recorded start state', () => {
     expect(r.stdout).toMatch(/in flight at the end: \d+ order\(s\) without a final state.*\d+ request\(s\) without an answer/)
     expect(hashes(join(dir, 'home', 'state'), stateDir)).toEqual(before)
 
-    // A cut recording with its last bar record altered still fails: "up to its end" is compared, not assumed.
-    const lines = bytes.subarray(0, cut).toString('utf8').split('\n')
-    lines.pop()
-    const idx = lines.findLastIndex((l) => l.includes('"type":"bar"'))
+    // A cut recording with a bar record altered — and its checksums chained anew, so the file is intact and the
+    // replay must compare to find it — still fails: "up to its end" is compared, not assumed. (Altering a record
+    // without re-chaining would only make it, and what follows, a torn tail.)
+    const {records} = readJournal(killed)
+    const idx = records.findLastIndex((r) => r.type === 'bar')
     expect(idx).toBeGreaterThan(1)
-    const rec = JSON.parse(lines[idx].slice(9)) as {t: number; type: string; data: {ts: number}}
-    rec.data.ts += 60_000
-    lines[idx] = frameRecord(rec).trimEnd()
-    writeFileSync(killed, `${lines.join('\n')}\n`)
+    const altered = records.map((r, i) => (i === idx ? {...r, data: {...(r.data as {ts: number}), ts: (r.data as {ts: number}).ts + 60_000}} : r))
+    const magic = bytes.subarray(0, bytes.indexOf(0x0a)).toString('utf8')
+    writeFileSync(killed, frameJournal(altered, Number.parseInt(magic.split(' ').pop()!, 16)))
     const bad = trader(['replay', killed])
     expect(bad.code, bad.stdout).not.toBe(0)
     expect(bad.stdout).not.toMatch(/^pass/m)
+    expect(bad.stdout + bad.stderr).toMatch(/diverg/i)
   }, 120_000)
 
   it('malformed journals: one line, exit 2, no class name, no stack trace', () => {

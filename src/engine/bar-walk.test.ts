@@ -8,35 +8,7 @@ import {describe, expect, it} from 'vitest'
 import type {BarChunk, BarStream} from '../core/market-data.js'
 import {type BarWalkHooks, DRAIN_MS, fillBar, reusedBar, SETTLE_TURNS, walkBars} from './bar-walk.js'
 import {EventLoop} from './event-loop.js'
-
-const T0 = Date.UTC(2024, 0, 2)
-const MIN = 60_000
-
-/** `instants` bar instants of `symbols` symbols each (1m bars), split into chunks of `chunkRows` rows. */
-function chunks(instants: number, symbols: number, chunkRows: number): BarChunk[] {
-  const n = instants * symbols
-  const out: BarChunk[] = []
-  for (let at = 0; at < n; at += chunkRows) {
-    const len = Math.min(chunkRows, n - at)
-    const row = (i: number): number => at + i
-    out.push({
-      length: len,
-      symbol: Uint16Array.from({length: len}, (_, i) => row(i) % symbols),
-      ts: Float64Array.from({length: len}, (_, i) => T0 + Math.floor(row(i) / symbols) * MIN),
-      // The close carries the row number, so a test can see which row a hook got.
-      open: new Float64Array(len).fill(100),
-      high: new Float64Array(len).fill(101),
-      low: new Float64Array(len).fill(99),
-      close: Float64Array.from({length: len}, (_, i) => row(i)),
-      volume: new Float64Array(len).fill(1_000),
-    })
-  }
-  return out
-}
-
-function streamOf(parts: readonly BarChunk[], symbols = ['AAA', 'BBB']): BarStream {
-  return {symbols, timeframe: '1m', [Symbol.asyncIterator]: async function* () { yield* parts }}
-}
+import {chunks, MIN, streamOf, T0} from '../../test/support/bar-chunks.js'
 
 /** Hooks that write what happens to `log`, with the clock where it matters. */
 function logging(loop: EventLoop, log: string[], accounts = 1, extra: Partial<BarWalkHooks> = {}): BarWalkHooks {

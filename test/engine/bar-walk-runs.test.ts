@@ -5,42 +5,14 @@
  */
 import {describe, expect, it} from 'vitest'
 import {defaultInstrument} from '../../src/core/instrument.js'
-import type {Bar, BarChunk, BarStream} from '../../src/core/market-data.js'
+import type {Bar, BarStream} from '../../src/core/market-data.js'
 import {DRAIN_MS} from '../../src/engine/bar-walk.js'
 import {Journal, type JournalRecord} from '../../src/engine/journal.js'
 import type {Strategy, StrategyContext} from '../../src/engine/strategy.js'
 import {runBacktest} from '../../src/run/backtest.js'
 import {runMultiAccount} from '../../src/run/multi-account.js'
 import {BYBIT_HEDGE_PROFILE} from '../../src/sim/venue-profile.js'
-
-const T0 = Date.UTC(2024, 0, 2)
-const MIN = 60_000
-
-/** `instants` bar instants of `symbols` symbols each (1m bars), split into chunks of `chunkRows` rows. */
-function chunks(instants: number, symbols: number, chunkRows: number): BarChunk[] {
-  const n = instants * symbols
-  const out: BarChunk[] = []
-  for (let at = 0; at < n; at += chunkRows) {
-    const len = Math.min(chunkRows, n - at)
-    const row = (i: number): number => at + i
-    out.push({
-      length: len,
-      symbol: Uint16Array.from({length: len}, (_, i) => row(i) % symbols),
-      ts: Float64Array.from({length: len}, (_, i) => T0 + Math.floor(row(i) / symbols) * MIN),
-      // The close carries the row number, so a test can see which row a hook got.
-      open: new Float64Array(len).fill(100),
-      high: new Float64Array(len).fill(101),
-      low: new Float64Array(len).fill(99),
-      close: Float64Array.from({length: len}, (_, i) => row(i)),
-      volume: new Float64Array(len).fill(1_000),
-    })
-  }
-  return out
-}
-
-function streamOf(parts: readonly BarChunk[], symbols = ['AAA', 'BBB']): BarStream {
-  return {symbols, timeframe: '1m', [Symbol.asyncIterator]: async function* () { yield* parts }}
-}
+import {chunks, streamOf} from '../support/bar-chunks.js'
 
 /** Two symbols, bars at the same instants: two bars per instant with no venue work due between them. */
 function twoSymbolStream(instants: number): BarStream {

@@ -4,23 +4,10 @@ import {sessionOf} from '../../../src/core/calendar/index.js'
 import {defaultInstrument} from '../../../src/core/instrument.js'
 import {runBacktest} from '../../../src/run/backtest.js'
 import {ALPACA_PROFILE} from '../../../src/sim/venue-profile.js'
-import {memoryStream, type Row} from '../../support/memory-stream.js'
+import {memoryStream} from '../../support/memory-stream.js'
 import {OpeningRangeParams, openingRange} from '../../../strategies/opening-range/index.js'
+import {at, bars, ny} from '../../support/ny-minute-bars.js'
 
-/** New York wall time on a day of October 2013 (EDT, UTC-4) as UTC ms. */
-const ny = (day: number, hh: number, mm: number): number => Date.UTC(2013, 9, day, hh + 4, mm)
-
-/** Minute bars from `from` to `to` (New York hh:mm, `to` excluded), closing at `price(minuteOfDay)`. */
-function bars(day: number, from: [number, number], to: [number, number], price: (minute: number) => number, symbol = 'SPY'): Row[] {
-  const out: Row[] = []
-  for (let m = from[0] * 60 + from[1]; m < to[0] * 60 + to[1]; m++) {
-    const c = price(m)
-    out.push({symbol, ts: ny(day, Math.floor(m / 60), m % 60), open: c, high: c + 0.1, low: c - 0.1, close: c, volume: 10_000})
-  }
-  return out
-}
-
-const at = (hh: number, mm: number): number => hh * 60 + mm
 
 describe('opening-range strategy', () => {
   it('buys the breakout in the session and is flat before the close, ignoring pre-market bars', async () => {

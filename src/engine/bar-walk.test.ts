@@ -6,7 +6,7 @@
  */
 import {describe, expect, it} from 'vitest'
 import type {BarChunk, BarStream} from '../core/market-data.js'
-import {type BarWalkHooks, DRAIN_MS, fillBar, reusedBar, SETTLE_TURNS, walkBars} from './bar-walk.js'
+import {barWalkState, type BarWalkHooks, DRAIN_MS, enterInstant, fillBar, fillBarFrom, reusedBar, SETTLE_TURNS, walkBars} from './bar-walk.js'
 import {EventLoop} from './event-loop.js'
 import {chunks, MIN, streamOf, T0} from '../../test/support/bar-chunks.js'
 
@@ -167,6 +167,26 @@ describe('walkBars', () => {
     const bar = reusedBar()
     expect(fillBar(bar, c, 3, ['AAA', 'BBB'])).toBe(bar)
     expect(bar).toEqual({symbol: 'BBB', index: 1, ts: T0 + MIN, open: 100, high: 101, low: 99, close: 3, volume: 1_000})
+  })
+
+  it('fills the one reused bar from a feed bar that names its symbol', () => {
+    const bar = reusedBar()
+    const from = {symbol: 'BBB', ts: T0, tfMs: MIN, open: 1, high: 2, low: 0.5, close: 1.5, volume: 7}
+    expect(fillBarFrom(bar, from, 1)).toBe(bar)
+    expect(bar).toEqual({symbol: 'BBB', index: 1, ts: T0, open: 1, high: 2, low: 0.5, close: 1.5, volume: 7})
+  })
+
+  it('enters an instant: the current one ends first (none before the first), the bar count marks where it starts', () => {
+    const state = barWalkState()
+    const ended: number[] = []
+    const hooks = {endInstant: (t: number) => ended.push(t)}
+    enterInstant(state, T0 + MIN, hooks)
+    expect(ended).toEqual([])
+    expect(state).toMatchObject({instant: T0 + MIN, prevInstant: -Infinity, instantStart: 0})
+    state.bars = 2
+    enterInstant(state, T0 + 2 * MIN, hooks)
+    expect(ended).toEqual([T0 + MIN])
+    expect(state).toMatchObject({instant: T0 + 2 * MIN, prevInstant: T0 + MIN, instantStart: 2})
   })
 
   it('does nothing without bars', async () => {

@@ -52,8 +52,32 @@ export function fillBar(bar: ReusedBar, chunk: BarChunk, row: number, symbols: r
   return bar
 }
 
+/** Fills `bar` from a bar that names its symbol (a live feed's), `index` the symbol's place in the sorted symbols. */
+export function fillBarFrom(bar: ReusedBar, from: Omit<Bar, 'index'>, index: number): Bar {
+  bar.symbol = from.symbol
+  bar.index = index
+  bar.ts = from.ts
+  bar.open = from.open
+  bar.high = from.high
+  bar.low = from.low
+  bar.close = from.close
+  bar.volume = from.volume
+  return bar
+}
+
 export function barWalkState(): BarWalkState {
   return {bars: 0, chunks: 0, first: NaN, instant: -Infinity, prevInstant: -Infinity, instantStart: 0}
+}
+
+/**
+ * The step from one bar instant to the next, shared by the simulated walk and the live session so both keep the
+ * same instant bookkeeping: the current instant (if any) ends (`endInstant`), then `end` becomes the current one.
+ */
+export function enterInstant(state: BarWalkState, end: number, hooks: {endInstant?(t: number): void}): void {
+  if (state.instant > -Infinity) hooks.endInstant?.(state.instant)
+  state.prevInstant = state.instant
+  state.instant = end
+  state.instantStart = state.bars
 }
 
 /**
@@ -175,10 +199,7 @@ export async function walkBars(stream: BarStream, loop: EventLoop, hooks: BarWal
           for (let k = 0; k < accounts; k++) await hooks.start(k)
           await loop.runUntil(loop.clock.now())
         }
-        if (state.instant > -Infinity) hooks.endInstant?.(state.instant)
-        state.prevInstant = state.instant
-        state.instant = end
-        state.instantStart = state.bars
+        enterInstant(state, end, hooks)
         const r = hooks.beginInstant?.(end)
         if (r) await r
         if (venue) {

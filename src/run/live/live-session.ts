@@ -7,11 +7,12 @@
  */
 import type {BrokerEvent} from '../../core/events.js'
 import type {Instrument} from '../../core/instrument.js'
-import {type Bar, TIMEFRAME_MS} from '../../core/market-data.js'
+import {TIMEFRAME_MS} from '../../core/market-data.js'
 import type {FeedBar, MarketFeed} from '../../broker/market-feed.js'
 import type {BrokerPort} from '../../broker/port.js'
 import type {VenueTransport} from '../../broker/transport.js'
 import type {Clock} from '../../core/time/clock.js'
+import {barWalkState, enterInstant, fillBarFrom, reusedBar} from '../../engine/bar-walk.js'
 import {silentLog} from '../../engine/engine-log.js'
 import type {EventLoop} from '../../engine/event-loop.js'
 import type {Journal} from '../../engine/journal.js'
@@ -148,31 +149,21 @@ export async function runLiveSession(opts: LiveSessionOptions): Promise<LiveSess
   await w.current.start?.(w.ctx)
   const tfMs = TIMEFRAME_MS[header.timeframe]
   const index = new Map(symbols.map((s, i) => [s, i]))
-  const bar = {symbol: '', index: 0, ts: 0, open: 0, high: 0, low: 0, close: 0, volume: 0} satisfies Bar as {-readonly [K in keyof Bar]: Bar[K]}
-  let bars = 0
-  let lastInstant = -Infinity
+  const bar = reusedBar()
+  // The same instant bookkeeping as the simulated walk; bars run as they arrive, an instant begins with the first
+  // bar that closes later than the current one (a late bar runs in the current instant, it ends nothing).
+  const walk = barWalkState()
   const onBar = (b: FeedBar): void => {
     const i = index.get(b.symbol)
     if (i === undefined || stopReason) return
     const end = b.ts + b.tfMs
-    if (end > lastInstant) {
-      if (lastInstant > -Infinity) w.endInstant(lastInstant)
-      lastInstant = end
-    }
+    if (end > walk.instant) enterInstant(walk, end, w)
     w.market?.onBar(i, end, b.close)
-    bars++
+    walk.bars++
     journal.append({t: loop.clock.now(), type: 'bar', data: {symbol: b.symbol, ts: b.ts}})
     const fn = w.current.onBar
     if (!fn) return
-    bar.symbol = b.symbol
-    bar.index = i
-    bar.ts = b.ts
-    bar.open = b.open
-    bar.high = b.high
-    bar.low = b.low
-    bar.close = b.close
-    bar.volume = b.volume
-    const r = fn.call(w.current, bar)
+    const r = fn.call(w.current, fillBarFrom(bar, b, i))
     if (r) {
       loop.markAsync()
       r.catch((err: unknown) => log.error('strategy bar handler failed', {error: String(err)}))
@@ -185,9 +176,9 @@ export async function runLiveSession(opts: LiveSessionOptions): Promise<LiveSess
   unsubscribe()
   await w.current.stop?.()
   await venue.close()
-  journal.append({t: loop.clock.now(), type: SESSION_END_RECORD, data: {bars}})
+  journal.append({t: loop.clock.now(), type: SESSION_END_RECORD, data: {bars: walk.bars}})
   loop.halt()
-  return {wiring: w, bars, reconciled, stopReason}
+  return {wiring: w, bars: walk.bars, reconciled, stopReason}
 }
 
 /**

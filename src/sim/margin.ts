@@ -11,7 +11,8 @@ import {HedgeLeg} from '../core/position.js'
 import {InsufficientFundsError, InvalidOrderError} from '../broker/errors.js'
 import type {EventLoop} from '../engine/event-loop.js'
 import type {Fills} from './fills.js'
-import {type OrderBook, QTY_EPS, type SimOrder} from './order-book.js'
+import {type OrderBook, type SimOrder} from './order-book.js'
+import {QTY_EPS} from '../core/quantity.js'
 import type {MarketTape} from './tape.js'
 
 export interface MarginRules {

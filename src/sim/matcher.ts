@@ -10,7 +10,8 @@ import {isTerminal} from '../core/order-state.js'
 import type {SimConfig} from './config.js'
 import type {Fills} from './fills.js'
 import {firstTouch, PricePath, slipped, type Touch} from './matching.js'
-import {type OrderBook, QTY_EPS, type SimOrder} from './order-book.js'
+import {type OrderBook, type SimOrder} from './order-book.js'
+import {QTY_EPS} from '../core/quantity.js'
 import type {MarketTape} from './tape.js'
 
 export class Matcher {

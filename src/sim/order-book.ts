@@ -2,7 +2,6 @@
  * The venue's orders: every order it has known (by venue id and by client id, in the order received) and the
  * resting orders of each symbol. Storage only; what trades them is the matcher's job (matcher.ts).
  */
-import {QTY_EPS} from '../core/quantity.js'
 import type {OrderRequest, OrderSnapshot, OrderStatus} from '../core/order.js'
 import {isTerminal} from '../core/order-state.js'
 import type {OrderRef} from '../broker/port.js'
@@ -35,7 +34,6 @@ export interface SimOrder {
 }
 
 /** Quantities closer than this are equal (lot sizes are far coarser). */
-export {QTY_EPS}
 
 export class OrderBook {
   /** Orders as the venue knows them, by venue id (insertion order: the order the venue received them). */

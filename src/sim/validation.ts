@@ -8,7 +8,7 @@ import {hasLimitPrice, isConditional, type OrderRequest} from '../core/order.js'
 import {InvalidOrderError, MarketClosedError} from '../broker/errors.js'
 import type {SimConfig} from './config.js'
 import {isMarketOpen, nextOpen} from '../core/calendar/index.js'
-import {QTY_EPS} from './order-book.js'
+import {QTY_EPS} from '../core/quantity.js'
 import type {PositionModes} from './position-modes.js'
 import type {VenueProfile} from './venue-profile.js'
 

@@ -3,6 +3,7 @@
  * journal as checkpoints and compact deltas, or a sink given by a test), and loading one back. A received
  * execution counts in the record before its position report arrives (`unreported`).
  */
+import {QTY_EPS} from '../../src/core/quantity.js'
 import type {Fill} from '../../src/core/fill.js'
 import {roundToStep} from '../../src/core/instrument.js'
 import type {StrategyContext} from '../../src/engine/strategy.js'
@@ -10,7 +11,7 @@ import type {EmergencyMonitor} from './emergency.js'
 import type {PersistencePolicy} from './hooks.js'
 import {type Leg, openingSide, type Slot, type SymbolGrid} from './model.js'
 import {parseGridId, type Role} from './order-ids.js'
-import {EPS, type GridRuntime} from './runtime.js'
+import {type GridRuntime} from './runtime.js'
 import {makeSlot} from './slots.js'
 import {GRID_STATE_RECORD, GridStateFile, type GridStateRecord, type StateSink, StateWriter} from './state.js'
 import {JournalStateSink} from './state-delta.js'
@@ -102,7 +103,7 @@ export class GridPersistence implements PersistencePolicy {
         size += f.qty
       } else {
         size = Math.max(0, size - f.qty)
-        if (size < EPS) avg = 0
+        if (size < QTY_EPS) avg = 0
       }
     }
     size = roundToStep(size, g.inst.lotSize)

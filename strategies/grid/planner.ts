@@ -3,12 +3,13 @@
  * goes to the order desk (orders.ts); nothing here waits for an answer — answers come back through the queue and
  * the next decision pass sees their effect in the model.
  */
+import {QTY_EPS} from '../../src/core/quantity.js'
 import {floorToStep} from '../../src/core/instrument.js'
 import type {BalanceContext} from './grid-metrics.js'
 import type {PlannerPolicy} from './hooks.js'
 import {closingSide, entryPrice, type Leg, openingSide, qtyFor, SIDES, type Slot, type SymbolGrid, tpPrice} from './model.js'
 import type {Role} from './order-ids.js'
-import {EPS, errorText, type GridRuntime} from './runtime.js'
+import {errorText, type GridRuntime} from './runtime.js'
 
 export class Planner implements PlannerPolicy {
   /**
@@ -125,7 +126,7 @@ export class Planner implements PlannerPolicy {
     }
     if (tp.status !== 'open' || leg.version <= tp.forVersion || now < tp.notBefore) return
     const qty = floorToStep(tp.filledQty + leg.size, g.inst.lotSize)
-    if (tp.price === price && Math.abs(tp.qty - qty) < EPS) {
+    if (tp.price === price && Math.abs(tp.qty - qty) < QTY_EPS) {
       tp.forVersion = leg.version
       return
     }
@@ -208,8 +209,8 @@ export class Planner implements PlannerPolicy {
       (acct) => {
         const available = acct.buyingPower
         const line = {context, symbol: g.symbol, detail, required, available}
-        rt.ctx.record('grid_balance_check', {...line, ok: available + EPS >= required})
-        if (available + EPS < required) {
+        rt.ctx.record('grid_balance_check', {...line, ok: available + QTY_EPS >= required})
+        if (available + QTY_EPS < required) {
           rt.metrics.balanceInsufficient(context).inc()
           rt.ctx.log.warn(`grid: insufficient margin for ${context} ${g.symbol} ${detail}: need ${required.toFixed(2)} ${quote}, available ${available.toFixed(2)} ${quote}; skipped`, line)
           then(false)

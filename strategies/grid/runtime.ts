@@ -4,7 +4,6 @@
  * venue sync, persistence) each hold this runtime; they reach each other through `parts`, and the few decisions a
  * variant may replace through `hooks` (see hooks.ts).
  */
-import {QTY_EPS} from '../../src/core/quantity.js'
 import type {BrokerEvent} from '../../src/core/events.js'
 import {BrokerError, RateLimitError} from '../../src/broker/errors.js'
 import type {TimerHandle} from '../../src/core/time/scheduler.js'
@@ -48,8 +47,6 @@ export interface GridParts {
   readonly lifecycle: LifecyclePolicy
 }
 
-/** Quantities closer than this are equal (the one epsilon, src/core/quantity.ts). */
-export const EPS = QTY_EPS
 
 export class GridRuntime {
   /** Set by `start`; no part runs before it. */

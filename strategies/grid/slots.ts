@@ -3,10 +3,11 @@
  * recently ended ones (so late reports about them are recognised), the order numbers, and the one place a slot
  * is made.
  */
+import {QTY_EPS} from '../../src/core/quantity.js'
 import type {OrderStatus} from '../../src/core/order.js'
 import type {Leg, LegSide, Slot, SlotStatus, SymbolGrid} from './model.js'
 import {idKey, idLeg, type Role} from './order-ids.js'
-import {EPS, type GridRuntime} from './runtime.js'
+import {type GridRuntime} from './runtime.js'
 
 export interface SlotRef {
   readonly g: SymbolGrid
@@ -74,7 +75,7 @@ export class SlotBook {
   slotEnded(g: SymbolGrid, leg: Leg, slot: Slot, status: OrderStatus | 'abandoned'): void {
     if (slot.status === 'done') return
     slot.status = 'done'
-    if (slot.filledQty > EPS) {
+    if (slot.filledQty > QTY_EPS) {
       const price = slot.avgFillPrice > 0 ? slot.avgFillPrice : slot.price
       if (slot.role === 'e') {
         leg.level = Math.max(leg.level, slot.level)

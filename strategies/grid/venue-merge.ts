@@ -3,12 +3,13 @@
  * alike), order reports into their slots, late reports of ended orders, orphans, and the answer to a question
  * about one order.
  */
+import {QTY_EPS} from '../../src/core/quantity.js'
 import type {OrderSnapshot} from '../../src/core/order.js'
 import {isTerminal} from '../../src/core/order-state.js'
 import type {MergePolicy, PositionSource} from './hooks.js'
 import type {Leg, Slot, SymbolGrid} from './model.js'
 import {parseGridId} from './order-ids.js'
-import {EPS, errorText, type GridRuntime} from './runtime.js'
+import {errorText, type GridRuntime} from './runtime.js'
 
 export class VenueMerge implements MergePolicy {
   /** Orphans whose cancel was sent (bounded). */
@@ -88,12 +89,12 @@ export class VenueMerge implements MergePolicy {
     }
     const {g, leg, slot} = ref
     if (o.venueOrderId) slot.venueOrderId = o.venueOrderId
-    if (o.filledQty > slot.filledQty + EPS) {
+    if (o.filledQty > slot.filledQty + QTY_EPS) {
       slot.filledQty = o.filledQty
       slot.avgFillPrice = o.avgFillPrice
     }
     if (isTerminal(o.status)) {
-      if (slot.role === 't' && slot.filledQty > EPS) leg.tpFilledAt = Math.max(leg.tpFilledAt, o.updatedAt)
+      if (slot.role === 't' && slot.filledQty > QTY_EPS) leg.tpFilledAt = Math.max(leg.tpFilledAt, o.updatedAt)
       this.rt.parts.slots.slotEnded(g, leg, slot, o.status)
       return
     }
@@ -114,7 +115,7 @@ export class VenueMerge implements MergePolicy {
     const ended = this.rt.parts.slots.finished.get(o.clientOrderId)
     if (ended) {
       // Fills reported after we saw the order end (a cancel confirmed before the fill's report arrived).
-      if (o.filledQty > ended.slot.filledQty + EPS) {
+      if (o.filledQty > ended.slot.filledQty + QTY_EPS) {
         ended.slot.filledQty = o.filledQty
         if (ended.slot.role === 'e' && ended.leg.size > 0) ended.leg.level = Math.max(ended.leg.level, ended.slot.level)
       }
@@ -159,13 +160,13 @@ export class VenueMerge implements MergePolicy {
           return
         }
         rt.ctx.account.orders.applySnapshot(snap, rt.now())
-        if (snap.filledQty > slot.filledQty + EPS) {
+        if (snap.filledQty > slot.filledQty + QTY_EPS) {
           slot.filledQty = snap.filledQty
           slot.avgFillPrice = snap.avgFillPrice
         }
         if (isTerminal(snap.status)) {
           // As for an order report: no new take-profit until the position report covers this fill.
-          if (slot.role === 't' && slot.filledQty > EPS) leg.tpFilledAt = Math.max(leg.tpFilledAt, snap.updatedAt)
+          if (slot.role === 't' && slot.filledQty > QTY_EPS) leg.tpFilledAt = Math.max(leg.tpFilledAt, snap.updatedAt)
           slots.slotEnded(g, leg, slot, snap.status)
         } else if (slot.status !== 'amending') slot.status = 'open'
       },

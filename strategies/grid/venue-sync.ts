@@ -3,13 +3,14 @@
  * (GRID-05), the periodic sync merges its answer by venue time while events keep being applied (GRID-03), and a
  * leg the venue contradicts is asked about on its own (confirm a flat leg, recheck a refused one).
  */
+import {QTY_EPS} from '../../src/core/quantity.js'
 import type {Fill} from '../../src/core/fill.js'
 import type {OrderSnapshot} from '../../src/core/order.js'
 import type {PositionSnapshot} from '../../src/core/position.js'
 import type {RestoreReason, SyncPolicy} from './hooks.js'
 import {type Leg, levelForSize, SIDES, type SymbolGrid} from './model.js'
 import {parseGridId} from './order-ids.js'
-import {EPS, errorText, type GridRuntime} from './runtime.js'
+import {errorText, type GridRuntime} from './runtime.js'
 import {makeSlot} from './slots.js'
 
 export class VenueSync implements SyncPolicy {
@@ -81,7 +82,7 @@ export class VenueSync implements SyncPolicy {
         const leg = g.legs[s]
         const snap = positions.find((p) => p.symbol === g.symbol && p.side === s)
         if (snap) {
-          if (snap.ts >= leg.version && (Math.abs(snap.qty - leg.size) > EPS || snap.avgPrice !== leg.avg)) this.adopt(g, leg, snap.qty, snap.avgPrice, snap.ts)
+          if (snap.ts >= leg.version && (Math.abs(snap.qty - leg.size) > QTY_EPS || snap.avgPrice !== leg.avg)) this.adopt(g, leg, snap.qty, snap.avgPrice, snap.ts)
           // An answer that agrees with the leg covers the executions up to its time as well.
           else if (snap.ts >= leg.version) rt.parts.store.dropUnreported(leg, snap.ts)
         } else if (leg.size > 0 && leg.version < sentAt) {
@@ -156,7 +157,7 @@ export class VenueSync implements SyncPolicy {
           this.rechecking.delete(leg)
           const snap = positions.find((p) => p.symbol === g.symbol && p.side === leg.side && p.qty > 0)
           if (snap) {
-            if (snap.ts >= leg.version && (Math.abs(snap.qty - leg.size) > EPS || snap.avgPrice !== leg.avg)) this.adopt(g, leg, snap.qty, snap.avgPrice, snap.ts)
+            if (snap.ts >= leg.version && (Math.abs(snap.qty - leg.size) > QTY_EPS || snap.avgPrice !== leg.avg)) this.adopt(g, leg, snap.qty, snap.avgPrice, snap.ts)
           } else if (leg.size > 0 && leg.version < sentAt) {
             this.adopt(g, leg, 0, 0, leg.version)
           }
